@@ -1,0 +1,95 @@
+//! The atlas: every layer of a county in memory, projected to metres, one R-tree per layer.
+//!
+//! It knows nothing of HTTP or SQL: it is built from a [`Dataset`] and answers questions from memory, so it is
+//! unit-tested and benchmarked alone. Each operation lives in its own file, named for what it computes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use geo::Geometry;
+use rstar::RTree;
+use rstar::primitives::{GeomWithData, Rectangle};
+
+use crate::model::crs::{CrsError, MetricCrs};
+use crate::model::validate::GeometryProblem;
+use crate::model::{Dataset, Feature, Layer};
+
+/// Building an atlas from a dataset: projection, repair of invalid geometry, indexing.
+pub mod build;
+/// Features of a layer whose envelope meets a lon/lat box.
+pub mod bbox;
+/// Grid numbering by the coding rule: west to east, then north to south.
+pub mod numbering;
+
+/// What can go wrong building or querying an atlas.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Crs(#[from] CrsError),
+}
+
+/// An R-tree entry: a feature's envelope in metres and its index in the layer.
+pub type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// One layer in memory.
+pub struct LayerIndex {
+    /// The features as stored (lon/lat, properties).
+    pub features: Vec<Feature>,
+    /// Their geometry in metres, repaired where it was invalid: what every computation uses.
+    pub geoms_m: Vec<Geometry<f64>>,
+    /// Invalid geometry found while building: feature index and problem (location in lon/lat).
+    pub problems: Vec<(usize, GeometryProblem)>,
+    /// Envelopes in metres.
+    pub tree: RTree<Entry>,
+    by_code: HashMap<String, usize>,
+}
+
+impl LayerIndex {
+    /// The index of the feature with this code.
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.by_code.get(code).copied()
+    }
+
+    /// The feature with this code.
+    pub fn get(&self, code: &str) -> Option<&Feature> {
+        self.index_of(code).map(|i| &self.features[i])
+    }
+
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+}
+
+/// A county in memory.
+pub struct Atlas {
+    /// The metric CRS geometry is held in.
+    pub crs: MetricCrs,
+    layers: BTreeMap<Layer, LayerIndex>,
+    /// The store revision this atlas was built from (0 for a dataset read from files).
+    pub revision: i64,
+}
+
+impl Atlas {
+    /// A layer, if the dataset had it.
+    pub fn layer(&self, layer: Layer) -> Option<&LayerIndex> {
+        self.layers.get(&layer)
+    }
+
+    /// The layers present, parents first.
+    pub fn layers(&self) -> impl Iterator<Item = (Layer, &LayerIndex)> {
+        self.layers.iter().map(|(l, i)| (*l, i))
+    }
+
+    /// Feature counts per present layer.
+    pub fn counts(&self) -> BTreeMap<Layer, usize> {
+        self.layers.iter().map(|(l, i)| (*l, i.len())).collect()
+    }
+
+    /// The dataset back, as stored (lon/lat features).
+    pub fn to_dataset(&self) -> Dataset {
+        Dataset { layers: self.layers.iter().map(|(l, i)| (*l, i.features.clone())).collect() }
+    }
+}

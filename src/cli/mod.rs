@@ -1,0 +1,67 @@
+//! The `gridmap` command line: serve, import, export, generate.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// `gridmap export DIR`.
+pub mod export;
+/// `gridmap generate`: the seeded synthetic dataset.
+pub mod generate;
+/// `gridmap import DIR | FILE --layer L`.
+pub mod import;
+/// `gridmap serve`.
+pub mod serve;
+
+use crate::store::Location;
+
+/// County grid management (网格化管理): coverage, merger crosswalk, locate and planning over grid polygons.
+#[derive(Parser, Debug)]
+#[command(name = "gridmap", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP service and map page.
+    Serve(serve::ServeArgs),
+    /// Import a dataset directory, or one layer file with --layer, into the store (one transaction).
+    Import(import::ImportArgs),
+    /// Export every layer of the store as a dataset directory of GeoJSON files.
+    Export(export::ExportArgs),
+    /// Generate the seeded synthetic dataset (the Tongguan default, or a large county for benchmarks).
+    Generate(generate::GenerateArgs),
+}
+
+/// Which store to use: a GeoPackage file (default data/gridmap.gpkg) or a PostGIS database.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// GeoPackage file to use [default: data/gridmap.gpkg]
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// PostGIS connection URL (postgres://...); takes precedence over --store
+    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    pub fn location(&self) -> Location {
+        Location::from_options(self.store.clone(), self.database_url.clone())
+    }
+}
+
+/// Runs a parsed command line. Returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Serve(a) => runtime()?.block_on(serve::run(a)).map(|_| 0),
+        Command::Import(a) => runtime()?.block_on(import::run(a)).map(|_| 0),
+        Command::Export(a) => runtime()?.block_on(export::run(a)).map(|_| 0),
+        Command::Generate(a) => generate::run(&a).map(|_| 0),
+    }
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+}

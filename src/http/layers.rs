@@ -1,0 +1,82 @@
+//! `/api/v1/layers/{layer}`: a layer as GeoJSON, optionally only what meets a lon/lat box.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::error::{Error, Result};
+use super::AppState;
+use crate::atlas::bbox::BboxLonLat;
+use crate::model::geojson_io::feature_json;
+use crate::model::Layer;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/layers/{layer}", get(layer))
+}
+
+#[derive(Deserialize)]
+struct LayerQuery {
+    bbox: Option<String>,
+}
+
+/// Parses `west,south,east,north` in degrees.
+pub fn parse_bbox(s: &str) -> Result<BboxLonLat> {
+    let bad = |why: &str| Error::BadRequest(format!("bbox {s:?}: {why}; expected west,south,east,north in degrees"));
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| bad("not four numbers"))?;
+    let [west, south, east, north] = v[..] else { return Err(bad("not four numbers")) };
+    if v.iter().any(|x| !x.is_finite()) {
+        return Err(bad("not finite"));
+    }
+    if !(-180.0..=180.0).contains(&west) || !(-180.0..=180.0).contains(&east) {
+        return Err(bad("longitude outside -180..180"));
+    }
+    if !(-90.0..=90.0).contains(&south) || !(-90.0..=90.0).contains(&north) {
+        return Err(bad("latitude outside -90..90 (lon and lat swapped?)"));
+    }
+    if west > east || south > north {
+        return Err(bad("west must not exceed east, nor south north"));
+    }
+    Ok(BboxLonLat { west, south, east, north })
+}
+
+async fn layer(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<LayerQuery>,
+) -> Result<impl IntoResponse> {
+    let layer: Layer = name.parse().map_err(|e: crate::model::layer::UnknownLayer| Error::NotFound(e.to_string()))?;
+    let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
+    let atlas = state.atlas();
+    let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>> {
+        let Some(idx) = atlas.layer(layer) else { return Ok(collection(layer, std::iter::empty())) };
+        Ok(match bbox {
+            Some(b) => {
+                let hits = atlas.in_bbox(layer, b)?;
+                collection(layer, hits.into_iter().map(|i| &idx.features[i]))
+            }
+            None => collection(layer, idx.features.iter()),
+        })
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))??;
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
+}
+
+fn collection<'a>(layer: Layer, features: impl Iterator<Item = &'a crate::model::Feature>) -> Vec<u8> {
+    let mut out = format!("{{\"type\":\"FeatureCollection\",\"name\":\"{}\",\"features\":[", layer.name()).into_bytes();
+    for (i, f) in features.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, &feature_json(f)).expect("writing to a Vec cannot fail");
+    }
+    out.extend_from_slice(b"]}");
+    out
+}

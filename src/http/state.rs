@@ -1,0 +1,45 @@
+//! What every handler shares: the store (the record) and the atlas built from it.
+
+use std::sync::{Arc, RwLock};
+
+use crate::atlas::Atlas;
+use crate::store::{AnyStore, Store};
+
+/// Shared server state. Cloning is cheap.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: AnyStore,
+    atlas: RwLock<Arc<Atlas>>,
+}
+
+impl AppState {
+    pub fn new(store: AnyStore, atlas: Atlas) -> Self {
+        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(Arc::new(atlas)) }) }
+    }
+
+    /// The current atlas. Handlers hold this snapshot for the whole request, so a reload never changes data
+    /// under them.
+    pub fn atlas(&self) -> Arc<Atlas> {
+        self.inner.atlas.read().expect("atlas lock poisoned").clone()
+    }
+
+    pub fn store(&self) -> &AnyStore {
+        &self.inner.store
+    }
+
+    /// Rebuilds the atlas from the store if the store has moved on; returns whether it did.
+    pub async fn reload_if_changed(&self) -> anyhow::Result<bool> {
+        let rev = self.inner.store.revision().await?;
+        if rev == self.atlas().revision {
+            return Ok(false);
+        }
+        let ds = self.inner.store.load().await?;
+        let atlas = tokio::task::spawn_blocking(move || Atlas::build(&ds, rev)).await??;
+        *self.inner.atlas.write().expect("atlas lock poisoned") = Arc::new(atlas);
+        Ok(true)
+    }
+}

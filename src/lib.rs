@@ -1,0 +1,16 @@
+//! gridmap: county grid management (网格化管理) over polygons.
+//!
+//! A county's towns, communities, legacy villages, grids, lanes/buildings and households are kept as
+//! polygons in a store, loaded into an in-memory atlas with an R-tree per layer, and served over HTTP and a CLI.
+#![forbid(unsafe_code)]
+
+/// The data contract: layers, codes, features, CRSs and validity.
+pub mod model;
+/// The durable record: GeoPackage (default) or PostGIS, one trait.
+pub mod store;
+/// The engine: every layer in memory, in metres, with an R-tree per layer.
+pub mod atlas;
+/// The HTTP API and map page.
+pub mod http;
+/// The command line: serve, import, export, generate.
+pub mod cli;

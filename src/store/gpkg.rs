@@ -1,0 +1,232 @@
+//! The GeoPackage backend: one SQLite file in the OGC GeoPackage 1.3 form, the embedded default.
+//!
+//! geozero encodes the geometry blobs but writes none of the gpkg_* metadata tables, so this module does:
+//! the application id and version, the spatial reference systems, contents (with extents) and geometry columns.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use geo::BoundingRect;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::schema::{ColumnType, ColumnValue, column_value, columns, geometry_type};
+use super::{Error, Result, Store, codec, parse_properties};
+use crate::model::crs::STORED_EPSG;
+use crate::model::{Dataset, Feature, Layer};
+
+/// 'GPKG' as a big-endian integer: what GeoPackage readers look for in the SQLite header.
+const APPLICATION_ID: i64 = 0x4750_4B47;
+/// GeoPackage 1.3.0.
+const USER_VERSION: i64 = 10300;
+
+const WKT_4326: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
+const WKT_4490: &str = r#"GEOGCS["China Geodetic Coordinate System 2000",DATUM["China_2000",SPHEROID["CGCS2000",6378137,298.257222101,AUTHORITY["EPSG","1024"]],AUTHORITY["EPSG","1043"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4490"]]"#;
+
+/// A GeoPackage file holding the seven layers.
+#[derive(Clone)]
+pub struct GpkgStore {
+    path: PathBuf,
+    pool: SqlitePool,
+}
+
+impl GpkgStore {
+    /// Opens the file, creating it (and its directory) with the GeoPackage tables if it does not exist.
+    pub async fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Open(path.display().to_string(), e.to_string()))?;
+        }
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .foreign_keys(false);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        let store = Self { path: path.to_path_buf(), pool };
+        store.ensure_schema().await?;
+        Ok(store)
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection pool, for modules that keep their own tables in the same file.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn ensure_schema(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let app_id: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(&mut *tx).await?;
+        if app_id != 0 && app_id != APPLICATION_ID {
+            return Err(Error::Open(self.path.display().to_string(), "not a GeoPackage file".into()));
+        }
+        sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}")).execute(&mut *tx).await?;
+        sqlx::query(&format!("PRAGMA user_version = {USER_VERSION}")).execute(&mut *tx).await?;
+        for ddl in [
+            "CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, \
+             organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, \
+             description TEXT)",
+            "CREATE TABLE IF NOT EXISTS gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, \
+             identifier TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT \
+             (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, \
+             srs_id INTEGER, CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))",
+            "CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, \
+             geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL, \
+             CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), \
+             CONSTRAINT uk_gc_table_name UNIQUE (table_name), \
+             CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name), \
+             CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))",
+            // gridmap's own bookkeeping; not registered in gpkg_contents, so GIS clients do not list it.
+            "CREATE TABLE IF NOT EXISTS gridmap_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "INSERT OR IGNORE INTO gridmap_meta (key, value) VALUES ('revision', '0')",
+        ] {
+            sqlx::query(ddl).execute(&mut *tx).await?;
+        }
+        let srs: [(&str, i64, &str, i64, &str, &str); 4] = [
+            ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
+            ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
+            ("WGS 84 geodetic", 4326, "EPSG", 4326, WKT_4326, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+            ("China Geodetic Coordinate System 2000", STORED_EPSG as i64, "EPSG", STORED_EPSG as i64, WKT_4490, "CGCS2000 longitude/latitude"),
+        ];
+        for (name, id, org, org_id, def, desc) in srs {
+            sqlx::query(
+                "INSERT OR IGNORE INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, \
+                 definition, description) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(name)
+            .bind(id)
+            .bind(org)
+            .bind(org_id)
+            .bind(def)
+            .bind(desc)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for layer in Layer::ALL {
+            let t = layer.name();
+            let cols: String = columns(layer)
+                .iter()
+                .map(|(c, ty)| format!(", \"{c}\" {}", if *ty == ColumnType::Integer { "INTEGER" } else { "TEXT" }))
+                .collect();
+            sqlx::query(&format!(
+                "CREATE TABLE IF NOT EXISTS \"{t}\" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, \
+                 geom {}, code TEXT NOT NULL UNIQUE{cols}, properties TEXT NOT NULL)",
+                geometry_type(layer)
+            ))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) \
+                 VALUES (?, 'features', ?, ?, ?)",
+            )
+            .bind(t)
+            .bind(t)
+            .bind(layer.name_zh())
+            .bind(STORED_EPSG as i64)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) \
+                 VALUES (?, 'geom', ?, ?, 0, 0)",
+            )
+            .bind(t)
+            .bind(geometry_type(layer))
+            .bind(STORED_EPSG as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write_layer(tx: &mut Transaction<'_, Sqlite>, layer: Layer, features: &[Feature]) -> Result<()> {
+        let t = layer.name();
+        sqlx::query(&format!("DELETE FROM \"{t}\"")).execute(&mut **tx).await?;
+        let cols = columns(layer);
+        let names: String = cols.iter().map(|(c, _)| format!(", \"{c}\"")).collect();
+        let marks: String = cols.iter().map(|_| ", ?").collect();
+        let sql = format!("INSERT INTO \"{t}\" (geom, code{names}, properties) VALUES (?, ?{marks}, ?)");
+        for f in features {
+            let mut q = sqlx::query(&sql).bind(codec::to_gpkg(&f.geometry)?).bind(&f.code);
+            for (c, ty) in cols {
+                q = match column_value(f, c, *ty) {
+                    ColumnValue::Text(v) => q.bind(v),
+                    ColumnValue::Integer(v) => q.bind(v),
+                };
+            }
+            q.bind(serde_json::Value::Object(f.properties.clone()).to_string()).execute(&mut **tx).await?;
+        }
+        let ext = features
+            .iter()
+            .filter_map(|f| f.geometry.bounding_rect())
+            .reduce(|a, b| {
+                geo::Rect::new(
+                    geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                    geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                )
+            });
+        sqlx::query(
+            "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, \
+             last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
+        )
+        .bind(ext.map(|r| r.min().x))
+        .bind(ext.map(|r| r.min().y))
+        .bind(ext.map(|r| r.max().x))
+        .bind(ext.map(|r| r.max().y))
+        .bind(t)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store for GpkgStore {
+    async fn load(&self) -> Result<Dataset> {
+        let mut ds = Dataset::default();
+        for layer in Layer::ALL {
+            let rows = sqlx::query(&format!("SELECT code, properties, geom FROM \"{}\" ORDER BY fid", layer.name()))
+                .fetch_all(&self.pool)
+                .await?;
+            if rows.is_empty() {
+                continue;
+            }
+            let mut features = Vec::with_capacity(rows.len());
+            for row in rows {
+                let code: String = row.try_get(0)?;
+                let props: String = row.try_get(1)?;
+                let blob: Vec<u8> = row.try_get(2)?;
+                features.push(Feature {
+                    properties: parse_properties(layer.name(), &code, &props)?,
+                    geometry: codec::from_gpkg(&blob)?,
+                    code,
+                });
+            }
+            ds.layers.insert(layer, features);
+        }
+        Ok(ds)
+    }
+
+    async fn replace_layers(&self, ds: &Dataset) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (layer, features) in &ds.layers {
+            Self::write_layer(&mut tx, *layer, features).await?;
+        }
+        sqlx::query("UPDATE gridmap_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revision(&self) -> Result<i64> {
+        let v: String = sqlx::query_scalar("SELECT value FROM gridmap_meta WHERE key = 'revision'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(v.parse().unwrap_or(0))
+    }
+
+    fn describe(&self) -> String {
+        format!("GeoPackage {}", self.path.display())
+    }
+}

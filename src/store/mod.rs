@@ -1,0 +1,123 @@
+//! The store: the durable record of a county's layers. One trait, two backends.
+//!
+//! Every write is one transaction: it lands whole or not at all. The atlas is rebuilt from the store.
+
+use std::future::Future;
+use std::path::PathBuf;
+
+use crate::model::Dataset;
+
+/// The embedded default: a GeoPackage 1.3 file (SQLite) that opens in QGIS, ArcGIS or SuperMap.
+pub mod gpkg;
+/// PostGIS via sqlx, for shared deployments (schema in migrations/).
+pub mod postgis;
+/// Geometry blobs for each backend.
+mod codec;
+/// Table columns shared by both backends.
+pub mod schema;
+
+/// What can go wrong in a store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("store {0}: {1}")]
+    Open(String, String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("geometry codec: {0}")]
+    Geometry(String),
+    #[error("stored properties of {layer} {code} are not a JSON object: {reason}")]
+    Corrupt { layer: String, code: String, reason: String },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The operations both backends provide.
+pub trait Store: Send + Sync {
+    /// Every non-empty layer in the store.
+    fn load(&self) -> impl Future<Output = Result<Dataset>> + Send;
+
+    /// Replaces each layer present in `ds` by its features, in one transaction: all of it lands, or nothing.
+    fn replace_layers(&self, ds: &Dataset) -> impl Future<Output = Result<()>> + Send;
+
+    /// A number that grows with every committed write: what caches compare against.
+    fn revision(&self) -> impl Future<Output = Result<i64>> + Send;
+
+    /// A short description for logs ("GeoPackage data/gridmap.gpkg", "PostGIS 127.0.0.1:5432/gridmap").
+    fn describe(&self) -> String;
+}
+
+/// Where the store is: a GeoPackage file or a PostGIS database.
+#[derive(Clone, Debug)]
+pub enum Location {
+    Gpkg(PathBuf),
+    Postgis(String),
+}
+
+impl Location {
+    /// `--database-url` (or DATABASE_URL) wins; otherwise `--store PATH`; otherwise the default file.
+    pub fn from_options(store: Option<PathBuf>, database_url: Option<String>) -> Self {
+        match (database_url, store) {
+            (Some(url), _) => Location::Postgis(url),
+            (None, Some(p)) => Location::Gpkg(p),
+            (None, None) => Location::Gpkg(PathBuf::from(DEFAULT_GPKG)),
+        }
+    }
+}
+
+/// The default store file, relative to the working directory (the repository root).
+pub const DEFAULT_GPKG: &str = "data/gridmap.gpkg";
+
+/// Either backend, chosen at run time.
+#[derive(Clone)]
+pub enum AnyStore {
+    Gpkg(gpkg::GpkgStore),
+    Postgis(postgis::PostgisStore),
+}
+
+impl AnyStore {
+    /// Opens (creating if needed) the store at `loc`.
+    pub async fn open(loc: &Location) -> Result<Self> {
+        Ok(match loc {
+            Location::Gpkg(p) => AnyStore::Gpkg(gpkg::GpkgStore::open(p).await?),
+            Location::Postgis(url) => AnyStore::Postgis(postgis::PostgisStore::connect(url).await?),
+        })
+    }
+}
+
+impl Store for AnyStore {
+    async fn load(&self) -> Result<Dataset> {
+        match self {
+            AnyStore::Gpkg(s) => s.load().await,
+            AnyStore::Postgis(s) => s.load().await,
+        }
+    }
+    async fn replace_layers(&self, ds: &Dataset) -> Result<()> {
+        match self {
+            AnyStore::Gpkg(s) => s.replace_layers(ds).await,
+            AnyStore::Postgis(s) => s.replace_layers(ds).await,
+        }
+    }
+    async fn revision(&self) -> Result<i64> {
+        match self {
+            AnyStore::Gpkg(s) => s.revision().await,
+            AnyStore::Postgis(s) => s.revision().await,
+        }
+    }
+    fn describe(&self) -> String {
+        match self {
+            AnyStore::Gpkg(s) => s.describe(),
+            AnyStore::Postgis(s) => s.describe(),
+        }
+    }
+}
+
+/// Parses a stored properties JSON text back into an object.
+fn parse_properties(layer: &str, code: &str, text: &str) -> Result<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(m)) => Ok(m),
+        Ok(_) => Err(Error::Corrupt { layer: layer.into(), code: code.into(), reason: "not an object".into() }),
+        Err(e) => Err(Error::Corrupt { layer: layer.into(), code: code.into(), reason: e.to_string() }),
+    }
+}

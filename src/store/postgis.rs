@@ -1,0 +1,149 @@
+//! The PostGIS backend, for shared deployments: several gridmap servers over one database.
+//!
+//! Writes go in as one transaction of bulk `UNNEST` inserts (thousands of rows per statement, not a round trip
+//! per row) and announce the new revision on the `gridmap_changes` channel when they commit.
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Row, Transaction};
+
+use super::schema::{ColumnType, ColumnValue, column_value, columns};
+use super::{Result, Store, codec, parse_properties};
+use crate::model::{Dataset, Feature, Layer};
+
+/// The NOTIFY channel on which committed revisions are announced.
+pub const CHANGES_CHANNEL: &str = "gridmap_changes";
+
+const CHUNK: usize = 2000;
+
+/// A PostGIS database holding the seven layers.
+#[derive(Clone)]
+pub struct PostgisStore {
+    url: String,
+    pool: PgPool,
+}
+
+impl PostgisStore {
+    /// Connects and brings the schema up to date (migrations/).
+    pub async fn connect(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { url: url.to_string(), pool })
+    }
+
+    /// The connection pool, for modules that keep their own tables in the same database.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn write_layer(tx: &mut Transaction<'_, Postgres>, layer: Layer, features: &[Feature]) -> Result<()> {
+        let t = layer.name();
+        sqlx::query(&format!("DELETE FROM {t}")).execute(&mut **tx).await?;
+        let cols = columns(layer);
+        let names: String = cols.iter().map(|(c, _)| format!(", {c}")).collect();
+        let arrays: String = cols
+            .iter()
+            .enumerate()
+            .map(|(i, (_, ty))| format!(", ${}::{}[]", i + 2, if *ty == ColumnType::Integer { "int8" } else { "text" }))
+            .collect();
+        let n = cols.len();
+        let aliases: String = cols.iter().map(|(c, _)| format!(", {c}")).collect();
+        let sql = format!(
+            "INSERT INTO {t} (code{names}, properties, geom) \
+             SELECT code{aliases}, p::json, ST_GeomFromEWKB(g) \
+             FROM UNNEST($1::text[]{arrays}, ${}::text[], ${}::bytea[]) AS u(code{aliases}, p, g)",
+            n + 2,
+            n + 3
+        );
+        for chunk in features.chunks(CHUNK) {
+            let mut q = sqlx::query(&sql).bind(chunk.iter().map(|f| f.code.clone()).collect::<Vec<_>>());
+            for (c, ty) in cols {
+                match ty {
+                    ColumnType::Text => {
+                        let v: Vec<Option<String>> = chunk
+                            .iter()
+                            .map(|f| match column_value(f, c, *ty) {
+                                ColumnValue::Text(v) => v,
+                                ColumnValue::Integer(_) => unreachable!(),
+                            })
+                            .collect();
+                        q = q.bind(v);
+                    }
+                    ColumnType::Integer => {
+                        let v: Vec<Option<i64>> = chunk
+                            .iter()
+                            .map(|f| match column_value(f, c, *ty) {
+                                ColumnValue::Integer(v) => v,
+                                ColumnValue::Text(_) => unreachable!(),
+                            })
+                            .collect();
+                        q = q.bind(v);
+                    }
+                }
+            }
+            let props: Vec<String> =
+                chunk.iter().map(|f| serde_json::Value::Object(f.properties.clone()).to_string()).collect();
+            let geoms = chunk.iter().map(|f| codec::to_ewkb(&f.geometry)).collect::<Result<Vec<_>>>()?;
+            q.bind(props).bind(geoms).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Store for PostgisStore {
+    async fn load(&self) -> Result<Dataset> {
+        let mut ds = Dataset::default();
+        for layer in Layer::ALL {
+            let rows = sqlx::query(&format!(
+                "SELECT code, properties::text, ST_AsEWKB(geom) FROM {} ORDER BY id",
+                layer.name()
+            ))
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                continue;
+            }
+            let mut features = Vec::with_capacity(rows.len());
+            for row in rows {
+                let code: String = row.try_get(0)?;
+                let props: String = row.try_get(1)?;
+                let blob: Vec<u8> = row.try_get(2)?;
+                features.push(Feature {
+                    properties: parse_properties(layer.name(), &code, &props)?,
+                    geometry: codec::from_ewkb(&blob)?,
+                    code,
+                });
+            }
+            ds.layers.insert(layer, features);
+        }
+        Ok(ds)
+    }
+
+    async fn replace_layers(&self, ds: &Dataset) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (layer, features) in &ds.layers {
+            Self::write_layer(&mut tx, *layer, features).await?;
+        }
+        let rev: String = sqlx::query_scalar(
+            "UPDATE gridmap_meta SET value = (value::bigint + 1)::text WHERE key = 'revision' RETURNING value",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        // Delivered to listeners only if the transaction commits.
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANGES_CHANNEL).bind(&rev).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revision(&self) -> Result<i64> {
+        let v: String = sqlx::query_scalar("SELECT value FROM gridmap_meta WHERE key = 'revision'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(v.parse().unwrap_or(0))
+    }
+
+    fn describe(&self) -> String {
+        // Never log credentials.
+        let shown = self.url.rsplit('@').next().unwrap_or(&self.url);
+        format!("PostGIS {shown}")
+    }
+}

@@ -1,0 +1,200 @@
+//! The shared test harness: the real server on 127.0.0.1:0 over a fresh store per test, fresh PostGIS
+//! databases, and a small deterministic dataset for tests that need no more.
+#![allow(dead_code)] // each test binary uses part of the harness
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use geo::{Geometry, MultiPolygon, Point, Polygon, polygon};
+use gridmap::cli::StoreArgs;
+use gridmap::model::{Dataset, Feature, Layer};
+use serde_json::{Value, json};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The committed default dataset.
+pub fn geodata() -> PathBuf {
+    root().join("geodata")
+}
+
+/// A running server.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    /// The store's GeoPackage file (for GeoPackage-backed apps).
+    pub store_path: Option<PathBuf>,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let r = self.client.get(self.url(path)).send().await.expect("request");
+        let status = r.status().as_u16();
+        let body = r.text().await.expect("body");
+        (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+    }
+}
+
+/// The real server over a fresh GeoPackage store seeded from the repository's geodata/ (as `gridmap serve`
+/// does on first start).
+pub async fn spawn_app() -> TestApp {
+    spawn_app_seeded(&geodata()).await
+}
+
+/// The real server over a fresh GeoPackage store seeded from `seed` (a dataset directory).
+pub async fn spawn_app_seeded(seed: &Path) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store_path = dir.path().join("gridmap.gpkg");
+    let args = StoreArgs { store: Some(store_path.clone()), database_url: None };
+    spawn_with(args, seed, dir, Some(store_path)).await
+}
+
+/// The real server over a fresh PostGIS database seeded from `seed`.
+pub async fn spawn_app_postgis(seed: &Path) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = StoreArgs { store: None, database_url: Some(fresh_postgis_url().await) };
+    spawn_with(args, seed, dir, None).await
+}
+
+async fn spawn_with(args: StoreArgs, seed: &Path, dir: tempfile::TempDir, store_path: Option<PathBuf>) -> TestApp {
+    let state = gridmap::cli::serve::open_state(&args, seed).await.expect("open state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { gridmap::http::serve(listener, state).await.expect("serve") });
+    TestApp {
+        addr,
+        base_url: format!("http://{addr}"),
+        store_path,
+        client: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+static DB_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// The server URL of PostgreSQL for tests (the machine's, with trust auth).
+pub fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Creates a new empty database and returns its URL. Databases left by test processes that have exited are
+/// dropped first, so runs do not pile them up.
+pub async fn fresh_postgis_url() -> String {
+    use sqlx::Connection;
+    let admin = admin_url();
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is needed for this test: {e}"));
+    let stale: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'gridmap_test_%'")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    for name in stale {
+        let pid: Option<u32> = name.split('_').nth(2).and_then(|p| p.parse().ok());
+        if pid.is_some_and(|p| !Path::new(&format!("/proc/{p}")).exists()) {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+        }
+    }
+    let name = format!(
+        "gridmap_test_{}_{}_{}",
+        std::process::id(),
+        DB_COUNTER.fetch_add(1, Ordering::SeqCst),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+    );
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
+    format!("{base}/{name}")
+}
+
+fn props(v: Value) -> serde_json::Map<String, Value> {
+    v.as_object().expect("object").clone()
+}
+
+fn mp(p: Polygon<f64>) -> Geometry<f64> {
+    Geometry::MultiPolygon(MultiPolygon(vec![p]))
+}
+
+/// An axis-aligned counter-clockwise square in lon/lat.
+pub fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
+    polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1), (x: x0, y: y0)]
+}
+
+/// A small complete dataset near Tongguan: a county of two towns, one community each, two grids in the first
+/// community and one in the second, a unit per grid, a legacy village per community and five households.
+/// Deliberately simple shapes, so expected areas and memberships are obvious.
+pub fn mini_dataset() -> Dataset {
+    let (x0, y0) = (110.20, 34.50);
+    let d = 0.01;
+    let mut ds = Dataset::default();
+    let f = |code: &str, p: Value, g: Geometry<f64>| Feature { code: code.into(), properties: props(p), geometry: g };
+    ds.layers.insert(
+        Layer::County,
+        vec![f("610522", json!({"code": "610522", "name": "潼关县"}), mp(square(x0, y0, x0 + 2.0 * d, y0 + d)))],
+    );
+    ds.layers.insert(
+        Layer::Towns,
+        vec![
+            f("610522001", json!({"code": "610522001", "name": "城关街道", "county_code": "610522"}), mp(square(x0, y0, x0 + d, y0 + d))),
+            f("610522102", json!({"code": "610522102", "name": "太要镇", "county_code": "610522"}), mp(square(x0 + d, y0, x0 + 2.0 * d, y0 + d))),
+        ],
+    );
+    ds.layers.insert(
+        Layer::Communities,
+        vec![
+            f("610522001001", json!({"code": "610522001001", "name": "南新社区居委会", "town_code": "610522001", "kind": "urban", "secretary": "王秀兰", "secretary_phone": "13900000001"}), mp(square(x0, y0, x0 + d, y0 + d))),
+            f("610522102206", json!({"code": "610522102206", "name": "老虎城村委会", "town_code": "610522102", "kind": "rural"}), mp(square(x0 + d, y0, x0 + 2.0 * d, y0 + d))),
+        ],
+    );
+    ds.layers.insert(
+        Layer::Villages,
+        vec![
+            f("610522100201", json!({"code": "610522100201", "name": "吴村", "town_code": "610522100", "merged_into": "610522001001"}), mp(square(x0, y0, x0 + d, y0 + d))),
+            f("610522102206", json!({"code": "610522102206", "name": "老虎城", "town_code": "610522102", "merged_into": "610522102206"}), mp(square(x0 + d, y0, x0 + 2.0 * d, y0 + d))),
+        ],
+    );
+    let h = d / 2.0;
+    ds.layers.insert(
+        Layer::Grids,
+        vec![
+            f("610522001001001", json!({"code": "610522001001001", "name": "南新社区第1网格", "community_code": "610522001001", "manager": "李娜", "manager_phone": "13900000002", "target_households": 400}), mp(square(x0, y0, x0 + h, y0 + d))),
+            f("610522001001002", json!({"code": "610522001001002", "name": "南新社区第2网格", "community_code": "610522001001", "manager": "张伟", "manager_phone": "13900000003", "target_households": 400}), mp(square(x0 + h, y0, x0 + d, y0 + d))),
+            f("610522102206001", json!({"code": "610522102206001", "name": "老虎城村第1网格", "community_code": "610522102206"}), mp(square(x0 + d, y0, x0 + 2.0 * d, y0 + d))),
+        ],
+    );
+    ds.layers.insert(
+        Layer::Units,
+        vec![
+            f("610522001001001001", json!({"code": "610522001001001001", "name": "1号楼", "grid_code": "610522001001001", "kind": "building", "head": "赵敏"}), mp(square(x0 + 0.001, y0 + 0.001, x0 + 0.002, y0 + 0.002))),
+            f("610522001001002001", json!({"code": "610522001001002001", "name": "2号楼", "grid_code": "610522001001002", "kind": "building"}), mp(square(x0 + h + 0.001, y0 + 0.001, x0 + h + 0.002, y0 + 0.002))),
+            f("610522102206001001", json!({"code": "610522102206001001", "name": "一组东巷", "grid_code": "610522102206001", "kind": "lane"}), mp(square(x0 + d + 0.001, y0 + 0.001, x0 + d + 0.004, y0 + 0.002))),
+        ],
+    );
+    let pt = |x: f64, y: f64| Geometry::Point(Point::new(x, y));
+    ds.layers.insert(
+        Layer::Households,
+        vec![
+            f("H0001", json!({"code": "H0001", "grid_code": "610522001001001", "unit_code": "610522001001001001", "village_code": "610522100201", "address": "城关街道南新社区1号楼1单元101", "head": "张三", "members": 3, "phone": "13900001234", "tags": ["elderly_alone"]}), pt(x0 + 0.0015, y0 + 0.0015)),
+            f("H0002", json!({"code": "H0002", "grid_code": "610522001001001", "unit_code": "610522001001002001", "village_code": "610522100201", "head": "李四", "members": 2}), pt(x0 + h + 0.0015, y0 + 0.0015)),
+            f("H0003", json!({"code": "H0003", "grid_code": "610522102206001", "unit_code": "610522102206001001", "village_code": "610522102206", "head": "王五", "members": 4}), mp(square(x0 + d + 0.0011, y0 + 0.0011, x0 + d + 0.0012, y0 + 0.0013))),
+            f("H0004", json!({"code": "H0004", "grid_code": "", "unit_code": "", "village_code": "610522102206", "head": "赵六"}), pt(x0 + 2.0 * d + 0.001, y0 + 0.001)),
+            f("H0005", json!({"code": "H0005", "grid_code": "610522102206001", "unit_code": "", "village_code": "610522100201", "head": "孙七", "members": 1}), pt(x0 + d + 0.003, y0 + 0.005)),
+        ],
+    );
+    ds
+}
+
+/// Writes `mini_dataset()` as a dataset directory inside `dir` and returns its path.
+pub fn write_mini(dir: &Path) -> PathBuf {
+    let out = dir.join("mini");
+    gridmap::model::geojson_io::write_dir(&out, &mini_dataset()).expect("write mini dataset");
+    out
+}

@@ -1,0 +1,281 @@
+// Entry point of the map page: builds the map, loads the layers, wires the
+// layer switcher, the feature panel and the self-report.
+//
+// Query parameters:
+//   ?view=lon,lat,zoom       open there instead of fitting the county
+//   ?basemap=...             optional online basemap, see config.js (off by default)
+
+import { fetchLayer, fetchMeta } from './api.js';
+import { LAYERS, LOCAL_IDEOGRAPH_FONT_FAMILY, MAP_LOCALE, basemapFromQuery } from './config.js';
+import { BboxLoader } from './bbox-loader.js';
+import { LayerData } from './data.js';
+import { InfoPanel } from './info.js';
+import { CLICK_ORDER, STYLE_LAYERS, buildStyle } from './mapstyle.js';
+import { buildLayerPanel } from './panel.js';
+import { Status } from './status.js';
+
+const params = new URLSearchParams(location.search);
+const status = new Status();
+const $ = (id) => document.getElementById(id);
+
+window.addEventListener('error', (e) => status.error(`脚本错误: ${e.message}`));
+window.addEventListener('unhandledrejection', (e) => status.error(e.reason));
+
+/** Shows an error to the user for a while, and reports it. */
+function reportError(err) {
+  status.error(err);
+  const toast = $('toast');
+  toast.textContent = `出错了: ${err instanceof Error ? err.message : err}`;
+  toast.hidden = false;
+  clearTimeout(reportError.timer);
+  reportError.timer = setTimeout(() => (toast.hidden = true), 8000);
+}
+
+const visible = {};
+for (const l of LAYERS) visible[l.id] = l.visible;
+
+const isPhone = () => window.matchMedia('(max-width: 699px)').matches;
+
+/** Room the side panel takes, so fitting the county does not hide it under the panel. */
+function fitPadding() {
+  if (isPhone() || !document.body.classList.contains('panel-open')) return 24;
+  return { top: 24, bottom: 24, right: 24, left: $('panel').offsetWidth + 36 };
+}
+
+function fitTo(map, bbox, animate) {
+  map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: fitPadding(), duration: animate ? 600 : 0 });
+}
+
+/** The bbox of a FeatureCollection, for when /meta is not available. */
+function bboxOf(fc) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      b[0] = Math.min(b[0], c[0]);
+      b[1] = Math.min(b[1], c[1]);
+      b[2] = Math.max(b[2], c[0]);
+      b[3] = Math.max(b[3], c[1]);
+    } else c.forEach(walk);
+  };
+  for (const f of fc?.features ?? []) if (f.geometry) walk(f.geometry.coordinates);
+  return Number.isFinite(b[0]) ? b : null;
+}
+
+function showSummary(meta) {
+  const name = meta.county?.name || '';
+  if (name) {
+    $('title').textContent = `${name}网格化管理地图`;
+    document.title = `${name} · 网格地图`;
+  }
+  const c = meta.counts || {};
+  const parts = [
+    ['towns', '个镇/街道'],
+    ['communities', '个社区'],
+    ['grids', '个网格'],
+    ['households', '户'],
+  ]
+    .filter(([k]) => Number.isFinite(c[k]))
+    .map(([k, unit]) => `${c[k].toLocaleString('zh-CN')} ${unit}`);
+  $('summary').textContent = parts.join(' · ');
+}
+
+/** A map button that brings the whole county back into view. */
+class FitControl {
+  constructor(onFit) {
+    this.onFit = onFit;
+  }
+  onAdd() {
+    this.container = document.createElement('div');
+    this.container.className = 'maplibregl-ctrl maplibregl-ctrl-group';
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'fit-button';
+    b.title = '显示全县';
+    b.textContent = '全县';
+    b.addEventListener('click', this.onFit);
+    this.container.appendChild(b);
+    return this.container;
+  }
+  onRemove() {
+    this.container.remove();
+  }
+}
+
+function setupPanelToggle() {
+  const button = $('panel-toggle');
+  const set = (open) => {
+    document.body.classList.toggle('panel-open', open);
+    button.setAttribute('aria-expanded', String(open));
+  };
+  set(!isPhone());
+  button.addEventListener('click', () => set(!document.body.classList.contains('panel-open')));
+  return set;
+}
+
+/** Everything the user can click, per logical layer: fills and points, not lines or labels. */
+const HIT_LAYERS = Object.fromEntries(
+  Object.entries(STYLE_LAYERS).map(([k, ids]) => [k, ids.filter((id) => !/-(line|label|halo|outline)$/.test(id))]),
+);
+
+function hitsAt(map, point) {
+  // Small features (households, units) get a tolerance box so a finger can hit them.
+  const r = isPhone() ? 12 : 5;
+  const box = [
+    [point.x - r, point.y - r],
+    [point.x + r, point.y + r],
+  ];
+  const hits = [];
+  for (const layer of CLICK_ORDER) {
+    if (!visible[layer]) continue;
+    const layers = HIT_LAYERS[layer].filter((id) => map.getLayer(id));
+    const where = layer === 'households' ? box : point;
+    const seen = new Set();
+    for (const feature of map.queryRenderedFeatures(where, { layers })) {
+      const code = feature.properties?.code ?? feature.id;
+      if (seen.has(code)) continue;
+      seen.add(code);
+      hits.push({ layer, feature });
+    }
+  }
+  return hits;
+}
+
+async function start() {
+  const setPanel = setupPanelToggle();
+  if (!window.maplibregl) {
+    reportError(new Error('地图组件未加载 (vendor/maplibre-gl/maplibre-gl.js)'));
+    return;
+  }
+  const basemap = basemapFromQuery(params);
+  if (basemap?.error) reportError(new Error(basemap.error));
+
+  let map;
+  try {
+    map = new maplibregl.Map({
+      container: 'map',
+      style: buildStyle(basemap?.error ? null : basemap),
+      center: [110.3, 34.52],
+      zoom: 10,
+      maxZoom: 19,
+      localIdeographFontFamily: LOCAL_IDEOGRAPH_FONT_FAMILY,
+      locale: MAP_LOCALE,
+      attributionControl: basemap && !basemap.error ? { compact: true } : false,
+      dragRotate: false,
+      pitchWithRotate: false,
+      touchPitch: false,
+    });
+  } catch (err) {
+    // Typically no WebGL: nothing else can work, so say so plainly.
+    reportError(new Error(`无法创建地图 (需要 WebGL): ${err.message}`));
+    return;
+  }
+  map.touchZoomRotate.disableRotation();
+  window.gridmap = { map };
+
+  const data = new LayerData(map);
+  status.map = map;
+  status.data = data;
+  map.on('error', (e) => reportError(new Error(`地图: ${e.error?.message || e.message || 'unknown error'}`)));
+
+  let countyBbox = null;
+  const fitCounty = (animate) => countyBbox && fitTo(map, countyBbox, animate);
+  // Until the user moves the map, keep the whole county in view when the window changes (phone rotation).
+  let userMoved = false;
+  map.on('movestart', (e) => {
+    if (e.originalEvent) userMoved = true;
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new FitControl(() => fitCounty(true)), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
+
+  const view = (params.get('view') || '').split(',').map(Number);
+  const hasView = view.length === 3 && view.every(Number.isFinite);
+  if (hasView) map.jumpTo({ center: [view[0], view[1]], zoom: view[2] });
+  map.on('resize', () => {
+    if (!userMoved && !hasView) fitCounty(false);
+  });
+
+  const panel = buildLayerPanel($('layers'), {
+    onToggle(layer, on) {
+      visible[layer] = on;
+      for (const id of STYLE_LAYERS[layer]) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+      if (LAYERS.find((l) => l.id === layer)?.bbox) loader.refresh();
+      updateHints();
+    },
+  });
+  const loader = new BboxLoader(map, data, {
+    isVisible: (layer) => visible[layer],
+    onError: reportError,
+    onChange: () => updateHints(),
+    onBusy: (busy) => ($('loading').hidden = !busy),
+  });
+  function updateHints() {
+    for (const l of LAYERS) {
+      if (l.bbox && loader.needsZoom(l.id)) panel.setHint(l.id, '放大后显示');
+      else if (visible[l.id] && data.counts[l.id] !== undefined) panel.setHint(l.id, data.counts[l.id].toLocaleString('zh-CN'));
+      else panel.setHint(l.id, '');
+    }
+  }
+  map.on('zoomend', updateHints);
+
+  const info = new InfoPanel($('info'), map, data);
+  map.on('click', (e) => {
+    const hits = hitsAt(map, e.point);
+    if (hits.length) {
+      info.show(hits);
+      if (isPhone()) {
+        setPanel(false);
+        // Keep what was tapped above the bottom sheet.
+        const sheetTop = $('info').getBoundingClientRect().top - $('map').getBoundingClientRect().top;
+        if (e.point.y > sheetTop - 40) map.panBy([0, e.point.y - sheetTop / 2], { duration: 300 });
+      }
+    } else info.close();
+  });
+
+  // Initial load: meta and every whole layer at once; the map style must be loaded before data goes in.
+  $('loading').hidden = false;
+  const styleLoaded = new Promise((resolve) => map.once('load', resolve));
+  const metaLoaded = fetchMeta()
+    .then((meta) => {
+      showSummary(meta);
+      if (Array.isArray(meta.bbox) && meta.bbox.length === 4) countyBbox = meta.bbox;
+      if (!hasView) fitCounty(false);
+    })
+    .catch(reportError);
+  const layersLoaded = LAYERS.filter((l) => !l.bbox).map((l) =>
+    fetchLayer(l.id)
+      .then((fc) => [l.id, fc])
+      .catch((err) => {
+        reportError(err);
+        return null;
+      }),
+  );
+  await styleLoaded;
+  const results = await Promise.all(layersLoaded);
+  for (const r of results) if (r) data.set(r[0], r[1]);
+  await metaLoaded;
+  if (!countyBbox) {
+    countyBbox = bboxOf(data.byCode.county && { features: [...data.byCode.county.values()] });
+    if (!hasView) fitCounty(false);
+  }
+  await loader.refresh();
+  $('loading').hidden = true;
+  updateHints();
+
+  // Report once the map has drawn all of it, then keep the report current.
+  // (triggerRepaint: in case it went idle already while we awaited, the next frame fires idle again.)
+  const stuck = setTimeout(() => status.error('地图 30 秒内未完成绘制'), 30000);
+  await new Promise((resolve) => {
+    map.once('idle', resolve);
+    map.triggerRepaint();
+  });
+  clearTimeout(stuck);
+  status.markReady();
+  let pending = null;
+  map.on('idle', () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => status.write(), 100);
+  });
+}
+
+start().catch(reportError);

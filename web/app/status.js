@@ -1,0 +1,62 @@
+// Self-report for automated tests and for support: once the map is idle
+// after the first load, <pre id="gridmap-status"> holds JSON with how many
+// features of each logical layer are drawn on screen and every error seen.
+// It is refreshed on later idle events, so it always tells the current view.
+
+import { LAYERS } from './config.js';
+import { STYLE_LAYERS } from './mapstyle.js';
+
+export class Status {
+  constructor() {
+    this.ready = false;
+    this.errors = [];
+    this.map = null;
+    this.data = null;
+  }
+
+  error(err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.errors.length < 50 && !this.errors.includes(message)) this.errors.push(message);
+    this.write();
+  }
+
+  /** Count of distinct features (by code) drawn per logical layer. */
+  rendered() {
+    const out = {};
+    if (!this.map) return out;
+    for (const { id } of LAYERS) {
+      const layers = STYLE_LAYERS[id].filter((l) => this.map.getLayer(l));
+      const codes = new Set();
+      for (const f of this.map.queryRenderedFeatures({ layers })) codes.add(f.properties?.code ?? f.id);
+      out[id] = codes.size;
+    }
+    return out;
+  }
+
+  write() {
+    let el = document.getElementById('gridmap-status');
+    if (!el) {
+      // Only errors before the first idle get written early; `ready` stays false until then.
+      if (!this.ready && !this.errors.length) return;
+      el = document.createElement('pre');
+      el.id = 'gridmap-status';
+      el.hidden = true;
+      document.body.appendChild(el);
+    }
+    let rendered = {};
+    try {
+      rendered = this.ready ? this.rendered() : {};
+    } catch (err) {
+      this.errors.push(`queryRenderedFeatures: ${err.message}`);
+    }
+    const view = this.map
+      ? { zoom: +this.map.getZoom().toFixed(2), center: this.map.getCenter().toArray().map((v) => +v.toFixed(5)) }
+      : null;
+    el.textContent = JSON.stringify({ ready: this.ready, rendered, loaded: this.data?.counts ?? {}, view, errors: this.errors });
+  }
+
+  markReady() {
+    this.ready = true;
+    this.write();
+  }
+}
