@@ -80,6 +80,10 @@ impl GpkgStore {
             // gridmap's own bookkeeping; not registered in gpkg_contents, so GIS clients do not list it.
             "CREATE TABLE IF NOT EXISTS gridmap_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             "INSERT OR IGNORE INTO gridmap_meta (key, value) VALUES ('revision', '0')",
+            // Registered as an attribute table: GDAL then lists only registered tables, so gridmap's other
+            // bookkeeping tables stay out of a GIS user's layer list.
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) \
+             VALUES ('gridmap_meta', 'attributes', 'gridmap_meta', 'gridmap bookkeeping (revision)')",
         ] {
             sqlx::query(ddl).execute(&mut *tx).await?;
         }
