@@ -6,6 +6,8 @@
 
 /// The data contract: layers, codes, features, CRSs and validity.
 pub mod model;
+/// Tables for people: CSV and XLSX with Chinese headers.
+pub mod export;
 /// The durable record: GeoPackage (default) or PostGIS, one trait.
 pub mod store;
 /// The engine: every layer in memory, in metres, with an R-tree per layer.

@@ -5,7 +5,7 @@ mod common;
 use gridmap::model::{Dataset, Layer};
 use gridmap::store::gpkg::GpkgStore;
 use gridmap::store::postgis::PostgisStore;
-use gridmap::store::{AnyStore, Store};
+use gridmap::store::{AnyStore, ChangeRecord, Store};
 
 async fn gpkg() -> (AnyStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -60,6 +60,44 @@ async fn replaces_only_the_given_layers(store: &AnyStore) {
     assert_eq!(back.get(Layer::Households).len(), 2);
     assert_eq!(back.get(Layer::Grids), ds.get(Layer::Grids));
     assert!(store.revision().await.unwrap() > rev);
+}
+
+async fn updates_by_code_and_logs_the_change(store: &AnyStore) {
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let rev = store.revision().await.unwrap();
+    let mut h = ds.get(Layer::Households)[1].clone();
+    h.properties.insert("grid_code".into(), "610522001001002".into());
+    let record = ChangeRecord { actor: "王秀兰".into(), action: "test".into(), detail: serde_json::json!({"n": 1}) };
+    store.update_features(Layer::Households, std::slice::from_ref(&h), &record).await.unwrap();
+    let back = store.load().await.unwrap();
+    assert_eq!(back.get(Layer::Households)[1], h);
+    assert_eq!(back.get(Layer::Households)[0], ds.get(Layer::Households)[0]);
+    assert!(store.revision().await.unwrap() > rev);
+    let log = store.changes(10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].actor.as_str(), log[0].action.as_str()), ("王秀兰", "test"));
+    assert_eq!(log[0].detail["n"], 1);
+    assert!(log[0].at.ends_with('Z') && log[0].at.len() >= 20, "{}", log[0].at);
+    // An unknown code fails the whole write: the first feature is not changed either.
+    let mut ghost = h.clone();
+    ghost.code = "NOPE".into();
+    let mut first = ds.get(Layer::Households)[0].clone();
+    first.properties.insert("members".into(), 9.into());
+    assert!(store.update_features(Layer::Households, &[first, ghost], &record).await.is_err());
+    assert_eq!(store.load().await.unwrap().get(Layer::Households)[0], ds.get(Layer::Households)[0]);
+    assert_eq!(store.changes(10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn gpkg_updates_by_code_and_logs_the_change() {
+    let (s, _d) = gpkg().await;
+    updates_by_code_and_logs_the_change(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_updates_by_code_and_logs_the_change() {
+    updates_by_code_and_logs_the_change(&postgis().await).await;
 }
 
 #[tokio::test]

@@ -40,7 +40,7 @@ impl Atlas {
         for (&layer, features) in &ds.layers {
             layers.insert(layer, build_layer(crs, features.clone())?);
         }
-        Ok(Atlas { crs, layers, revision })
+        Ok(Atlas { crs, layers, revision, memo: Default::default() })
     }
 }
 

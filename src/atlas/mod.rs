@@ -17,8 +17,26 @@ use crate::model::{Dataset, Feature, Layer};
 pub mod build;
 /// Features of a layer whose envelope meets a lon/lat box.
 pub mod bbox;
+/// Coverage completeness ("no blind spots"): every rule of the data contract, exactly and fast.
+pub mod coverage;
+/// Which polygon of a layer contains a point.
+pub mod contain;
+/// The 93→28 merger: legacy villages against communities, and cross-boundary households.
+pub mod crosswalk;
+/// Results computed once per atlas.
+pub mod memo;
+/// Moving cross-boundary households to the grid they lie in: the proposal and its diff.
+pub mod reassign;
 /// Grid numbering by the coding rule: west to east, then north to south.
 pub mod numbering;
+/// What lies at a point: town, community, grid, unit and household, or the nearest household.
+pub mod locate;
+/// The k nearest features of a layer, by exact distance in metres.
+pub mod nearest;
+/// Households placed in their grids and units, chains of responsibility, per-atlas cache.
+pub mod directory;
+/// Search over names, addresses, codes and pinyin.
+pub mod search;
 
 /// What can go wrong building or querying an atlas.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +88,7 @@ pub struct Atlas {
     layers: BTreeMap<Layer, LayerIndex>,
     /// The store revision this atlas was built from (0 for a dataset read from files).
     pub revision: i64,
+    memo: memo::Memo,
 }
 
 impl Atlas {

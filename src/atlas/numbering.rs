@@ -61,8 +61,8 @@ mod tests {
 
     #[test]
     fn a_row_is_anchored_on_its_northernmost_feature() {
-        // 40 m apart in northing with a 50 m row: one row, read west to east, whatever their y.
-        let pts = [c(100.0, 60.0), c(0.0, 20.0), c(50.0, 100.0)];
+        // Within 50 m of the northernmost: one row, read west to east, whatever their y.
+        let pts = [c(100.0, 60.0), c(0.0, 70.0), c(50.0, 100.0)];
         assert_eq!(reading_order(&pts, 50.0), vec![1, 2, 0]);
         // A third feature 55 m below the top starts the next row even though it is west of the others.
         let pts = [c(100.0, 60.0), c(50.0, 100.0), c(-100.0, 45.0)];

@@ -4,14 +4,22 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// `gridmap check`: coverage completeness ("no blind spots") as a report.
+pub mod check;
+/// `gridmap crosswalk`: the merger crosswalk.
+pub mod crosswalk;
 /// `gridmap export DIR`.
 pub mod export;
 /// `gridmap generate`: the seeded synthetic dataset.
 pub mod generate;
 /// `gridmap import DIR | FILE --layer L`.
 pub mod import;
+/// `gridmap locate LON LAT`: who is responsible for a spot.
+pub mod locate;
 /// `gridmap serve`.
 pub mod serve;
+/// Where analysis commands read data: a directory or a store.
+pub mod source;
 
 use crate::store::Location;
 
@@ -31,8 +39,14 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Export every layer of the store as a dataset directory of GeoJSON files.
     Export(export::ExportArgs),
+    /// The 93→28 merger: legacy villages against communities, and cross-boundary households
+    Crosswalk(crosswalk::CrosswalkArgs),
+    /// Check coverage completeness ("no blind spots"): gaps, overlaps, households, staffing; exit 1 on defects
+    Check(check::CheckArgs),
     /// Generate the seeded synthetic dataset (the Tongguan default, or a large county for benchmarks).
     Generate(generate::GenerateArgs),
+    /// Who is responsible for a spot: town, community, grid, unit and household at LON LAT.
+    Locate(locate::LocateArgs),
 }
 
 /// Which store to use: a GeoPackage file (default data/gridmap.gpkg) or a PostGIS database.
@@ -58,7 +72,10 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Serve(a) => runtime()?.block_on(serve::run(a)).map(|_| 0),
         Command::Import(a) => runtime()?.block_on(import::run(a)).map(|_| 0),
         Command::Export(a) => runtime()?.block_on(export::run(a)).map(|_| 0),
+        Command::Crosswalk(a) => runtime()?.block_on(crosswalk::run(a)).map(|_| 0),
+        Command::Check(a) => runtime()?.block_on(check::run(a)),
         Command::Generate(a) => generate::run(&a).map(|_| 0),
+        Command::Locate(a) => runtime()?.block_on(locate::run(a)),
     }
 }
 

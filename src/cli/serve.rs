@@ -22,10 +22,13 @@ pub struct ServeArgs {
     /// Dataset that seeds an empty store on first start
     #[arg(long, default_value = "geodata", value_name = "DIR")]
     pub seed: PathBuf,
+    /// Access token: requests with `Authorization: Bearer TOKEN` see names and phones unmasked (masked otherwise)
+    #[arg(long, env = "GRIDMAP_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let state = open_state(&args.store, &args.seed).await?;
+    let state = open_state(&args.store, &args.seed).await?.with_token(args.token.as_deref());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;

@@ -7,12 +7,20 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+/// Coverage completeness: the summary and the defects, cached per atlas.
+pub mod coverage;
+/// The merger crosswalk, cross-boundary households and their reassignment; the change log.
+pub mod crosswalk;
 /// The API error type and its JSON body.
 pub mod error;
 /// Every layer as GeoJSON, with bbox filtering.
 pub mod layers;
+/// Locate, search, nearest, and the households of a grid or unit.
+pub mod locate;
 /// Health and dataset metadata.
 pub mod meta;
+/// Masking of names and phones, and the access token that lifts it.
+pub mod privacy;
 /// Shared state: store and atlas.
 pub mod state;
 /// The static map page.
@@ -25,6 +33,9 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(meta::router())
         .merge(layers::router())
+        .merge(locate::router())
+        .merge(crosswalk::router())
+        .merge(coverage::router())
         .merge(web::router())
         .with_state(state)
         .layer(CompressionLayer::new())

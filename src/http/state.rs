@@ -9,6 +9,7 @@ use crate::store::{AnyStore, Store};
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    token: super::privacy::Token,
 }
 
 struct Inner {
@@ -18,7 +19,18 @@ struct Inner {
 
 impl AppState {
     pub fn new(store: AnyStore, atlas: Atlas) -> Self {
-        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(Arc::new(atlas)) }) }
+        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(Arc::new(atlas)) }), token: Default::default() }
+    }
+
+    /// This state with the access token that unmasks names and phones (`serve --token`); `None` masks for all.
+    pub fn with_token(mut self, token: Option<&str>) -> Self {
+        self.token = super::privacy::Token::new(token);
+        self
+    }
+
+    /// The configured access token (see [`super::privacy`]).
+    pub fn token(&self) -> &super::privacy::Token {
+        &self.token
     }
 
     /// The current atlas. Handlers hold this snapshot for the whole request, so a reload never changes data

@@ -11,7 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::schema::{ColumnType, ColumnValue, column_value, columns, geometry_type};
-use super::{Error, Result, Store, codec, parse_properties};
+use super::{ChangeEntry, ChangeRecord, Error, Result, Store, codec, parse_properties};
 use crate::model::crs::STORED_EPSG;
 use crate::model::{Dataset, Feature, Layer};
 
@@ -80,6 +80,9 @@ impl GpkgStore {
             // gridmap's own bookkeeping; not registered in gpkg_contents, so GIS clients do not list it.
             "CREATE TABLE IF NOT EXISTS gridmap_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             "INSERT OR IGNORE INTO gridmap_meta (key, value) VALUES ('revision', '0')",
+            "CREATE TABLE IF NOT EXISTS gridmap_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+             at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), actor TEXT NOT NULL, \
+             action TEXT NOT NULL, detail TEXT NOT NULL)",
             // Registered as an attribute table: GDAL then lists only registered tables, so gridmap's other
             // bookkeeping tables stay out of a GIS user's layer list.
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) \
@@ -144,6 +147,28 @@ impl GpkgStore {
         Ok(())
     }
 
+    /// Binds a feature's derived columns and properties, in the order `columns(layer)` gives.
+    fn bind_row<'q>(
+        mut q: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+        layer: Layer,
+        f: &Feature,
+    ) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        for (c, ty) in columns(layer) {
+            q = match column_value(f, c, *ty) {
+                ColumnValue::Text(v) => q.bind(v),
+                ColumnValue::Integer(v) => q.bind(v),
+            };
+        }
+        q.bind(serde_json::Value::Object(f.properties.clone()).to_string())
+    }
+
+    async fn bump_revision(tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+        sqlx::query("UPDATE gridmap_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
     async fn write_layer(tx: &mut Transaction<'_, Sqlite>, layer: Layer, features: &[Feature]) -> Result<()> {
         let t = layer.name();
         sqlx::query(&format!("DELETE FROM \"{t}\"")).execute(&mut **tx).await?;
@@ -152,14 +177,8 @@ impl GpkgStore {
         let marks: String = cols.iter().map(|_| ", ?").collect();
         let sql = format!("INSERT INTO \"{t}\" (geom, code{names}, properties) VALUES (?, ?{marks}, ?)");
         for f in features {
-            let mut q = sqlx::query(&sql).bind(codec::to_gpkg(&f.geometry)?).bind(&f.code);
-            for (c, ty) in cols {
-                q = match column_value(f, c, *ty) {
-                    ColumnValue::Text(v) => q.bind(v),
-                    ColumnValue::Integer(v) => q.bind(v),
-                };
-            }
-            q.bind(serde_json::Value::Object(f.properties.clone()).to_string()).execute(&mut **tx).await?;
+            let q = sqlx::query(&sql).bind(codec::to_gpkg(&f.geometry)?).bind(&f.code);
+            Self::bind_row(q, layer, f).execute(&mut **tx).await?;
         }
         let ext = features
             .iter()
@@ -216,11 +235,51 @@ impl Store for GpkgStore {
         for (layer, features) in &ds.layers {
             Self::write_layer(&mut tx, *layer, features).await?;
         }
-        sqlx::query("UPDATE gridmap_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
-            .execute(&mut *tx)
-            .await?;
+        Self::bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn update_features(&self, layer: Layer, features: &[Feature], record: &ChangeRecord) -> Result<()> {
+        let t = layer.name();
+        let sets: String = columns(layer).iter().map(|(c, _)| format!("\"{c}\" = ?, ")).collect();
+        let sql = format!("UPDATE \"{t}\" SET geom = ?, {sets}properties = ? WHERE code = ?");
+        let mut tx = self.pool.begin().await?;
+        for f in features {
+            let q = sqlx::query(&sql).bind(codec::to_gpkg(&f.geometry)?);
+            let done = Self::bind_row(q, layer, f).bind(&f.code).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { layer: t.into(), code: f.code.clone() });
+            }
+        }
+        sqlx::query("INSERT INTO gridmap_changes (actor, action, detail) VALUES (?, ?, ?)")
+            .bind(&record.actor)
+            .bind(&record.action)
+            .bind(record.detail.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Self::bump_revision(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn changes(&self, limit: i64) -> Result<Vec<ChangeEntry>> {
+        let rows = sqlx::query("SELECT id, at, actor, action, detail FROM gridmap_changes ORDER BY id DESC LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                let detail: String = r.try_get(4)?;
+                Ok(ChangeEntry {
+                    id: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+                })
+            })
+            .collect()
     }
 
     async fn revision(&self) -> Result<i64> {

@@ -5,7 +5,9 @@
 use std::future::Future;
 use std::path::PathBuf;
 
-use crate::model::Dataset;
+use serde::Serialize;
+
+use crate::model::{Dataset, Feature, Layer};
 
 /// The embedded default: a GeoPackage 1.3 file (SQLite) that opens in QGIS, ArcGIS or SuperMap.
 pub mod gpkg;
@@ -25,6 +27,8 @@ pub enum Error {
     Db(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{layer} {code} is not in the store")]
+    NotFound { layer: String, code: String },
     #[error("geometry codec: {0}")]
     Geometry(String),
     #[error("stored properties of {layer} {code} are not a JSON object: {reason}")]
@@ -41,11 +45,42 @@ pub trait Store: Send + Sync {
     /// Replaces each layer present in `ds` by its features, in one transaction: all of it lands, or nothing.
     fn replace_layers(&self, ds: &Dataset) -> impl Future<Output = Result<()>> + Send;
 
+    /// Updates existing features (matched by code) and appends `record` to the change log, in one
+    /// transaction. A code that is not stored fails the whole write.
+    fn update_features(
+        &self,
+        layer: Layer,
+        features: &[Feature],
+        record: &ChangeRecord,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The newest change-log entries, newest first.
+    fn changes(&self, limit: i64) -> impl Future<Output = Result<Vec<ChangeEntry>>> + Send;
+
     /// A number that grows with every committed write: what caches compare against.
     fn revision(&self) -> impl Future<Output = Result<i64>> + Send;
 
     /// A short description for logs ("GeoPackage data/gridmap.gpkg", "PostGIS 127.0.0.1:5432/gridmap").
     fn describe(&self) -> String;
+}
+
+/// What a write records in the change log: who, what kind of change, and its details.
+#[derive(Clone, Debug)]
+pub struct ChangeRecord {
+    pub actor: String,
+    pub action: String,
+    pub detail: serde_json::Value,
+}
+
+/// A change-log entry as read back.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ChangeEntry {
+    pub id: i64,
+    /// UTC, RFC 3339.
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: serde_json::Value,
 }
 
 /// Where the store is: a GeoPackage file or a PostGIS database.
@@ -97,6 +132,18 @@ impl Store for AnyStore {
         match self {
             AnyStore::Gpkg(s) => s.replace_layers(ds).await,
             AnyStore::Postgis(s) => s.replace_layers(ds).await,
+        }
+    }
+    async fn update_features(&self, layer: Layer, features: &[Feature], record: &ChangeRecord) -> Result<()> {
+        match self {
+            AnyStore::Gpkg(s) => s.update_features(layer, features, record).await,
+            AnyStore::Postgis(s) => s.update_features(layer, features, record).await,
+        }
+    }
+    async fn changes(&self, limit: i64) -> Result<Vec<ChangeEntry>> {
+        match self {
+            AnyStore::Gpkg(s) => s.changes(limit).await,
+            AnyStore::Postgis(s) => s.changes(limit).await,
         }
     }
     async fn revision(&self) -> Result<i64> {

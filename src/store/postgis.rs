@@ -7,7 +7,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
 
 use super::schema::{ColumnType, ColumnValue, column_value, columns};
-use super::{Result, Store, codec, parse_properties};
+use super::{ChangeEntry, ChangeRecord, Error, Result, Store, codec, parse_properties};
 use crate::model::{Dataset, Feature, Layer};
 
 /// The NOTIFY channel on which committed revisions are announced.
@@ -33,6 +33,17 @@ impl PostgisStore {
     /// The connection pool, for modules that keep their own tables in the same database.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Bumps the revision and announces it; listeners hear it only if the transaction commits.
+    async fn bump_revision(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
+        let rev: String = sqlx::query_scalar(
+            "UPDATE gridmap_meta SET value = (value::bigint + 1)::text WHERE key = 'revision' RETURNING value",
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANGES_CHANNEL).bind(&rev).execute(&mut **tx).await?;
+        Ok(())
     }
 
     async fn write_layer(tx: &mut Transaction<'_, Postgres>, layer: Layer, features: &[Feature]) -> Result<()> {
@@ -123,15 +134,69 @@ impl Store for PostgisStore {
         for (layer, features) in &ds.layers {
             Self::write_layer(&mut tx, *layer, features).await?;
         }
-        let rev: String = sqlx::query_scalar(
-            "UPDATE gridmap_meta SET value = (value::bigint + 1)::text WHERE key = 'revision' RETURNING value",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        // Delivered to listeners only if the transaction commits.
-        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANGES_CHANNEL).bind(&rev).execute(&mut *tx).await?;
+        Self::bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn update_features(&self, layer: Layer, features: &[Feature], record: &ChangeRecord) -> Result<()> {
+        let t = layer.name();
+        let cols = columns(layer);
+        let sets: String = cols.iter().enumerate().map(|(i, (c, _))| format!("{c} = ${}, ", i + 2)).collect();
+        let sql = format!(
+            "UPDATE {t} SET geom = ST_GeomFromEWKB($1), {sets}properties = ${}::json WHERE code = ${}",
+            cols.len() + 2,
+            cols.len() + 3
+        );
+        let mut tx = self.pool.begin().await?;
+        for f in features {
+            let mut q = sqlx::query(&sql).bind(codec::to_ewkb(&f.geometry)?);
+            for (c, ty) in cols {
+                q = match column_value(f, c, *ty) {
+                    ColumnValue::Text(v) => q.bind(v),
+                    ColumnValue::Integer(v) => q.bind(v),
+                };
+            }
+            let done = q
+                .bind(serde_json::Value::Object(f.properties.clone()).to_string())
+                .bind(&f.code)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { layer: t.into(), code: f.code.clone() });
+            }
+        }
+        sqlx::query("INSERT INTO gridmap_changes (actor, action, detail) VALUES ($1, $2, $3::json)")
+            .bind(&record.actor)
+            .bind(&record.action)
+            .bind(record.detail.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Self::bump_revision(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn changes(&self, limit: i64) -> Result<Vec<ChangeEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), actor, action, detail::text \
+             FROM gridmap_changes ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let detail: String = r.try_get(4)?;
+                Ok(ChangeEntry {
+                    id: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+                })
+            })
+            .collect()
     }
 
     async fn revision(&self) -> Result<i64> {

@@ -37,9 +37,17 @@ export class BboxLoader {
     this.onBusy = onBusy;
     this.inflight = 0;
     this.layers = LAYERS.filter((l) => l.bbox);
-    this.state = Object.fromEntries(this.layers.map((l) => [l.id, { controller: null, loaded: null }]));
+    // Per layer: the request under way ({controller, bbox, done}) and the bbox of the features shown.
+    this.state = Object.fromEntries(this.layers.map((l) => [l.id, { pending: null, loaded: null }]));
     this.timer = null;
-    map.on('moveend', () => this.schedule());
+    this.started = false;
+  }
+
+  /** Begin following the view; call once the map's style (and so its sources) is loaded. */
+  start() {
+    this.started = true;
+    this.map.on('moveend', () => this.schedule());
+    return this.refresh();
   }
 
   schedule() {
@@ -50,40 +58,48 @@ export class BboxLoader {
   /** Bring every bbox layer up to date with the view; resolves when the fetches are done. */
   refresh() {
     clearTimeout(this.timer);
+    if (!this.started) return Promise.resolve();
     const zoom = this.map.getZoom();
     const view = viewBbox(this.map);
     return Promise.all(this.layers.map((l) => this.refreshLayer(l, zoom, view)));
   }
 
-  async refreshLayer({ id, minzoom }, zoom, view) {
+  refreshLayer({ id, minzoom }, zoom, view) {
     const st = this.state[id];
     if (!this.isVisible(id) || zoom < minzoom) {
       // Out of range: drop the request and the features, so memory stays small when zoomed out.
-      st.controller?.abort();
-      st.controller = null;
+      st.pending?.controller.abort();
+      st.pending = null;
       if (st.loaded) {
         st.loaded = null;
         this.data.clear(id);
         this.onChange(id);
       }
-      return;
+      return Promise.resolve();
     }
-    if (st.loaded && contains(st.loaded, view)) return;
-    st.controller?.abort();
-    const controller = new AbortController();
-    st.controller = controller;
-    const bbox = pad(view, BBOX_PAD);
+    if (st.loaded && contains(st.loaded, view)) return Promise.resolve();
+    // A request already under way for a box that covers the view will do.
+    if (st.pending && contains(st.pending.bbox, view)) return st.pending.done;
+    st.pending?.controller.abort();
+    const pending = { controller: new AbortController(), bbox: pad(view, BBOX_PAD) };
+    pending.done = this.fetchInto(id, pending);
+    st.pending = pending;
+    return pending.done;
+  }
+
+  async fetchInto(id, pending) {
+    const st = this.state[id];
     this.onBusy(++this.inflight > 0);
     try {
-      const fc = await fetchLayer(id, { bbox, signal: controller.signal });
-      if (st.controller !== controller) return; // superseded meanwhile
-      st.loaded = bbox;
+      const fc = await fetchLayer(id, { bbox: pending.bbox, signal: pending.controller.signal });
+      if (st.pending !== pending) return; // superseded meanwhile
+      st.loaded = pending.bbox;
       this.data.set(id, fc);
       this.onChange(id);
     } catch (err) {
       if (!isAbort(err)) this.onError(err);
     } finally {
-      if (st.controller === controller) st.controller = null;
+      if (st.pending === pending) st.pending = null;
       this.onBusy(--this.inflight > 0);
     }
   }

@@ -13,6 +13,7 @@ import { InfoPanel } from './info.js';
 import { CLICK_ORDER, STYLE_LAYERS, buildStyle } from './mapstyle.js';
 import { buildLayerPanel } from './panel.js';
 import { Status } from './status.js';
+import { installLocate } from './locate.js';
 
 const params = new URLSearchParams(location.search);
 const status = new Status();
@@ -171,11 +172,22 @@ async function start() {
   }
   map.touchZoomRotate.disableRotation();
   window.gridmap = { map };
+  installLocate(map);
 
   const data = new LayerData(map);
   status.map = map;
   status.data = data;
-  map.on('error', (e) => reportError(new Error(`地图: ${e.error?.message || e.message || 'unknown error'}`)));
+  let basemapFailed = false;
+  map.on('error', (e) => {
+    const message = e.error?.message || e.message || 'unknown error';
+    if (e.sourceId?.startsWith('basemap-')) {
+      // An online basemap fails tile by tile when offline: say it once, the county's layers still work.
+      if (!basemapFailed) reportError(new Error(`在线底图无法加载 (无网络?): ${message}`));
+      basemapFailed = true;
+      return;
+    }
+    reportError(new Error(`地图: ${message}`));
+  });
 
   let countyBbox = null;
   const fitCounty = (animate) => countyBbox && fitTo(map, countyBbox, animate);
@@ -195,10 +207,16 @@ async function start() {
     if (!userMoved && !hasView) fitCounty(false);
   });
 
+  // Layer visibility; a switch flipped before the style has loaded is applied on load.
+  let styleReady = false;
+  const applyVisibility = (layer) => {
+    for (const id of STYLE_LAYERS[layer]) map.setLayoutProperty(id, 'visibility', visible[layer] ? 'visible' : 'none');
+  };
   const panel = buildLayerPanel($('layers'), {
     onToggle(layer, on) {
       visible[layer] = on;
-      for (const id of STYLE_LAYERS[layer]) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+      if (!styleReady) return;
+      applyVisibility(layer);
       if (LAYERS.find((l) => l.id === layer)?.bbox) loader.refresh();
       updateHints();
     },
@@ -251,6 +269,8 @@ async function start() {
       }),
   );
   await styleLoaded;
+  styleReady = true;
+  for (const l of LAYERS) applyVisibility(l.id);
   const results = await Promise.all(layersLoaded);
   for (const r of results) if (r) data.set(r[0], r[1]);
   await metaLoaded;
@@ -258,7 +278,7 @@ async function start() {
     countyBbox = bboxOf(data.byCode.county && { features: [...data.byCode.county.values()] });
     if (!hasView) fitCounty(false);
   }
-  await loader.refresh();
+  await loader.start();
   $('loading').hidden = true;
   updateHints();
 

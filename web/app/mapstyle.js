@@ -233,7 +233,6 @@ function drawLayers() {
         'text-font': FONT_BOLD,
         'text-size': z([10.5, 12, 14, 15]),
         'text-padding': 6,
-        'symbol-sort-key': ['case', ['==', ['get', 'kind'], 'urban'], 1, 0],
       },
       paint: haloText('#173a6a', 1.8),
     },

@@ -1,0 +1,136 @@
+//! `gridmap check`: the coverage rules of the data contract over a dataset directory or a store, as a report.
+//!
+//! Exit status: 0 when no defect is found above the thresholds, 1 when some are, 2 on bad input.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use super::StoreArgs;
+use super::source::BadInput;
+use crate::atlas::Atlas;
+use crate::atlas::coverage::{Defect, Settings, report};
+use crate::model::crs::InputCrs;
+use crate::model::geojson_io::{ParsedProblem, read_dir};
+use crate::model::validate::dataset_problems;
+use crate::model::{Dataset, Layer};
+use crate::store::{AnyStore, Location, Store};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable table per town and community, then the defects
+    Text,
+    /// DATA.md's report: {"summary": [...], "defects": FeatureCollection}
+    Json,
+    /// The defects alone, as a GeoJSON FeatureCollection (opens in QGIS)
+    Geojson,
+    /// The summary rows as CSV
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// A dataset directory in the data contract's form (invalid geometry is reported and repaired, not refused);
+    /// without it, the store (--store / --database-url, default data/gridmap.gpkg) is checked
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// CRS of the directory's files: wgs84, cgcs2000, gcj02, bd09 or EPSG:NNNN [default: lon/lat]
+    #[arg(long)]
+    pub crs: Option<InputCrs>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// A gap no wider than this (diameter of its largest inscribed circle, metres) is a sliver, wider a blind spot
+    #[arg(long, default_value_t = 2.0, value_name = "M")]
+    pub sliver_width_m: f64,
+    /// Gaps, overlaps and spill smaller than this (square metres) are not reported as defects
+    #[arg(long, default_value_t = 1.0, value_name = "M2")]
+    pub min_area_m2: f64,
+    /// The band of households a grid should hold
+    #[arg(long, default_value = "300..500", value_name = "MIN..MAX", value_parser = parse_band)]
+    pub target_households: (u64, u64),
+    /// Write the report to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_band(s: &str) -> Result<(u64, u64), String> {
+    Settings::parse_band(s)
+}
+
+/// Runs the check; returns the exit status (0 clean, 1 defects). Bad input is an error (status 2).
+pub async fn run(args: CheckArgs) -> anyhow::Result<i32> {
+    if !(args.sliver_width_m.is_finite() && args.sliver_width_m >= 0.0) {
+        return Err(BadInput(format!("--sliver-width-m {}: must be a number of metres, 0 or more", args.sliver_width_m)).into());
+    }
+    if !(args.min_area_m2.is_finite() && args.min_area_m2 >= 0.0) {
+        return Err(BadInput(format!("--min-area-m2 {}: must be a number of square metres, 0 or more", args.min_area_m2)).into());
+    }
+    let settings = Settings { sliver_width_m: args.sliver_width_m, min_area_m2: args.min_area_m2, target_households: args.target_households };
+    let (ds, parsed, revision) = load(&args).await?;
+    let problems = dataset_problems(&ds);
+    if !problems.is_empty() {
+        let mut list: Vec<String> = problems.iter().take(30).map(|p| format!("  {}: {p}", p.layer.file_name())).collect();
+        if problems.len() > 30 {
+            list.push(format!("  ... and {} more", problems.len() - 30));
+        }
+        return Err(BadInput(format!("the dataset cannot be checked (codes and parents must be right first):\n{}", list.join("\n"))).into());
+    }
+    let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let atlas = Atlas::build(&ds, revision)?;
+        let mut report = atlas.coverage(&settings);
+        // Problems only the parser sees (an unclosed ring is closed on reading).
+        for (layer, p) in &parsed {
+            if let Some(f) = ds.get(*layer).iter().find(|f| f.code == p.code) {
+                report.defects.push(Defect::invalid_geometry(*layer, f, &p.problem.reason, p.problem.location));
+            }
+        }
+        Ok(report)
+    })
+    .await??;
+    let bytes = match args.format {
+        Format::Text => report::text(&report, 50).into_bytes(),
+        Format::Json => serde_json::to_vec(&report::report_json(&report))?,
+        Format::Geojson => serde_json::to_vec(&report::defects_geojson(report.defects.iter(), crate::model::crs::MetricCrs { epsg: report.crs_epsg }))?,
+        Format::Csv => report::summary_csv(&report.summary).into_bytes(),
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)?;
+            if !bytes.ends_with(b"\n") {
+                out.write_all(b"\n")?;
+            }
+        }
+    }
+    let counts: Vec<String> = report.counts().iter().map(|(k, n)| format!("{k} {n}")).collect();
+    tracing::info!(defects = report.defects.len(), ms = report.elapsed_ms as u64, "checked: {}", if counts.is_empty() { "no defects".into() } else { counts.join(", ") });
+    Ok(if report.defects.is_empty() { 0 } else { 1 })
+}
+
+async fn load(args: &CheckArgs) -> anyhow::Result<(Dataset, Vec<(Layer, ParsedProblem)>, i64)> {
+    if let Some(dir) = &args.dir {
+        let (ds, parsed) = read_dir(dir, args.crs).map_err(|e| BadInput(e.to_string()))?;
+        return Ok((ds, parsed, 0));
+    }
+    let loc = args.store.location();
+    if let Location::Gpkg(p) = &loc {
+        if !p.exists() {
+            return Err(BadInput(format!(
+                "{}: no such store; give a dataset directory (gridmap check DIR), --store PATH or --database-url URL",
+                p.display()
+            ))
+            .into());
+        }
+    }
+    let store = AnyStore::open(&loc).await.map_err(|e| BadInput(format!("opening the store: {e}")))?;
+    let ds = store.load().await?;
+    if ds.layers.is_empty() {
+        return Err(BadInput(format!("{} holds no layers: nothing to check", store.describe())).into());
+    }
+    Ok((ds, Vec::new(), store.revision().await?))
+}

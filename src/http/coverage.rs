@@ -1,0 +1,170 @@
+//! `/api/v1/coverage`: the coverage report ("no blind spots"), computed once per atlas (the atlas is rebuilt
+//! whenever the data change, so the cached report is never stale), filtered per request.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{Error, Result};
+use crate::atlas::Atlas;
+use crate::atlas::coverage::{Kind, Report, Settings, report};
+use crate::model::Layer;
+use crate::model::crs::MetricCrs;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/coverage", get(summary)).route("/api/v1/coverage/defects", get(defects))
+}
+
+/// The report of an atlas with the default settings, with what requests filter on prepared.
+struct Memo {
+    report: Report,
+    /// Each summary row as JSON, and the codes of it and its ancestors.
+    rows: Vec<(Value, Vec<String>)>,
+    /// Each defect as a GeoJSON Feature (lon/lat), its kind, and the codes of its parent and the parent's
+    /// ancestors.
+    features: Vec<(Value, Kind, Vec<String>)>,
+}
+
+/// Code → parent code over county, towns, communities and grids.
+fn ancestry(atlas: &Atlas) -> HashMap<String, String> {
+    let mut up = HashMap::new();
+    for layer in [Layer::Towns, Layer::Communities, Layer::Grids] {
+        let (Some(li), Some((key, _))) = (atlas.layer(layer), layer.parent()) else { continue };
+        for f in &li.features {
+            if let Some(p) = f.str_prop(key) {
+                up.insert(f.code.clone(), p.to_string());
+            }
+        }
+    }
+    up
+}
+
+fn chain(up: &HashMap<String, String>, start: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = start.map(str::to_string);
+    while let Some(code) = at {
+        if out.contains(&code) || out.len() > 8 {
+            break;
+        }
+        at = up.get(&code).cloned();
+        out.push(code);
+    }
+    out
+}
+
+fn compute(atlas: &Atlas) -> Memo {
+    let report = atlas.coverage(&Settings::default());
+    tracing::info!(revision = atlas.revision, ms = report.elapsed_ms as u64, defects = report.defects.len(), "coverage computed");
+    let up = ancestry(atlas);
+    let crs = MetricCrs { epsg: report.crs_epsg };
+    let rows = report.summary.iter().map(|r| (report::summary_row_json(r), chain(&up, Some(&r.code)))).collect();
+    let features = report
+        .defects
+        .iter()
+        .map(|d| (report::defect_feature(d, crs), d.kind, chain(&up, d.parent.as_deref())))
+        .collect();
+    Memo { report, rows, features }
+}
+
+async fn memo(state: &AppState) -> Result<(Arc<Atlas>, Arc<Memo>)> {
+    let atlas = state.atlas();
+    let a = atlas.clone();
+    let m = tokio::task::spawn_blocking(move || a.memo(|| compute(&a))).await.map_err(|e| Error::Internal(e.into()))?;
+    Ok((atlas, m))
+}
+
+#[derive(Deserialize)]
+struct CoverageQuery {
+    parent: Option<String>,
+    kind: Option<String>,
+}
+
+/// The parent filter, checked against the dataset: a county, town, community or grid code.
+fn parent_filter(atlas: &Atlas, parent: Option<&str>) -> Result<Option<String>> {
+    let Some(code) = parent.map(str::trim).filter(|c| !c.is_empty()) else { return Ok(None) };
+    let known = [Layer::County, Layer::Towns, Layer::Communities, Layer::Grids]
+        .iter()
+        .any(|l| atlas.layer(*l).is_some_and(|li| li.index_of(code).is_some()));
+    if !known {
+        return Err(Error::NotFound(format!("parent {code:?} is not a county, town, community or grid code in the dataset")));
+    }
+    Ok(Some(code.to_string()))
+}
+
+/// `kind=a,b`: each a defect kind, or `gap` (blind spots and slivers).
+fn kind_filter(kind: Option<&str>) -> Result<Option<Vec<Kind>>> {
+    let Some(list) = kind.map(str::trim).filter(|k| !k.is_empty()) else { return Ok(None) };
+    let mut out = Vec::new();
+    for k in list.split(',').map(str::trim) {
+        if k == "gap" {
+            out.extend([Kind::BlindSpot, Kind::Sliver]);
+        } else {
+            out.push(k.parse::<Kind>().map_err(|e| Error::BadRequest(format!("kind: {e}")))?);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// `GET /api/v1/coverage[?parent=CODE]`: the summary rows (the parent's row and its descendants' with a parent).
+async fn summary(State(state): State<AppState>, Query(q): Query<CoverageQuery>) -> Result<Json<Value>> {
+    if q.kind.is_some() {
+        return Err(Error::BadRequest("kind filters /api/v1/coverage/defects, not the summary".into()));
+    }
+    let (atlas, m) = memo(&state).await?;
+    let parent = parent_filter(&atlas, q.parent.as_deref())?;
+    let rows: Vec<&Value> = m
+        .rows
+        .iter()
+        .filter(|(_, chain)| parent.as_ref().is_none_or(|p| chain.contains(p)))
+        .map(|(v, _)| v)
+        .collect();
+    let mut counts = serde_json::Map::new();
+    for (_, kind, chain) in &m.features {
+        if parent.as_ref().is_none_or(|p| chain.contains(p)) {
+            let e = counts.entry(kind.name()).or_insert(json!(0));
+            *e = json!(e.as_u64().unwrap_or(0) + 1);
+        }
+    }
+    let s = &m.report.settings;
+    Ok(Json(json!({
+        "summary": rows,
+        "counts": counts,
+        "settings": {
+            "sliver_width_m": s.sliver_width_m,
+            "min_area_m2": s.min_area_m2,
+            "target_households": [s.target_households.0, s.target_households.1],
+        },
+        "revision": m.report.revision,
+        "crs": format!("EPSG:{}", m.report.crs_epsg),
+        "elapsed_ms": m.report.elapsed_ms,
+    })))
+}
+
+/// `GET /api/v1/coverage/defects[?kind=K[,K]][&parent=CODE]`: the defects as GeoJSON (lon/lat).
+async fn defects(State(state): State<AppState>, Query(q): Query<CoverageQuery>) -> Result<impl IntoResponse> {
+    let kinds = kind_filter(q.kind.as_deref())?;
+    let (atlas, m) = memo(&state).await?;
+    let parent = parent_filter(&atlas, q.parent.as_deref())?;
+    let mut body = br#"{"type":"FeatureCollection","name":"defects","features":["#.to_vec();
+    let mut first = true;
+    for (v, kind, chain) in &m.features {
+        if kinds.as_ref().is_some_and(|ks| !ks.contains(kind)) || parent.as_ref().is_some_and(|p| !chain.contains(p)) {
+            continue;
+        }
+        if !first {
+            body.push(b',');
+        }
+        first = false;
+        serde_json::to_writer(&mut body, v).map_err(|e| Error::Internal(e.into()))?;
+    }
+    body.extend_from_slice(b"]}");
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
+}

@@ -1,0 +1,213 @@
+//! `/api/v1/crosswalk`: the 93→28 merger crosswalk, cross-boundary households, and their reassignment.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{Error, Result};
+use crate::atlas::Atlas;
+use crate::atlas::crosswalk::{CrossHousehold, Crosswalk};
+use crate::export::{self, crosswalk as tables};
+use crate::model::Layer;
+use crate::store::{ChangeRecord, Store};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/crosswalk", get(crosswalk))
+        .route("/api/v1/crosswalk/households", get(households))
+        .route("/api/v1/crosswalk/reassignment", get(proposal).post(apply))
+        .route("/api/v1/changes", get(changes))
+}
+
+/// The crosswalk of an atlas, computed once per atlas.
+struct Memo(Crosswalk);
+
+fn computed(atlas: &Arc<Atlas>) -> Arc<Memo> {
+    atlas.memo(|| Memo(atlas.crosswalk()))
+}
+
+async fn compute(state: &AppState) -> Result<(Arc<Atlas>, Arc<Memo>)> {
+    let atlas = state.atlas();
+    let a = atlas.clone();
+    let memo = tokio::task::spawn_blocking(move || computed(&a)).await.map_err(|e| Error::Internal(e.into()))?;
+    Ok((atlas, memo))
+}
+
+#[derive(Deserialize)]
+struct FormatQuery {
+    format: Option<String>,
+    community: Option<String>,
+}
+
+fn check_community(atlas: &Atlas, code: Option<&str>) -> Result<()> {
+    if let Some(c) = code {
+        if atlas.layer(Layer::Communities).and_then(|l| l.get(c)).is_none() {
+            return Err(Error::NotFound(format!("community {c:?} is not in the dataset")));
+        }
+    }
+    Ok(())
+}
+
+fn download(body: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const CSV: &str = "text/csv; charset=utf-8";
+
+fn bad_format(f: &str, allowed: &str) -> Error {
+    Error::BadRequest(format!("format {f:?} is not one of {allowed}"))
+}
+
+async fn crosswalk(State(state): State<AppState>, Query(q): Query<FormatQuery>) -> Result<Response> {
+    let (_, memo) = compute(&state).await?;
+    let cw = &memo.0;
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => {
+            let split = cw.villages.iter().filter(|v| v.split).count();
+            let off_target = cw.villages.iter().filter(|v| !v.target_holds_most).count();
+            Ok(Json(json!({
+                "summary": {
+                    "villages": cw.villages.len(),
+                    "communities": cw.communities.len(),
+                    "split_villages": split,
+                    "villages_mostly_outside_target": off_target,
+                    "cross_boundary_households": cw.households.len(),
+                },
+                "villages": cw.villages,
+                "communities": cw.communities,
+            }))
+            .into_response())
+        }
+        "csv" => Ok(download(tables::villages_table(cw).to_csv().into_bytes(), CSV, "crosswalk-villages.csv")),
+        "xlsx" => {
+            let book = export::to_xlsx(&[
+                tables::villages_table(cw),
+                tables::communities_table(cw),
+                tables::households_table(&cw.households),
+            ])
+            .map_err(|e| Error::Internal(e.into()))?;
+            Ok(download(book, XLSX, "crosswalk.xlsx"))
+        }
+        other => Err(bad_format(other, "json, csv, xlsx")),
+    }
+}
+
+fn households_geojson(hh: &[&CrossHousehold]) -> Value {
+    let mut features = Vec::with_capacity(hh.len() * 2);
+    for h in hh {
+        let props = serde_json::to_value(h).expect("serialisable");
+        if let Some(v) = h.village_lonlat {
+            features.push(json!({
+                "type": "Feature",
+                "properties": { "kind": "link", "code": h.code, "reasons": h.reasons },
+                "geometry": { "type": "LineString", "coordinates": [v, h.lonlat] },
+            }));
+        }
+        let mut p = props;
+        p["kind"] = "household".into();
+        features.push(json!({ "type": "Feature", "properties": p, "geometry": { "type": "Point", "coordinates": h.lonlat } }));
+    }
+    json!({ "type": "FeatureCollection", "name": "cross_boundary_households", "features": features })
+}
+
+async fn households(State(state): State<AppState>, Query(q): Query<FormatQuery>) -> Result<Response> {
+    let (atlas, memo) = compute(&state).await?;
+    check_community(&atlas, q.community.as_deref())?;
+    let hh: Vec<&CrossHousehold> = memo
+        .0
+        .households
+        .iter()
+        .filter(|h| {
+            q.community.as_deref().is_none_or(|c| {
+                h.located_community == c
+                    || h.registered_community.as_deref() == Some(c)
+                    || h.roster_grid_community.as_deref() == Some(c)
+            })
+        })
+        .collect();
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(json!({ "count": hh.len(), "households": hh })).into_response()),
+        "geojson" => Ok(([(header::CONTENT_TYPE, "application/geo+json")], Json(households_geojson(&hh))).into_response()),
+        "csv" => {
+            let owned: Vec<CrossHousehold> = hh.into_iter().cloned().collect();
+            Ok(download(tables::households_table(&owned).to_csv().into_bytes(), CSV, "cross-boundary-households.csv"))
+        }
+        other => Err(bad_format(other, "json, geojson, csv")),
+    }
+}
+
+async fn proposal(State(state): State<AppState>, Query(q): Query<FormatQuery>) -> Result<Response> {
+    let (atlas, memo) = compute(&state).await?;
+    check_community(&atlas, q.community.as_deref())?;
+    let p = atlas.reassignment(&memo.0.households, q.community.as_deref());
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(p).into_response()),
+        "csv" => Ok(download(tables::proposal_table(&p).to_csv().into_bytes(), CSV, "reassignment.csv")),
+        other => Err(bad_format(other, "json, csv")),
+    }
+}
+
+#[derive(Deserialize)]
+struct ApplyBody {
+    /// Only households lying in this community; all when absent.
+    community: Option<String>,
+    /// Who applies it (recorded in the change log).
+    applied_by: String,
+}
+
+async fn apply(State(state): State<AppState>, body: std::result::Result<Json<ApplyBody>, axum::extract::rejection::JsonRejection>) -> Result<Json<Value>> {
+    let Json(body) = body.map_err(|e| Error::BadRequest(format!("request body: {}", e.body_text())))?;
+    if body.applied_by.trim().is_empty() {
+        return Err(Error::BadRequest("applied_by must name who applies the reassignment".into()));
+    }
+    let (atlas, memo) = compute(&state).await?;
+    check_community(&atlas, body.community.as_deref())?;
+    let p = atlas.reassignment(&memo.0.households, body.community.as_deref());
+    if p.moves.is_empty() {
+        return Ok(Json(json!({ "changed": 0, "revision": atlas.revision, "message": "nothing to reassign" })));
+    }
+    let moved = atlas.moved_households(&p.moves);
+    let detail = json!({
+        "community": body.community,
+        "moves": p.moves.iter().map(|m| json!({ "household": m.household, "from": m.from_grid, "to": m.to_grid })).collect::<Vec<_>>(),
+    });
+    let record = ChangeRecord { actor: body.applied_by.trim().to_string(), action: "crosswalk.reassign".into(), detail };
+    state.store().update_features(Layer::Households, &moved, &record).await?;
+    state.reload_if_changed().await?;
+    let entry = state.store().changes(1).await?.into_iter().next();
+    Ok(Json(json!({
+        "changed": moved.len(),
+        "revision": state.atlas().revision,
+        "applied_by": record.actor,
+        "at": entry.map(|e| e.at),
+        "grids": p.grids,
+    })))
+}
+
+#[derive(Deserialize)]
+struct ChangesQuery {
+    limit: Option<i64>,
+}
+
+async fn changes(State(state): State<AppState>, Query(q): Query<ChangesQuery>) -> Result<Json<Value>> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(Error::BadRequest(format!("limit {limit} must be between 1 and 1000")));
+    }
+    Ok(Json(json!({ "changes": state.store().changes(limit).await? })))
+}
