@@ -45,6 +45,17 @@ async fn every_layer_is_served_as_geojson() {
 }
 
 #[tokio::test]
+async fn names_and_phones_are_masked_by_default() {
+    let app = mini_app().await;
+    let (_, v) = app.get_json("/api/v1/layers/households").await;
+    let h1 = &v["features"][0]["properties"];
+    assert_eq!((h1["head"].as_str(), h1["phone"].as_str()), (Some("张*"), Some("139****1234")));
+    assert_eq!(h1["address"], "城关街道南新社区1号楼1单元101");
+    let (_, v) = app.get_json("/api/v1/layers/grids").await;
+    assert_eq!(v["features"][0]["properties"]["manager"], "李*");
+}
+
+#[tokio::test]
 async fn bbox_selects_through_the_rtree() {
     let app = mini_app().await;
     // The east half of the mini county holds one grid (老虎城村第1网格) and the households H0003, H0004, H0005.

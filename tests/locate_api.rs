@@ -234,8 +234,9 @@ async fn search_by_name_pinyin_initials_address_and_code() {
     assert_eq!(codes[..3], ["610522001001", "610522001001001", "610522001001002"]);
     // Names of grids and communities, and their pinyin.
     let (_, v) = app.get_json(&format!("/api/v1/search?q={}", urlencode("老虎城"))).await;
-    assert_eq!(v["hits"][0]["code"], "610522102206");
-    assert_eq!(v["hits"][0]["layer"], "communities");
+    // The legacy village named exactly 老虎城 first, then the community whose name starts with it.
+    assert_eq!((&v["hits"][0]["layer"], &v["hits"][0]["match"]), (&Value::from("villages"), &Value::from("name")));
+    assert_eq!((&v["hits"][1]["layer"], &v["hits"][1]["code"]), (&Value::from("communities"), &Value::from("610522102206")));
     let (_, v) = app.get_json("/api/v1/search?q=nanxin").await;
     assert_eq!(v["hits"][0]["code"], "610522001001");
     // Addresses.

@@ -12,8 +12,10 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{Error, Result};
+use super::privacy::Access;
 use crate::atlas::Atlas;
 use crate::atlas::crosswalk::{CrossHousehold, Crosswalk};
+use crate::atlas::reassign::Proposal;
 use crate::export::{self, crosswalk as tables};
 use crate::model::Layer;
 use crate::store::{ChangeRecord, Store};
@@ -38,6 +40,36 @@ async fn compute(state: &AppState) -> Result<(Arc<Atlas>, Arc<Memo>)> {
     let a = atlas.clone();
     let memo = tokio::task::spawn_blocking(move || computed(&a)).await.map_err(|e| Error::Internal(e.into()))?;
     Ok((atlas, memo))
+}
+
+/// Cross-boundary households as this request may see them.
+fn visible(hh: &[CrossHousehold], access: Access) -> Vec<CrossHousehold> {
+    hh.iter()
+        .map(|h| {
+            let mut h = h.clone();
+            if access.masked() {
+                h.head = h.head.map(|n| access.name(&n));
+                h.located_manager = h.located_manager.map(|n| access.name(&n));
+            }
+            h
+        })
+        .collect()
+}
+
+/// A proposal as this request may see it.
+fn visible_proposal(mut p: Proposal, access: Access) -> Proposal {
+    if access.masked() {
+        for m in &mut p.moves {
+            m.head = m.head.as_deref().map(|n| access.name(n));
+        }
+        for g in &mut p.grids {
+            g.manager = g.manager.as_deref().map(|n| access.name(n));
+        }
+        for m in &mut p.managers {
+            m.manager = access.name(&m.manager);
+        }
+    }
+    p
 }
 
 #[derive(Deserialize)]
@@ -73,7 +105,7 @@ fn bad_format(f: &str, allowed: &str) -> Error {
     Error::BadRequest(format!("format {f:?} is not one of {allowed}"))
 }
 
-async fn crosswalk(State(state): State<AppState>, Query(q): Query<FormatQuery>) -> Result<Response> {
+async fn crosswalk(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
     let (_, memo) = compute(&state).await?;
     let cw = &memo.0;
     match q.format.as_deref().unwrap_or("json") {
@@ -98,7 +130,7 @@ async fn crosswalk(State(state): State<AppState>, Query(q): Query<FormatQuery>) 
             let book = export::to_xlsx(&[
                 tables::villages_table(cw),
                 tables::communities_table(cw),
-                tables::households_table(&cw.households),
+                tables::households_table(&visible(&cw.households, access)),
             ])
             .map_err(|e| Error::Internal(e.into()))?;
             Ok(download(book, XLSX, "crosswalk.xlsx"))
@@ -125,12 +157,11 @@ fn households_geojson(hh: &[&CrossHousehold]) -> Value {
     json!({ "type": "FeatureCollection", "name": "cross_boundary_households", "features": features })
 }
 
-async fn households(State(state): State<AppState>, Query(q): Query<FormatQuery>) -> Result<Response> {
+async fn households(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
     let (atlas, memo) = compute(&state).await?;
     check_community(&atlas, q.community.as_deref())?;
-    let hh: Vec<&CrossHousehold> = memo
-        .0
-        .households
+    let shown = visible(&memo.0.households, access);
+    let hh: Vec<&CrossHousehold> = shown
         .iter()
         .filter(|h| {
             q.community.as_deref().is_none_or(|c| {
@@ -151,10 +182,10 @@ async fn households(State(state): State<AppState>, Query(q): Query<FormatQuery>)
     }
 }
 
-async fn proposal(State(state): State<AppState>, Query(q): Query<FormatQuery>) -> Result<Response> {
+async fn proposal(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
     let (atlas, memo) = compute(&state).await?;
     check_community(&atlas, q.community.as_deref())?;
-    let p = atlas.reassignment(&memo.0.households, q.community.as_deref());
+    let p = visible_proposal(atlas.reassignment(&memo.0.households, q.community.as_deref()), access);
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(p).into_response()),
         "csv" => Ok(download(tables::proposal_table(&p).to_csv().into_bytes(), CSV, "reassignment.csv")),
@@ -170,7 +201,7 @@ struct ApplyBody {
     applied_by: String,
 }
 
-async fn apply(State(state): State<AppState>, body: std::result::Result<Json<ApplyBody>, axum::extract::rejection::JsonRejection>) -> Result<Json<Value>> {
+async fn apply(State(state): State<AppState>, access: Access, body: std::result::Result<Json<ApplyBody>, axum::extract::rejection::JsonRejection>) -> Result<Json<Value>> {
     let Json(body) = body.map_err(|e| Error::BadRequest(format!("request body: {}", e.body_text())))?;
     if body.applied_by.trim().is_empty() {
         return Err(Error::BadRequest("applied_by must name who applies the reassignment".into()));
@@ -195,7 +226,7 @@ async fn apply(State(state): State<AppState>, body: std::result::Result<Json<App
         "revision": state.atlas().revision,
         "applied_by": record.actor,
         "at": entry.map(|e| e.at),
-        "grids": p.grids,
+        "grids": visible_proposal(p, access).grids,
     })))
 }
 

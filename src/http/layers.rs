@@ -8,6 +8,7 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::error::{Error, Result};
+use super::privacy::Access;
 use super::AppState;
 use crate::atlas::bbox::BboxLonLat;
 use crate::model::geojson_io::feature_json;
@@ -48,6 +49,7 @@ pub fn parse_bbox(s: &str) -> Result<BboxLonLat> {
 
 async fn layer(
     State(state): State<AppState>,
+    access: Access,
     Path(name): Path<String>,
     Query(q): Query<LayerQuery>,
 ) -> Result<impl IntoResponse> {
@@ -55,13 +57,13 @@ async fn layer(
     let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
     let atlas = state.atlas();
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>> {
-        let Some(idx) = atlas.layer(layer) else { return Ok(collection(layer, std::iter::empty())) };
+        let Some(idx) = atlas.layer(layer) else { return Ok(collection(layer, access, std::iter::empty())) };
         Ok(match bbox {
             Some(b) => {
                 let hits = atlas.in_bbox(layer, b)?;
-                collection(layer, hits.into_iter().map(|i| &idx.features[i]))
+                collection(layer, access, hits.into_iter().map(|i| &idx.features[i]))
             }
-            None => collection(layer, idx.features.iter()),
+            None => collection(layer, access, idx.features.iter()),
         })
     })
     .await
@@ -69,13 +71,20 @@ async fn layer(
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
 }
 
-fn collection<'a>(layer: Layer, features: impl Iterator<Item = &'a crate::model::Feature>) -> Vec<u8> {
+/// A FeatureCollection of `features`, names and phones masked unless `access` is full.
+fn collection<'a>(layer: Layer, access: Access, features: impl Iterator<Item = &'a crate::model::Feature>) -> Vec<u8> {
     let mut out = format!("{{\"type\":\"FeatureCollection\",\"name\":\"{}\",\"features\":[", layer.name()).into_bytes();
     for (i, f) in features.enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        serde_json::to_writer(&mut out, &feature_json(f)).expect("writing to a Vec cannot fail");
+        let mut v = feature_json(f);
+        if access.masked() {
+            if let Some(serde_json::Value::Object(p)) = v.get_mut("properties") {
+                super::privacy::mask_properties(p);
+            }
+        }
+        serde_json::to_writer(&mut out, &v).expect("writing to a Vec cannot fail");
     }
     out.extend_from_slice(b"]}");
     out
