@@ -23,6 +23,8 @@ pub mod meta;
 pub mod privacy;
 /// Shared state: store and atlas.
 pub mod state;
+/// Hearing changes made by other servers or processes, and rebuilding the atlas.
+pub mod watch;
 /// The static map page.
 pub mod web;
 
@@ -45,10 +47,13 @@ pub fn app(state: AppState) -> Router {
 /// Serves `app` on `listener` until ctrl-c.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
+    let watcher = watch::spawn(state.clone());
     tracing::info!(%addr, "serving http://{addr}/");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
-        .await
+        .await?;
+    watcher.abort();
+    Ok(())
 }

@@ -65,6 +65,13 @@ pub async fn spawn_app_postgis(seed: &Path) -> TestApp {
     spawn_with(args, seed, dir, None).await
 }
 
+/// The real server over the given store (seeded from `seed` if empty): for tests where two servers share
+/// one store.
+pub async fn spawn_app_on(args: StoreArgs, seed: &Path) -> TestApp {
+    let store_path = args.store.clone();
+    spawn_with(args, seed, tempfile::tempdir().expect("tempdir"), store_path).await
+}
+
 async fn spawn_with(args: StoreArgs, seed: &Path, dir: tempfile::TempDir, store_path: Option<PathBuf>) -> TestApp {
     let state = gridmap::cli::serve::open_state(&args, seed).await.expect("open state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
