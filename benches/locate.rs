@@ -208,8 +208,17 @@ fn synthetic_county(seed: u64) -> Dataset {
     for vj in 0..8 {
         for vi in 0..12 {
             let (x, y) = ((vi * 2) as f64, (vj * 2) as f64);
-            let code = format!("610522{:03}{:03}", 100 + (vj / 4) * 3 + vi / 4, 200 + vj * 12 + vi);
-            villages.push(feature(code, json!({"name": format!("原{}村", vj * 12 + vi + 1), "town_code": "610522100", "merged_into": "610522100201"}), warped_rect(x, y, x + 2.0, y + 2.0, seg * 2, &warp)));
+            // Merged into the community it lies in.
+            let t = (vj / 4) * 3 + vi / 4;
+            let c = ((vj % 4) / 2) * 2 + (vi % 4) / 2;
+            let town_code = format!("610522{:03}", 100 + t);
+            let community = format!("{town_code}{:03}", if t == 0 { 1 + c } else { 201 + c });
+            let code = format!("{town_code}{:03}", 200 + vj * 12 + vi);
+            villages.push(feature(
+                code,
+                json!({"name": format!("原{}村", vj * 12 + vi + 1), "town_code": town_code, "merged_into": community}),
+                warped_rect(x, y, x + 2.0, y + 2.0, seg * 2, &warp),
+            ));
         }
     }
     for (l, f) in [(Layer::Towns, towns), (Layer::Communities, communities), (Layer::Villages, villages), (Layer::Grids, grids), (Layer::Units, units), (Layer::Households, households)] {

@@ -16,8 +16,9 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const RUN_TIMEOUT: Duration = Duration::from_secs(150);
 const PHONE: (u32, u32) = (390, 844);
 
-/// Headless Chromium's DOM of `url` after 20 s of virtual time, killed (with its helpers) if it overruns.
-fn dump_dom(url: &str, (w, h): (u32, u32)) -> (String, String) {
+/// Headless Chromium's DOM of `url` after 20 s of virtual time (or, with `screenshot`, a PNG there instead),
+/// killed with its helpers if it overruns.
+fn chromium(url: &str, (w, h): (u32, u32), screenshot: Option<&Path>) -> (String, String) {
     assert!(
         Path::new(CHROMIUM).exists(),
         "{CHROMIUM} not found: this test needs Chromium (Debian package `chromium`); install it, do not skip"
@@ -37,7 +38,10 @@ fn dump_dom(url: &str, (w, h): (u32, u32)) -> (String, String) {
     .arg(format!("--user-data-dir={}", profile.path().display()))
     .arg(format!("--window-size={w},{h}"))
     .arg("--virtual-time-budget=20000")
-    .arg("--dump-dom")
+    .arg(match screenshot {
+        Some(p) => format!("--screenshot={}", p.display()),
+        None => "--dump-dom".to_string(),
+    })
     .arg(url)
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
@@ -91,7 +95,7 @@ async fn check_my_grid(base_url: &str, grid: &str) {
     let url = format!("{base_url}/?grid={grid}");
     let (dom, stderr) = tokio::task::spawn_blocking({
         let url = url.clone();
-        move || dump_dom(&url, PHONE)
+        move || chromium(&url, PHONE, None)
     })
     .await
     .unwrap();
@@ -109,14 +113,31 @@ async fn check_my_grid(base_url: &str, grid: &str) {
     for code in &expected {
         assert!(dom.contains(&format!("data-code=\"{code}\"")), "household {code} not in the DOM");
     }
-    // Laid out for the phone: the viewport is the phone's, the list a full-width sheet, the rows tall enough.
-    assert_eq!(status["viewport"][0].as_u64(), Some(u64::from(PHONE.0)), "{status}");
-    assert_eq!(status["panel_width"].as_u64(), Some(u64::from(PHONE.0)), "full-width sheet on a phone: {status}");
+    // Laid out for the phone: a phone-width viewport (headless Chromium widens windows narrower than 500 px to
+    // 500, still under the 700 px phone breakpoint), the list a full-width sheet, the rows tall enough.
+    let width = status["viewport"][0].as_u64().unwrap();
+    assert!((u64::from(PHONE.0)..700).contains(&width), "not a phone-width viewport: {status}");
+    assert_eq!(status["panel_width"].as_u64(), Some(width), "full-width sheet on a phone: {status}");
     let row = status["min_row_height"].as_f64().unwrap();
     assert!(row >= 44.0, "rows must be at least 44 px high on a phone, smallest is {row}: {status}");
     // Masked by default.
     assert_eq!(status["masked"], true);
     assert!(dom.contains("gm-search"), "the search box is on the page");
+
+    // A screenshot for a person to look at (artifacts/).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join(format!("web_phone_grid_{grid}.png"));
+    let _ = std::fs::remove_file(&png);
+    tokio::task::spawn_blocking({
+        let png = png.clone();
+        move || chromium(&url, PHONE, Some(&png))
+    })
+    .await
+    .unwrap();
+    let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", png.display()));
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", png.display());
+    eprintln!("screenshot: {}", png.display());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,8 @@
 
 import { API_BASE } from './config.js';
 
-async function getJSON(path, signal) {
+/** GET `${API_BASE}${path}` as JSON; errors carry the server's message. */
+export async function getJSON(path, signal) {
   const url = `${API_BASE}${path}`;
   let response;
   try {

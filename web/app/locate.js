@@ -1,8 +1,8 @@
 // Finding a household and who is responsible for it: the entry point of the
 // search box (search.js), the "my grid" view (mygrid.js) and click-to-locate.
 //
-// Importing this module mounts the search box and, with ?grid=CODE, the
-// "my grid" list; both work before (and without) the map. main.js then calls
+// Importing this module mounts the search box (with ?q=TEXT, already searched)
+// and, with ?grid=CODE, the "my grid" list; both work before (and without) the map. main.js then calls
 // installLocate(map) once the map exists: a click anywhere asks
 // /api/v1/locate and shows the chain of responsibility for that spot.
 //
@@ -174,7 +174,7 @@ function tokenButton(host) {
   b.className = 'gm-lock';
   const label = () => {
     const on = !!sessionStorage.getItem(TOKEN_KEY);
-    b.textContent = on ? '🔓' : '🔒';
+    b.textContent = on ? '明文' : '脱敏';
     b.title = on ? '已显示完整姓名和电话 (点击退出)' : '姓名和电话已脱敏 (点击输入访问令牌)';
     b.setAttribute('aria-label', b.title);
   };
@@ -233,6 +233,11 @@ const search = new SearchBox(bar, {
 tokenButton(search.el);
 
 if (params.get('grid')) myGrid.open(params.get('grid').trim());
+// /?q=TEXT opens with that search's suggestions (a link a manager can share).
+if (params.get('q')) {
+  search.input.value = params.get('q');
+  search.run();
+}
 
 /** Wires the map: click-to-locate, and fitting the "my grid" view. Called by main.js once the map exists. */
 export function installLocate(m) {

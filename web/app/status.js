@@ -60,3 +60,25 @@ export class Status {
     this.write();
   }
 }
+
+/**
+ * Headless Chromium's --virtual-time-budget (how the tests run the page) lets virtual time jump ahead
+ * whenever the page looks idle, but MapLibre waits on real time: animation frames and its web worker.
+ * Under load the budget could run out before the first frame. A chain of MessageChannel tasks keeps the
+ * page from looking idle until it is ready. Only in headless Chromium, and for 30 s at most.
+ * @returns a function that lets the clock go
+ */
+export function holdVirtualTime() {
+  if (!/HeadlessChrome/.test(navigator.userAgent)) return () => {};
+  let held = true;
+  let spins = 0;
+  const start = performance.now();
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    if (held && ++spins < 5e6 && performance.now() - start < 30000) channel.port2.postMessage(null);
+  };
+  channel.port2.postMessage(null);
+  return () => {
+    held = false;
+  };
+}

@@ -5,6 +5,7 @@
 //! defines the report and runs them, in parallel where they are independent. A dataset with only some layers
 //! gets the rules that apply to the layers it has.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
@@ -302,6 +303,8 @@ pub struct Report {
     pub elapsed_ms: f64,
     /// The metric CRS the areas were measured in.
     pub crs_epsg: u32,
+    /// Wall time of each phase, ms, in order.
+    pub phases_ms: Vec<(&'static str, f64)>,
 }
 
 impl Report {
@@ -345,11 +348,11 @@ struct ParentResult {
     parent: usize,
     children: Vec<usize>,
     cover: gaps::Cover,
-    /// Gap pieces reported: polygon, area, width.
-    gaps: Vec<(Polygon<f64>, f64, f64)>,
+    /// Gap pieces reported: lon/lat polygon, metre polygon, area, width.
+    gaps: Vec<(Polygon<f64>, Polygon<f64>, f64, f64)>,
     overlaps: Vec<overlaps::Overlap>,
     overlap_m2: f64,
-    /// Spill per child (index into `children`): pieces and area.
+    /// Spill per child (index into `children`): lon/lat pieces and area in m².
     spill: Vec<(usize, Vec<Polygon<f64>>, f64)>,
 }
 
@@ -369,32 +372,57 @@ impl Atlas {
     /// ```
     pub fn coverage(&self, settings: &Settings) -> Report {
         let t0 = Instant::now();
+        let mut phases = Vec::new();
+        let mut lap = {
+            let mut last = Instant::now();
+            move |name: &'static str, phases: &mut Vec<(&'static str, f64)>| {
+                phases.push((name, last.elapsed().as_secs_f64() * 1e3));
+                last = Instant::now();
+            }
+        };
         let grids = self.layer(Layer::Grids);
         let grid_polys: Vec<&MultiPolygon<f64>> = grids.map_or(Vec::new(), |g| g.geoms_m.iter().map(as_mp).collect());
         let cells = cells::CellIndex::build(&grid_polys, None);
         let tol = (0.5 * settings.min_area_m2).max(1e-3);
+        lap("cell index", &mut phases);
 
-        let ((parents, located), found_units) = rayon::join(
+        // The overlays (gaps, spill, overlaps) run beside household and unit location; each side is parallel.
+        let (((parents, parents_ms), (located, located_ms)), (found_units, units_ms)) = rayon::join(
             || {
                 rayon::join(
-                    || self.parent_results(settings, tol),
                     || {
-                        self.layer(Layer::Households).filter(|_| grids.is_some()).map(|h| {
+                        let t = Instant::now();
+                        (self.parent_results(settings, tol), t.elapsed().as_secs_f64() * 1e3)
+                    },
+                    || {
+                        let t = Instant::now();
+                        let l = self.layer(Layer::Households).filter(|_| grids.is_some()).map(|h| {
                             households::locate(&h.geoms_m, &grid_polys, &cells, settings.min_area_m2)
-                        })
+                        });
+                        (l, t.elapsed().as_secs_f64() * 1e3)
                     },
                 )
             },
-            || self.unit_findings(&grid_polys, &cells, settings),
+            || {
+                let t = Instant::now();
+                (self.unit_findings(&grid_polys, &cells, settings), t.elapsed().as_secs_f64() * 1e3)
+            },
         );
+        lap("overlays and location (in parallel)", &mut phases);
+        phases.push(("  of which gaps, spill, overlaps, widths", parents_ms));
+        phases.push(("  of which households located", located_ms));
+        phases.push(("  of which units", units_ms));
 
         let mut out = Assembly::new(self, settings);
         out.validity();
         out.parents(&parents);
+        lap("validity and areal defects", &mut phases);
         let per_grid = out.households(located.as_ref(), &parents, tol, &grid_polys);
+        lap("household counts and defects", &mut phases);
         out.units(&found_units);
         out.staffing(per_grid.as_deref());
         let summary = out.summary(&parents);
+        lap("units, staffing, summary", &mut phases);
         Report {
             settings: settings.clone(),
             summary,
@@ -402,6 +430,7 @@ impl Atlas {
             revision: self.revision,
             elapsed_ms: t0.elapsed().as_secs_f64() * 1e3,
             crs_epsg: self.crs.epsg,
+            phases_ms: phases,
         }
     }
 
@@ -417,6 +446,19 @@ impl Atlas {
             }
             jobs.extend(kids.into_iter().enumerate().map(|(p, k)| (f, p, k)));
         }
+        let repaired: HashMap<Layer, std::collections::HashSet<usize>> =
+            self.layers().map(|(l, li)| (l, li.problems.iter().map(|(i, _)| *i).collect())).collect();
+        // Topology is decided in the stored lon/lat, where neighbours' vertices are shared as they were drawn;
+        // every piece is then measured in metres. Overlaying the projected geometry instead would turn a vertex
+        // lying on a neighbour's straight edge (a T-junction, exact in lon/lat) into a millimetre-wide phantom
+        // sliver, because a straight edge in lon/lat is not straight in Gauss-Kruger metres.
+        let crs = self.crs;
+        let to_m = |p: &Polygon<f64>| -> Polygon<f64> {
+            match crs.project_geometry(&Geometry::Polygon(p.clone())) {
+                Ok(Geometry::Polygon(m)) => m,
+                _ => Polygon::new(geo::LineString::new(vec![]), vec![]),
+            }
+        };
         // Big parents first, so the county's overlay does not start last.
         jobs.sort_by_key(|j| std::cmp::Reverse(j.2.len()));
         jobs.into_par_iter()
@@ -424,24 +466,61 @@ impl Atlas {
             .map(|(family, parent, children)| {
                 let (pl, cl, _) = FAMILIES[family];
                 let (pi, ci) = (self.layer(pl).unwrap(), self.layer(cl).unwrap());
-                let kids: Vec<&MultiPolygon<f64>> = children.iter().map(|&c| as_mp(&ci.geoms_m[c])).collect();
-                let cover = gaps::cover(as_mp(&pi.geoms_m[parent]), &kids);
-                let gaps: Vec<(Polygon<f64>, f64, f64)> = cover
-                    .gaps
-                    .iter()
-                    .map(|p| (p, p.unsigned_area()))
-                    .filter(|(_, a)| *a >= settings.min_area_m2 && *a > 0.0)
-                    .map(|(p, a)| (p.clone(), a, inscribed::width(p)))
+                let kids_ll: Vec<Cow<'_, MultiPolygon<f64>>> = children.iter().map(|&c| lonlat_mp(&repaired[&cl], ci, c)).collect();
+                let kids: Vec<&MultiPolygon<f64>> = kids_ll.iter().map(|c| c.as_ref()).collect();
+                let parent_ll = lonlat_mp(&repaired[&pl], pi, parent);
+                let ll = gaps::cover(&parent_ll, &kids);
+                let measured = |ps: &[Polygon<f64>]| -> Vec<(Polygon<f64>, Polygon<f64>, f64)> {
+                    ps.iter().map(|p| {
+                        let m = to_m(p);
+                        let a = m.unsigned_area();
+                        (p.clone(), m, a)
+                    }).collect()
+                };
+                let gap_pieces = measured(&ll.gaps);
+                let out_pieces = measured(&ll.outside);
+                let cover = gaps::Cover {
+                    area_m2: pi.geoms_m[parent].unsigned_area(),
+                    children_area_m2: children.iter().map(|&c| ci.geoms_m[c].unsigned_area()).sum(),
+                    gaps: gap_pieces.iter().map(|g| g.1.clone()).collect(),
+                    outside: out_pieces.iter().map(|g| g.1.clone()).collect(),
+                };
+                let gaps: Vec<(Polygon<f64>, Polygon<f64>, f64, f64)> = gap_pieces
+                    .into_iter()
+                    .filter(|(_, _, a)| *a >= settings.min_area_m2 && *a > 0.0)
+                    .map(|(ll, m, a)| {
+                        let w = inscribed::width(&m);
+                        (ll, m, a, w)
+                    })
                     .collect();
-                let overlaps = if cover.excess_m2() > tol { overlaps::sibling_overlaps(&kids) } else { Vec::new() };
+                // The excess is measured in metres; where projection bends edges that are shared in lon/lat it
+                // is not quite zero, which only costs a pairwise search that finds nothing.
+                let overlaps: Vec<overlaps::Overlap> = if cover.excess_m2().abs() > tol {
+                    overlaps::sibling_overlaps(&kids)
+                        .into_iter()
+                        .map(|mut o| {
+                            o.pieces.retain(|p| to_m(p).unsigned_area() > 0.0);
+                            o
+                        })
+                        .filter(|o| !o.pieces.is_empty())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 let pieces: Vec<&Polygon<f64>> = overlaps.iter().flat_map(|o| o.pieces.iter()).collect();
                 let overlap_m2 = if overlaps.len() > 1 {
                     let owned: Vec<Polygon<f64>> = pieces.iter().map(|p| (*p).clone()).collect();
-                    geo::unary_union(&owned).unsigned_area()
+                    geo::unary_union(&owned).0.iter().map(|p| to_m(p).unsigned_area()).sum()
                 } else {
-                    pieces.iter().map(|p| p.unsigned_area()).sum()
+                    pieces.iter().map(|p| to_m(p).unsigned_area()).sum()
                 };
-                let spill = spill_by_child(&cover.outside, &kids, tol);
+                let spill: Vec<(usize, Vec<Polygon<f64>>, f64)> = spill_by_child(&out_pieces, &kids)
+                    .into_iter()
+                    .map(|(k, ps)| {
+                        let a = ps.iter().map(|p| to_m(p).unsigned_area()).sum();
+                        (k, ps, a)
+                    })
+                    .collect();
                 ParentResult { family, parent, children, cover, gaps, overlaps, overlap_m2, spill }
             })
             .collect()
@@ -455,11 +534,24 @@ impl Atlas {
     }
 }
 
-/// Attributes the spill of a parent's children (pieces outside the parent) to the children it comes from.
-fn spill_by_child(outside: &[Polygon<f64>], kids: &[&MultiPolygon<f64>], tol: f64) -> Vec<(usize, Vec<Polygon<f64>>, f64)> {
-    let mut by_child: BTreeMap<usize, (Vec<Polygon<f64>>, f64)> = BTreeMap::new();
-    for piece in outside {
-        if piece.unsigned_area() < tol {
+/// A feature's polygonal geometry in the stored lon/lat, repaired as the atlas repaired it when invalid.
+fn lonlat_mp<'a>(repaired: &std::collections::HashSet<usize>, li: &'a LayerIndex, i: usize) -> Cow<'a, MultiPolygon<f64>> {
+    if repaired.contains(&i) {
+        match crate::model::validate::repair(&li.features[i].geometry) {
+            Geometry::MultiPolygon(mp) => Cow::Owned(mp),
+            _ => Cow::Borrowed(&EMPTY_MP),
+        }
+    } else {
+        Cow::Borrowed(as_mp(&li.features[i].geometry))
+    }
+}
+
+/// Attributes the spill of a parent's children (pieces outside the parent: lon/lat, metres, m²) to the
+/// children it comes from (lon/lat pieces per child).
+fn spill_by_child(outside: &[(Polygon<f64>, Polygon<f64>, f64)], kids: &[&MultiPolygon<f64>]) -> Vec<(usize, Vec<Polygon<f64>>)> {
+    let mut by_child: BTreeMap<usize, Vec<Polygon<f64>>> = BTreeMap::new();
+    for (piece, _, area) in outside {
+        if *area <= 0.0 {
             continue;
         }
         let Some(pb) = piece.bounding_rect() else { continue };
@@ -469,15 +561,12 @@ fn spill_by_child(outside: &[Polygon<f64>], kids: &[&MultiPolygon<f64>], tol: f6
                 continue;
             }
             let part = MultiPolygon(vec![piece.clone()]).intersection(*kid);
-            let a = part.unsigned_area();
-            if a > 0.0 {
-                let e = by_child.entry(k).or_default();
-                e.0.extend(part.0);
-                e.1 += a;
+            if part.unsigned_area() > 0.0 {
+                by_child.entry(k).or_default().extend(part.0);
             }
         }
     }
-    by_child.into_iter().map(|(k, (p, a))| (k, p, a)).collect()
+    by_child.into_iter().collect()
 }
 
 /// Builds defects and summary rows from the rules' results.
@@ -545,7 +634,7 @@ impl<'a> Assembly<'a> {
             let (pl, cl, _) = FAMILIES[r.family];
             let (pi, ci) = (self.atlas.layer(pl).unwrap(), self.atlas.layer(cl).unwrap());
             let pf = &pi.features[r.parent];
-            for (poly, area, width) in &r.gaps {
+            for (poly_ll, poly, area, width) in &r.gaps {
                 let blind = *width > s.sliver_width_m;
                 let message = if blind {
                     format!("{}内有 {:.1} 平方米未被任何{}覆盖(盲区,最宽 {:.1} 米)。", who(pl, pf), area, cl.name_zh(), width)
@@ -562,13 +651,13 @@ impl<'a> Assembly<'a> {
                     width_m: Some(*width),
                     message,
                     reason: None,
-                    place: Place::Metres(mpoly(vec![poly.clone()])),
+                    place: Place::LonLat(mpoly(vec![poly_ll.clone()])),
                 });
             }
             for o in &r.overlaps {
                 let (a, b) = (&ci.features[r.children[o.a]], &ci.features[r.children[o.b]]);
                 for piece in &o.pieces {
-                    let area = piece.unsigned_area();
+                    let area = self.atlas.crs.project_geometry(&Geometry::Polygon(piece.clone())).map_or(0.0, |g| g.unsigned_area());
                     if area < s.min_area_m2 {
                         continue;
                     }
@@ -581,7 +670,7 @@ impl<'a> Assembly<'a> {
                         width_m: None,
                         message: format!("{}与{}重叠 {:.1} 平方米。", who(cl, a), who(cl, b), area),
                         reason: None,
-                        place: Place::Metres(mpoly(vec![piece.clone()])),
+                        place: Place::LonLat(mpoly(vec![piece.clone()])),
                     });
                 }
             }
@@ -599,7 +688,7 @@ impl<'a> Assembly<'a> {
                     width_m: None,
                     message: format!("{}有 {:.1} 平方米位于其所属{}之外。", who(cl, cf), area, who(pl, pf)),
                     reason: None,
-                    place: Place::Metres(mpoly(pieces.clone())),
+                    place: Place::LonLat(mpoly(pieces.clone())),
                 });
             }
         }
@@ -620,13 +709,28 @@ impl<'a> Assembly<'a> {
                 }
             }
         }
+        // Each feature's parent index by code (None where its parent is unknown or it spills out of it, so the
+        // household's parent is then found by location): arrays, not hash lookups, for a million households.
+        let parent_index = |layer: Layer| -> Vec<Option<u32>> {
+            let (Some(li), Some((key, pl))) = (self.atlas.layer(layer), layer.parent()) else { return Vec::new() };
+            let Some(pli) = self.atlas.layer(pl) else { return vec![None; li.len()] };
+            (0..li.len())
+                .map(|i| {
+                    if spills.contains_key(&(layer, i)) {
+                        return None;
+                    }
+                    li.features[i].str_prop(key).and_then(|c| pli.index_of(c)).map(|p| p as u32)
+                })
+                .collect()
+        };
+        let parents_of: HashMap<Layer, Vec<Option<u32>>> =
+            [Layer::Grids, Layer::Communities, Layer::Towns].into_iter().map(|l| (l, parent_index(l))).collect();
         let up = |layer: Layer, i: Option<usize>, at: Coord<f64>| -> Option<usize> {
-            let (key, pl) = layer.parent()?;
+            let (_, pl) = layer.parent()?;
             let pli = self.atlas.layer(pl)?;
-            let li = self.atlas.layer(layer)?;
-            match i {
-                Some(i) if !spills.contains_key(&(layer, i)) => li.features[i].str_prop(key).and_then(|c| pli.index_of(c)),
-                _ => locate_in(pli, at),
+            match i.and_then(|i| parents_of[&layer].get(i).copied().flatten()) {
+                Some(p) => Some(p as usize),
+                None => locate_in(pli, at),
             }
         };
         let n = hi.len();

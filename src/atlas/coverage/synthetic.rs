@@ -65,6 +65,8 @@ pub struct Planted {
     pub kind: &'static str,
     pub codes: Vec<String>,
     pub area_m2: f64,
+    /// The community it is in.
+    pub parent: String,
 }
 
 /// The dataset (lon/lat, as the contract stores it) and what was planted in it.
@@ -220,8 +222,8 @@ pub fn build(spec: &Spec) -> Synthetic {
     }
     ds.layers.insert(Layer::Communities, communities);
 
-    // Grids: the lattice cells, numbered inside their community north to south rows... kept simple here:
-    // row-major from the south-west, which is all the check needs.
+    // Grids: the lattice cells, numbered row by row from the south-west inside their community (simpler than
+    // the coding rule's reading order, and all the check needs).
     let grid_code = |i: usize, j: usize| {
         let (ci, cj) = (i / cg, j / cg);
         format!("{}{:03}", community_code(ci, cj), 1 + (j % cg) * cg + i % cg)
@@ -243,7 +245,7 @@ pub fn build(spec: &Spec) -> Synthetic {
                 let n = j * gx + i;
                 if n % 401 == 200 {
                     dropped[n] = true;
-                    planted.push(Planted { kind: "blind_spot", codes: vec![grid_code(i, j)], area_m2: ring_area(&rings[n].0) });
+                    planted.push(Planted { kind: "blind_spot", codes: vec![grid_code(i, j)], area_m2: ring_area(&rings[n].0), parent: grid_code(i, j)[..12].to_string() });
                     continue;
                 }
                 if n % 37 != 5 || (i + 1) % cg == 0 || i + 1 >= gx || dropped.get(n + 1).copied().unwrap_or(false) || (n + 1) % 401 == 200 {
@@ -258,7 +260,7 @@ pub fn build(spec: &Spec) -> Synthetic {
                 shift_run(&mut rings[n], k, 2 * k, d);
                 let after = ring_area(&rings[n].0);
                 let codes = if kind == "overlap" { vec![grid_code(i, j), grid_code(i + 1, j)] } else { vec![grid_code(i, j)] };
-                planted.push(Planted { kind, codes, area_m2: (before - after).abs() });
+                planted.push(Planted { kind, codes, area_m2: (before - after).abs(), parent: grid_code(i, j)[..12].to_string() });
             }
         }
     }
@@ -273,7 +275,7 @@ pub fn build(spec: &Spec) -> Synthetic {
             let community = code[..12].to_string();
             let mut p = json!({"code": code, "name": format!("网格{code}"), "community_code": community, "target_households": 400});
             if spec.defects && n % 97 == 3 {
-                planted.push(Planted { kind: "grid_unstaffed", codes: vec![code.clone()], area_m2: 0.0 });
+                planted.push(Planted { kind: "grid_unstaffed", codes: vec![code.clone()], area_m2: 0.0, parent: community.clone() });
             } else {
                 p["manager"] = json!(format!("网格员{n}"));
                 p["manager_phone"] = json!(format!("1390000{:04}", n % 10_000));
@@ -333,7 +335,7 @@ pub fn build(spec: &Spec) -> Synthetic {
             let other = if n + 1 < n_grids { n + 1 } else { n - 1 };
             let (i, j) = (other % gx, other / gx);
             let wrong = grid_code(i, j);
-            planted.push(Planted { kind: "household_mismatch", codes: vec![code.clone(), grid.clone(), wrong.clone()], area_m2: 0.0 });
+            planted.push(Planted { kind: "household_mismatch", codes: vec![code.clone(), grid.clone(), wrong.clone()], area_m2: 0.0, parent: grid[..12].to_string() });
             grid = wrong;
         }
         let p = json!({"code": code, "grid_code": grid, "unit_code": "", "village_code": ""});

@@ -90,7 +90,7 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
             cum.push(cum.last().unwrap() + dist(w[0], w[1]));
         }
         let len = *cum.last().unwrap();
-        if len < STRETCH_M + 300.0 {
+        if len < STRETCH_M + 160.0 {
             return None;
         }
         let i0 = cum.partition_point(|&c| c < (len - STRETCH_M) / 2.0).saturating_sub(1).max(1);
@@ -99,6 +99,54 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
             return None;
         }
         Some((resample(&a.pts[i0..=i1], 5.0), i0, i1))
+    };
+    // Every traced line's segments, to check that a moved stretch crosses none of them.
+    type Seg = rstar::primitives::GeomWithData<rstar::primitives::Line<[f64; 2]>, (usize, usize)>;
+    let segs: rstar::RTree<Seg> = rstar::RTree::bulk_load(
+        topo.arcs
+            .iter()
+            .enumerate()
+            .flat_map(|(ai, a)| {
+                a.pts.windows(2).enumerate().map(move |(si, w)| {
+                    Seg::new(rstar::primitives::Line::new([w[0].x, w[0].y], [w[1].x, w[1].y]), (ai, si))
+                })
+            })
+            .collect(),
+    );
+    // Whether the moved section (ends excluded) meets any line other than the stretch it replaces.
+    let crosses = |ai: usize, i0: usize, i1: usize, section: &[Coord<f64>]| -> bool {
+        section.windows(2).enumerate().any(|(n, w)| {
+            let (p, q) = (w[0], w[1]);
+            let env = rstar::AABB::from_corners([p.x.min(q.x), p.y.min(q.y)], [p.x.max(q.x), p.y.max(q.y)]);
+            segs.locate_in_envelope_intersecting(&env).any(|o| {
+                let (bj, sj) = o.data;
+                if bj == ai && sj >= i0 && sj < i1 {
+                    return false;
+                }
+                let a = &topo.arcs[bj].pts;
+                match geo::line_intersection::line_intersection(geo::Line::new(p, q), geo::Line::new(a[sj], a[sj + 1])) {
+                    None => false,
+                    // The section's own ends are the arc's vertices i0 and i1, where it meets the arc.
+                    Some(_) if (n == 0 || n + 2 == section.len()) && bj == ai => false,
+                    Some(_) => true,
+                }
+            })
+        })
+    };
+    // Whether a polyline touches itself anywhere but at the joints of consecutive segments.
+    let tangled = |pts: &[Coord<f64>]| -> bool {
+        let n = pts.len();
+        (0..n - 1).any(|i| {
+            (i + 2..n - 1).any(|j| {
+                let closing = i == 0 && j + 2 == n && pts[0] == pts[n - 1];
+                !closing
+                    && geo::line_intersection::line_intersection(
+                        geo::Line::new(pts[i], pts[i + 1]),
+                        geo::Line::new(pts[j], pts[j + 1]),
+                    )
+                    .is_some()
+            })
+        })
     };
     // The arc with its stretch replaced by `section` (whose ends are the arc's vertices i0 and i1).
     let splice = |ai: usize, i0: usize, i1: usize, section: &[Coord<f64>]| -> Vec<Coord<f64>> {
@@ -109,11 +157,19 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
         out
     };
     let far_from = |p: Coord<f64>, avoid: &[Coord<f64>]| avoid.iter().all(|q| dist(p, *q) > SPACING_M);
-    // A displaced stretch is safe when every displaced point (plus a margin) stays inside the grid it moves
-    // into, far from that grid's other lines.
-    let fits = |pts: &[Coord<f64>], grid: u32, margin: f64| {
-        pts.iter().all(|&p| {
-            t.raster.pixel_at(p).is_some_and(|k| u32::from(t.levels[GRID][k]) == grid && f64::from(edge[k]) >= margin)
+    // A displaced stretch is safe when every probe (the stretch displaced further, by a margin) lies in the
+    // grid it moves into, at least as far from that grid's lines as from the shared arc it left.
+    let fits = |base: &[Coord<f64>], probe: &[Coord<f64>], grid: u32| {
+        base.iter().zip(probe).all(|(&b, &p)| {
+            let moved = dist(b, p);
+            // Near the ends of the stretch the probe is still on the shared line, where the traced pixels
+            // may fall either side of the smoothed line.
+            if moved < 2.0 * t.raster.px_m {
+                return true;
+            }
+            t.raster.pixel_at(p).is_some_and(|k| {
+                u32::from(t.levels[GRID][k]) == grid && f64::from(edge[k]) >= 0.6 * moved - t.raster.px_m
+            })
         })
     };
     for kind in [LineKind::BlindSpot, LineKind::Overlap, LineKind::Sliver] {
@@ -123,11 +179,15 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
             LineKind::BlindSpot => BLIND_SPOTS,
         };
         let mut got = 0;
+        let mut why: BTreeMap<&str, usize> = BTreeMap::new();
         for &ai in &order {
             if got == want {
                 break;
             }
-            let Some((dense, i0, i1)) = stretch(ai) else { continue };
+            let Some((dense, i0, i1)) = stretch(ai) else {
+                *why.entry("no stretch").or_default() += 1;
+                continue;
+            };
             let (s0, s1) = (0, dense.len() - 1);
             let a = &topo.arcs[ai];
             let (gl, gr) = (grid_of(a.left), grid_of(a.right));
@@ -140,12 +200,14 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
             }
             let mid = dense[(s0 + s1) / 2];
             if !far_from(mid, avoid) {
+                *why.entry("too near another").or_default() += 1;
                 continue;
             }
             // Overlaps go where people live: the strip holds a lane both grids claim.
             if kind == LineKind::Overlap {
                 let k = t.raster.pixel_at(mid).unwrap_or(0);
-                if t.density[k] < 4e-4 || t.comms[t.levels[COMM][k] as usize].urban {
+                if t.density[k] < 2e-4 || t.comms[t.levels[COMM][k] as usize].urban {
+                    *why.entry("nobody lives there").or_default() += 1;
                     continue;
                 }
             }
@@ -156,8 +218,13 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
                 LineKind::Sliver => {
                     // The mover's line pulls back into the mover by a metre: a gap between two grids.
                     let moved = displace(&dense, s0, s1, -side * SLIVER_WIDTH_M);
-                    let probe = displace(&dense, s0, s1, -side * (SLIVER_WIDTH_M + 15.0));
-                    if !fits(&probe[s0..=s1], mover, 10.0) {
+                    let probe = displace(&dense, s0, s1, -side * (SLIVER_WIDTH_M + 30.0));
+                    if !fits(&dense, &probe, mover) {
+                        *why.entry("no room").or_default() += 1;
+                        continue;
+                    }
+                    if crosses(ai, i0, i1, &moved) || tangled(&splice(ai, i0, i1, &moved)) {
+                        *why.entry("crosses a line").or_default() += 1;
                         continue;
                     }
                     let zone = lens(&dense[s0..=s1], &moved[s0..=s1]);
@@ -167,8 +234,13 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
                 LineKind::Overlap => {
                     // The mover's line pushes into the other grid: a strip both claim.
                     let moved = displace(&dense, s0, s1, side * OVERLAP_WIDTH_M);
-                    let probe = displace(&dense, s0, s1, side * (OVERLAP_WIDTH_M + 25.0));
-                    if !fits(&probe[s0..=s1], other, 20.0) {
+                    let probe = displace(&dense, s0, s1, side * (OVERLAP_WIDTH_M + 40.0));
+                    if !fits(&dense, &probe, other) {
+                        *why.entry("no room").or_default() += 1;
+                        continue;
+                    }
+                    if crosses(ai, i0, i1, &moved) || tangled(&splice(ai, i0, i1, &moved)) {
+                        *why.entry("crosses a line").or_default() += 1;
                         continue;
                     }
                     let zone = lens(&dense[s0..=s1], &moved[s0..=s1]);
@@ -179,9 +251,18 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
                     // Both lines pull back from the community line: land neither community's grids cover.
                     let to_left = displace(&dense, s0, s1, BLIND_HALF_WIDTH_M);
                     let to_right = displace(&dense, s0, s1, -BLIND_HALF_WIDTH_M);
-                    let pl = displace(&dense, s0, s1, BLIND_HALF_WIDTH_M + 25.0);
-                    let pr = displace(&dense, s0, s1, -(BLIND_HALF_WIDTH_M + 25.0));
-                    if !fits(&pl[s0..=s1], gl, 20.0) || !fits(&pr[s0..=s1], gr, 20.0) {
+                    let pl = displace(&dense, s0, s1, BLIND_HALF_WIDTH_M + 40.0);
+                    let pr = displace(&dense, s0, s1, -(BLIND_HALF_WIDTH_M + 40.0));
+                    if !fits(&dense, &pl, gl) || !fits(&dense, &pr, gr) {
+                        *why.entry("no room").or_default() += 1;
+                        continue;
+                    }
+                    if crosses(ai, i0, i1, &to_left)
+                        || crosses(ai, i0, i1, &to_right)
+                        || tangled(&splice(ai, i0, i1, &to_left))
+                        || tangled(&splice(ai, i0, i1, &to_right))
+                    {
+                        *why.entry("crosses a line").or_default() += 1;
                         continue;
                     }
                     // The left grid's line moves left into it, the right grid's line right into it.
@@ -195,7 +276,7 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
             got += 1;
         }
         if got < want {
-            tracing::warn!(kind = kind.name(), got, want, "fewer line defects than planned");
+            tracing::warn!(kind = kind.name(), got, want, ?why, "fewer line defects than planned");
         }
     }
     LinePlan { defects, overrides }
@@ -211,9 +292,9 @@ fn line(kind: LineKind, arc: usize, grids: Vec<u32>, zone_m: Polygon<f64>, width
         kind,
         arc,
         grids: grids.into_iter().map(|g| g as usize).collect(),
+        length_m: zone_len(&zone_m),
         zone_m,
         width_m,
-        length_m: zone_len(&zone_m),
     }
 }
 
@@ -227,26 +308,19 @@ fn lens(a: &[Coord<f64>], b: &[Coord<f64>]) -> Polygon<f64> {
     p
 }
 
-/// Points every `step_m` along a polyline (ends kept).
+/// The polyline with points added so that no step is longer than `step_m` (its own vertices all kept, so
+/// the result runs exactly along it).
 pub fn resample(pts: &[Coord<f64>], step_m: f64) -> Vec<Coord<f64>> {
     let mut out = vec![pts[0]];
-    let mut carry = 0.0;
     for w in pts.windows(2) {
         let (a, b) = (w[0], w[1]);
-        let len = dist(a, b);
-        let mut s = step_m - carry;
-        while s < len {
-            let t = s / len;
+        let n = (dist(a, b) / step_m).ceil().max(1.0) as usize;
+        for i in 1..n {
+            let t = i as f64 / n as f64;
             out.push(Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) });
-            s += step_m;
         }
-        carry = len - (s - step_m);
+        out.push(b);
     }
-    let last = *pts.last().unwrap();
-    if dist(*out.last().unwrap(), last) < step_m * 0.3 && out.len() > 1 {
-        out.pop();
-    }
-    out.push(last);
     out
 }
 
@@ -255,7 +329,8 @@ pub fn resample(pts: &[Coord<f64>], step_m: f64) -> Vec<Coord<f64>> {
 pub fn displace(pts: &[Coord<f64>], s0: usize, s1: usize, d: f64) -> Vec<Coord<f64>> {
     let mut out = pts.to_vec();
     for i in s0 + 1..s1 {
-        let (a, b) = (pts[i - 1], pts[i + 1]);
+        // The normal from points 20 m either side: a corner of the line does not kink the moved copy.
+        let (a, b) = (pts[i.saturating_sub(4).max(s0)], pts[(i + 4).min(s1)]);
         let (dx, dy) = (b.x - a.x, b.y - a.y);
         let len = (dx * dx + dy * dy).sqrt();
         if len == 0.0 {

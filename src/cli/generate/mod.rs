@@ -22,6 +22,20 @@ pub mod people;
 pub mod villages;
 /// Tracing shared boundary arcs, snapping them to the county edge, and chaining them into polygons.
 pub mod topology;
+/// Polygon layers assembled from the shared arcs, in metres and in rounded lon/lat.
+pub mod layers;
+/// Planted line defects: slivers, overlaps and blind spots drawn on shared arcs.
+pub mod defects;
+/// Lanes, buildings and households laid out inside their grids.
+pub mod settlement;
+/// The household roster and the roster defects planted in it.
+pub mod roster;
+/// The seven layers in the contract's form: codes, names, people, properties.
+pub mod dataset;
+/// A census of the written dataset: validity, shared edges, tiling, every defect measured.
+pub mod verify;
+/// The summary printed after generation and written into geodata/README.md.
+pub mod report;
 
 #[derive(clap::Args, Debug)]
 pub struct GenerateArgs {
@@ -37,50 +51,233 @@ pub struct GenerateArgs {
     /// Pixel size in metres of the raster the boundaries are drawn on (smaller: finer, slower)
     #[arg(long, default_value_t = 10.0)]
     pub pixel_m: f64,
+    /// Fraction of the planned households to lay out (tests use a small one)
+    #[arg(long, default_value_t = 1.0, hide = true)]
+    pub household_scale: f64,
 }
 
 pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
+    let clock = std::time::Instant::now();
     let src = sources::read(&args.sources)?;
-    let t = territory::build(&src, args.pixel_m, args.seed)?;
-    if let Ok(p) = std::env::var("GRIDMAP_DEBUG_PPM") {
-        debug_ppm(&t, &p)?;
+    let built = build(&src, args.pixel_m, args.seed, args.household_scale)?;
+    crate::model::geojson_io::write_dir(&args.out, &built.ds)?;
+    let mut sizes = std::collections::BTreeMap::new();
+    for l in crate::model::Layer::ALL {
+        if let Ok(m) = std::fs::metadata(args.out.join(l.file_name())) {
+            sizes.insert(l.file_name(), m.len());
+        }
     }
+    std::fs::write(args.out.join("planted_defects.json"), report::defects_json(&built))?;
+    std::fs::write(args.out.join("README.md"), report::readme(&built, args.seed, args.pixel_m, &sizes))?;
+    print!("{}", report::summary(&built));
+    tracing::info!(secs = clock.elapsed().as_secs_f32(), out = %args.out.display(), "generated");
     Ok(())
 }
 
-fn debug_ppm(t: &territory::Territory, path: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let r = &t.raster;
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-    write!(f, "P6\n{} {}\n255\n", r.w, r.h)?;
-    for j in (0..r.h).rev() {
-        for i in 0..r.w {
-            let k = r.idx(i, j);
-            let g = t.levels[territory::GRID][k];
-            let v = t.levels[territory::VILL][k];
-            let c = t.levels[territory::COMM][k];
-            let tw = t.levels[territory::TOWN][k];
-            if g == raster::NONE {
-                f.write_all(&[255, 255, 255])?;
-                continue;
-            }
-            let h = noise::mix64(g as u64 * 7 + 1);
-            let mut px = [(60 + h % 160) as u8, (60 + (h >> 8) % 160) as u8, (60 + (h >> 16) % 160) as u8];
-            let edge = |lvl: usize| r.neighbours4(k).any(|n| t.levels[lvl][n] != t.levels[lvl][k]);
-            if edge(territory::TOWN) {
-                px = [0, 0, 0];
-            } else if edge(territory::COMM) {
-                px = [90, 0, 0];
-            } else if edge(territory::VILL) {
-                px = [0, 0, 255];
-            }
-            let _ = (v, c, tw);
-            let d = t.density[k];
-            if d > 2e-3 {
-                px = [px[0] / 2, px[1] / 2 + 100, px[2] / 2];
-            }
-            f.write_all(&px)?;
+/// Everything generated, with the census of it.
+pub struct Built {
+    pub ds: crate::model::Dataset,
+    pub census: verify::Census,
+    pub lines: Vec<defects::LineDefect>,
+    pub grid_codes: Vec<String>,
+    pub roster_sites: Vec<roster::PlantedSite>,
+    pub outside_sites: Vec<roster::PlantedSite>,
+    pub overloaded: usize,
+    pub underloaded: usize,
+    pub unstaffed: usize,
+    pub village_codes: Vec<String>,
+    pub split_villages: Vec<(usize, usize)>,
+    pub household_codes: Vec<String>,
+    pub crs: crate::model::crs::MetricCrs,
+}
+
+/// The whole generation, in memory.
+pub fn build(src: &sources::Sources, pixel_m: f64, seed: u64, household_scale: f64) -> anyhow::Result<Built> {
+    use geo::{Centroid, Contains};
+    use layers::Level;
+    use rand::{Rng, SeedableRng};
+    let clock = std::time::Instant::now();
+    let lap = |what: &str| tracing::debug!(secs = clock.elapsed().as_secs_f32(), "{what}");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(noise::mix64(seed ^ 0xD1CE));
+
+    let t = territory::build(src, pixel_m, seed)?;
+    lap("territory");
+    let topo = topology::build(&t, 4, 1.0)?;
+    lap("topology");
+    let names = villages::name_villages(&t, src, &mut rng);
+
+    // Line defects first: they decide which arcs each grid draws.
+    let mut avoid = Vec::new();
+    let lines = defects::plan_lines(&t, &topo, &mut rng, &mut avoid);
+    let arcs_m: Vec<Vec<geo::Coord<f64>>> = topo.arcs.iter().map(|a| a.pts.clone()).collect();
+    let grid_polys_m = layers::level_polygons(&t, &topo, Level::Grid, &arcs_m, &lines.overrides)?;
+    let village_polys_m = layers::level_polygons(&t, &topo, Level::Village, &arcs_m, &Default::default())?;
+    let grid_codes = dataset::grid_codes(&t, &grid_polys_m);
+    lap("line defects");
+
+    // Grid loads: about 330-450 households each; one grid planted overloaded, one underloaded, one unstaffed.
+    let centre = |g: usize| grid_polys_m[&(g as u32)].centroid().map_or(t.grids[g].seed_m, |p| p.0);
+    let far = |g: usize, avoid: &[geo::Coord<f64>]| {
+        let c = centre(g);
+        avoid.iter().all(|q| ((q.x - c.x).powi(2) + (q.y - c.y).powi(2)).sqrt() > defects::SPACING_M)
+    };
+    let mut pick = |want: &dyn Fn(usize) -> bool, avoid: &mut Vec<geo::Coord<f64>>| -> anyhow::Result<usize> {
+        let mut cands: Vec<usize> = (0..t.grids.len()).filter(|&g| want(g) && far(g, avoid)).collect();
+        if cands.is_empty() {
+            anyhow::bail!("no grid left to plant a grid defect in");
+        }
+        let g = cands.swap_remove(rng.gen_range(0..cands.len()));
+        avoid.push(centre(g));
+        Ok(g)
+    };
+    let overloaded = pick(&|g| t.comms[t.grids[g].comm].county_seat, &mut avoid)?;
+    let underloaded = pick(&|g| !t.comms[t.grids[g].comm].urban, &mut avoid)?;
+    let unstaffed = pick(&|_| true, &mut avoid)?;
+    let targets: Vec<u32> = (0..t.grids.len())
+        .map(|g| {
+            let mut r = settlement::rng_for(seed, 0x7A6, g as u64);
+            let normal = r.gen_range(330..=450);
+            let t = if g == overloaded {
+                560
+            } else if g == underloaded {
+                170
+            } else {
+                normal
+            };
+            ((f64::from(t) * household_scale).round() as u32).max(1)
+        })
+        .collect();
+
+    // Where a point is: legacy village by polygon (the raster only as a fallback at the very edge).
+    let vill_tree: rstar::RTree<rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, u32>> =
+        rstar::RTree::bulk_load(
+            village_polys_m
+                .iter()
+                .filter_map(|(&v, mp)| {
+                    use geo::BoundingRect;
+                    let r = mp.bounding_rect()?;
+                    Some(rstar::primitives::GeomWithData::new(
+                        rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                        v,
+                    ))
+                })
+                .collect(),
+        );
+    let village_at = |p: geo::Coord<f64>| -> usize {
+        vill_tree
+            .locate_all_at_point(&[p.x, p.y])
+            .find(|o| village_polys_m[&o.data].contains(&geo::Point(p)))
+            .map(|o| o.data as usize)
+            .or_else(|| t.raster.pixel_at(p).map(|k| t.levels[territory::VILL][k] as usize))
+            .filter(|&v| v < t.villages.len())
+            .unwrap_or(0)
+    };
+    let mut s = settlement::lay_out(&t, &grid_polys_m, &targets, &lines.defects, &village_at, seed)?;
+    lap("settlement");
+    let outside_sites = roster::plant_outside(&t, &mut s, &lines.defects, &mut avoid, &mut rng);
+    let units_by_grid: Vec<Vec<usize>> = (0..t.grids.len())
+        .map(|g| (0..s.units.len()).filter(|&u| s.units[u].grid == g).collect())
+        .collect();
+    let nearest_unit = |g: usize, p: geo::Coord<f64>| -> Option<usize> {
+        units_by_grid[g].iter().copied().min_by(|&a, &b| {
+            let (ca, cb) = (s.units[a].centre_m, s.units[b].centre_m);
+            ((ca.x - p.x).powi(2) + (ca.y - p.y).powi(2)).total_cmp(&((cb.x - p.x).powi(2) + (cb.y - p.y).powi(2)))
+        })
+    };
+    let roster = roster::register(&t, &s, &village_at, &nearest_unit, &mut avoid, &mut rng);
+    lap("roster");
+
+    // Files: every polygon layer from the rounded lon/lat arcs.
+    let ll = layers::lonlat_arcs(&t, &topo, &lines.overrides)?;
+    let mut polys_ll = std::collections::BTreeMap::new();
+    for lvl in [Level::County, Level::Town, Level::Community, Level::Grid, Level::Village] {
+        polys_ll.insert(lvl, layers::level_polygons(&t, &topo, lvl, &ll.arcs, &ll.overrides)?);
+    }
+    let asm = dataset::assemble(&dataset::Inputs {
+        t: &t,
+        src,
+        villages: &names,
+        polys_ll: &polys_ll,
+        grid_codes: &grid_codes,
+        settlement: &s,
+        roster: &roster,
+        unstaffed: Some(unstaffed),
+        seed,
+    })?;
+    lap("dataset");
+    let census = verify::census(&asm.ds, t.crs, &lines.defects)?;
+    lap("census");
+    let split_villages =
+        t.villages.iter().enumerate().filter_map(|(v, x)| x.split_into.map(|c| (v, c))).collect();
+    Ok(Built {
+        ds: asm.ds,
+        census,
+        lines: lines.defects,
+        grid_codes,
+        roster_sites: roster.sites,
+        outside_sites,
+        overloaded,
+        underloaded,
+        unstaffed,
+        village_codes: names.iter().map(|n| n.code.clone()).collect(),
+        split_villages,
+        household_codes: asm.household_codes,
+        crs: t.crs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small(out: &std::path::Path, seed: u64) -> GenerateArgs {
+        GenerateArgs {
+            seed,
+            out: out.to_path_buf(),
+            sources: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/sources"),
+            pixel_m: 40.0,
+            household_scale: 0.05,
         }
     }
-    Ok(())
+
+    #[test]
+    fn the_same_seed_writes_the_same_bytes() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        run(&small(a.path(), 7)).unwrap();
+        run(&small(b.path(), 7)).unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(a.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        assert_eq!(names.len(), 9, "seven layers, README.md and planted_defects.json: {names:?}");
+        for n in names {
+            let (x, y) = (std::fs::read(a.path().join(&n)).unwrap(), std::fs::read(b.path().join(&n)).unwrap());
+            assert!(x == y, "{n:?} differs between two runs with the same seed");
+        }
+    }
+
+    #[test]
+    fn a_small_county_is_valid_and_shares_its_edges() {
+        let src = sources::read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/sources")).unwrap();
+        let b = build(&src, 40.0, 11, 0.05).unwrap();
+        let c = &b.census;
+        assert!(c.invalid.is_empty(), "{:?}", c.invalid);
+        assert!(c.dataset_problems.is_empty(), "{:?}", c.dataset_problems);
+        for e in &c.edges {
+            assert_eq!(e.unmatched, e.unmatched_at_defects, "{} edges not shared away from defects", e.layer);
+            assert_eq!(e.parent_uncovered, e.parent_uncovered_at_defects, "{} parent edges uncovered", e.layer);
+            if e.layer != "grids" {
+                assert_eq!(e.unmatched, 0, "{}", e.layer);
+            }
+        }
+        for a in c.areas.iter().filter(|a| a.layer != "grids") {
+            assert!(((a.union_m2 - a.parent_m2) / a.parent_m2).abs() < 1e-6, "{a:?}");
+            assert!(a.overlap_m2 < 1.0, "{a:?}");
+        }
+        assert_eq!(b.ds.get(crate::model::Layer::Towns).len(), 5);
+        assert_eq!(b.ds.get(crate::model::Layer::Communities).len(), 28);
+        assert_eq!(b.ds.get(crate::model::Layer::Villages).len(), 93);
+        assert!(c.overlaps.len() == 2 && c.units_in_two_grids.len() == 2, "{:?}", c.overlaps.len());
+        assert_eq!(c.unstaffed.len(), 1);
+        assert!(!c.households_uncovered.is_empty() && !c.households_mismatch.is_empty());
+        assert!(c.units_orphan.is_empty() && c.units_mismatch.is_empty() && c.households_split.is_empty());
+    }
 }

@@ -18,17 +18,24 @@ pub fn mix64(mut z: u64) -> u64 {
 #[derive(Clone, Debug)]
 pub struct Noise {
     seed: u64,
+    /// Unit gradients at evenly spaced angles, picked by hash (cheaper than a sine per lattice point).
+    grads: Vec<(f64, f64)>,
 }
 
 impl Noise {
     pub fn new(seed: u64) -> Self {
-        Self { seed: mix64(seed) }
+        let grads = (0..64)
+            .map(|i| {
+                let a = f64::from(i) * std::f64::consts::TAU / 64.0;
+                (a.cos(), a.sin())
+            })
+            .collect();
+        Self { seed: mix64(seed), grads }
     }
 
     fn gradient(&self, ix: i64, iy: i64) -> (f64, f64) {
-        let h = mix64(self.seed ^ mix64((ix as u64).wrapping_mul(0x1656_67B1) ^ (iy as u64).rotate_left(32)));
-        let angle = (h >> 11) as f64 * (std::f64::consts::TAU / (1u64 << 53) as f64);
-        (angle.cos(), angle.sin())
+        let h = mix64(self.seed ^ (ix as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (iy as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F));
+        self.grads[(h >> 58) as usize]
     }
 
     /// Noise at (x, y).

@@ -105,28 +105,42 @@ impl Raster {
     }
 }
 
-/// 4-connected components of equal labels (NONE pixels included as their own label).
+/// 4-connected components of equal labels, NONE pixels left out (their component is `u32::MAX`).
 /// Returns each pixel's component id and each component's (label, size).
 pub fn components(r: &Raster, labels: &[u16]) -> (Vec<u32>, Vec<(u16, usize)>) {
     let mut comp = vec![u32::MAX; r.len()];
     let mut info = Vec::new();
-    let mut queue = VecDeque::new();
+    let mut stack = Vec::new();
+    let (w, h) = (r.w, r.h);
     for start in 0..r.len() {
-        if comp[start] != u32::MAX {
+        if comp[start] != u32::MAX || labels[start] == NONE {
             continue;
         }
         let id = info.len() as u32;
         let lab = labels[start];
         comp[start] = id;
-        queue.push_back(start);
+        stack.push(start);
         let mut size = 0;
-        while let Some(k) = queue.pop_front() {
+        while let Some(k) = stack.pop() {
             size += 1;
-            for n in r.neighbours4(k) {
+            let (i, j) = (k % w, k / w);
+            let mut visit = |n: usize| {
                 if comp[n] == u32::MAX && labels[n] == lab {
                     comp[n] = id;
-                    queue.push_back(n);
+                    stack.push(n);
                 }
+            };
+            if i > 0 {
+                visit(k - 1);
+            }
+            if i + 1 < w {
+                visit(k + 1);
+            }
+            if j > 0 {
+                visit(k - w);
+            }
+            if j + 1 < h {
+                visit(k + w);
             }
         }
         info.push((lab, size));
@@ -151,6 +165,9 @@ pub fn merge_plan(r: &Raster, labels: &[u16], group: &[u16], min_size: usize) ->
         }
     }
     let moving = |id: u32| {
+        if id == u32::MAX {
+            return false;
+        }
         let (lab, size) = info[id as usize];
         lab != NONE && (largest[&lab].1 != id || size < min_size)
     };

@@ -46,6 +46,8 @@ pub struct Community {
     pub legacy_units: u8,
     /// Whether it is one of the county seat's residents' committees (the town is a city there).
     pub county_seat: bool,
+    /// Built-up limit: a residents' committee claims land only within this distance (metres) of this point.
+    pub limit: (Coord<f64>, f64),
 }
 
 #[derive(Clone, Debug)]
@@ -100,6 +102,8 @@ struct Warps {
     vill: Warp,
     grid_urban: Warp,
     grid_rural: Warp,
+    /// Bends the edge of the built-up towns, so they are not circles.
+    limit: Warp,
 }
 
 /// Builds the territory for `px_m` metre pixels.
@@ -144,9 +148,16 @@ pub fn build(src: &Sources, px_m: f64, seed: u64) -> Result<Territory> {
                 households: plan.households,
                 legacy_units: plan.legacy_units,
                 county_seat: c.is_urban() && t.code.ends_with("001"),
+                limit: (Coord { x: 0.0, y: 0.0 }, f64::INFINITY),
             });
         }
         towns.push(Town { code: t.code.clone(), name: t.name.clone(), comms: idxs });
+    }
+    // Residents' committees are the built-up town: the county seat's within about 1.6 km of its centre, a
+    // market town's within 900 m of its seat; fields beyond belong to the villages around.
+    let seat_m = project(COUNTY_SEAT)?;
+    for c in comms.iter_mut().filter(|c| c.urban) {
+        c.limit = if c.county_seat { (seat_m, 1600.0) } else { (c.seeds_m[0], 900.0) };
     }
     if comms.len() != COMMUNITIES.len() {
         bail!("the sources list {} communities, the gazetteer {}", comms.len(), COMMUNITIES.len());
@@ -159,6 +170,7 @@ pub fn build(src: &Sources, px_m: f64, seed: u64) -> Result<Territory> {
         vill: Warp::new(s ^ 3, 1400.0, 330.0, 4),
         grid_urban: Warp::new(s ^ 4, 600.0, 110.0, 3),
         grid_rural: Warp::new(s ^ 5, 1000.0, 220.0, 4),
+        limit: Warp::new(s ^ 6, 900.0, 380.0, 3),
     };
 
     let mut t = Territory {
@@ -173,14 +185,67 @@ pub fn build(src: &Sources, px_m: f64, seed: u64) -> Result<Territory> {
         density: Vec::new(),
     };
     let mut rng = ChaCha8Rng::seed_from_u64(mix64(seed ^ 0x7e44));
+    let clock = std::time::Instant::now();
+    let lap = |what: &str| tracing::debug!(secs = clock.elapsed().as_secs_f32(), "{what}");
     label_towns_and_communities(&mut t, &warps);
+    lap("towns and communities");
     place_village_seats(&mut t, &mut rng);
+    lap("village seats");
     label_villages(&mut t, &warps, &mut rng);
+    lap("villages");
     t.density = density(&t);
     seed_grids(&mut t, &mut rng);
+    lap("grid seeds");
     label_grids(&mut t, &warps);
+    for _ in 0..2 {
+        majority_filter(&mut t);
+    }
+    lap("grids");
     tidy(&mut t)?;
+    lap("tidy");
     Ok(t)
+}
+
+/// A warp sampled every `STEP` pixels and interpolated bilinearly in between: the displacement varies over
+/// hundreds of metres, so sampling it every 40 m loses nothing and saves most of the noise evaluations.
+struct WarpField {
+    nx: usize,
+    d: Vec<Coord<f64>>,
+}
+
+const STEP: usize = 4;
+
+impl WarpField {
+    fn new(r: &Raster, w: &Warp) -> Self {
+        let nx = r.w / STEP + 2;
+        let ny = r.h / STEP + 2;
+        let d = (0..nx * ny)
+            .into_par_iter()
+            .map(|n| {
+                let (i, j) = (n % nx, n / nx);
+                let p = Coord { x: r.x0 + (i * STEP) as f64 * r.px_m, y: r.y0 + (j * STEP) as f64 * r.px_m };
+                let q = w.apply(p);
+                Coord { x: q.x - p.x, y: q.y - p.y }
+            })
+            .collect();
+        Self { nx, d }
+    }
+
+    /// The warped centre of pixel `k`.
+    fn at(&self, r: &Raster, k: usize) -> Coord<f64> {
+        let p = r.centre(k);
+        let fx = (p.x - r.x0) / (r.px_m * STEP as f64);
+        let fy = (p.y - r.y0) / (r.px_m * STEP as f64);
+        let (i, j) = (fx.floor() as usize, fy.floor() as usize);
+        let (tx, ty) = (fx - i as f64, fy - j as f64);
+        let g = |a: usize, b: usize| self.d[b * self.nx + a];
+        let (a, b, c, d) = (g(i, j), g(i + 1, j), g(i, j + 1), g(i + 1, j + 1));
+        let lerp = |u: f64, v: f64, t: f64| u + (v - u) * t;
+        Coord {
+            x: p.x + lerp(lerp(a.x, b.x, tx), lerp(c.x, d.x, tx), ty),
+            y: p.y + lerp(lerp(a.y, b.y, tx), lerp(c.y, d.y, tx), ty),
+        }
+    }
 }
 
 fn county_mask(t: &Territory) -> Vec<bool> {
@@ -190,7 +255,8 @@ fn county_mask(t: &Territory) -> Vec<bool> {
     let labels: Vec<u16> = inside.iter().map(|&b| if b { 1 } else { 0 }).collect();
     let (comp, info) = raster::components(r, &labels);
     let biggest_in = info.iter().enumerate().filter(|(_, i)| i.0 == 1).max_by_key(|(_, i)| i.1).map(|(k, _)| k);
-    let outer = comp[0]; // pixel 0 is in the margin, outside
+    // Pixel 0 is in the margin, outside; outside pockets enclosed by the county become county.
+    let outer = comp[0];
     for k in 0..r.len() {
         inside[k] = Some(comp[k] as usize) == biggest_in || (labels[k] == 0 && comp[k] != outer);
     }
@@ -199,8 +265,16 @@ fn county_mask(t: &Territory) -> Vec<bool> {
 
 /// Nearest seed index by warped distance minus reach, over `candidates` (seed position, reach, payload).
 fn nearest<T: Copy>(q: Coord<f64>, candidates: &[(Coord<f64>, f64, T)]) -> Option<T> {
+    nearest_within(q, candidates, |_| true)
+}
+
+/// [`nearest`] over the candidates `allowed` keeps.
+fn nearest_within<T: Copy>(q: Coord<f64>, candidates: &[(Coord<f64>, f64, T)], allowed: impl Fn(T) -> bool) -> Option<T> {
     let mut best: Option<(f64, T)> = None;
     for &(s, reach, v) in candidates {
+        if !allowed(v) {
+            continue;
+        }
         let d = ((q.x - s.x).powi(2) + (q.y - s.y).powi(2)).sqrt() - reach;
         if best.as_ref().is_none_or(|b| d < b.0) {
             best = Some((d, v));
@@ -219,14 +293,25 @@ fn label_towns_and_communities(t: &mut Territory, w: &Warps) {
         .flat_map(|(ci, c)| c.seeds_m.iter().map(move |&s| (s, c.reach_m, ci as u16)))
         .collect();
     let comm_town: Vec<u16> = t.comms.iter().map(|c| c.town as u16).collect();
+    let limits: Vec<(Coord<f64>, f64)> = t.comms.iter().map(|c| c.limit).collect();
+    let lim = &limits;
+    let lf = WarpField::new(&r, &w.limit);
+    let lf = &lf;
+    let rr = &r;
+    // Whether community `ci` may claim pixel `k`: inside its built-up limit, measured from a warped point.
+    let within = move |k: usize| move |ci: u16| {
+        let (c, rad) = lim[ci as usize];
+        rad.is_infinite() || dist(lf.at(rr, k), c) <= rad
+    };
+    let wf = WarpField::new(&r, &w.town);
     let mut town: Vec<u16> = (0..r.len())
         .into_par_iter()
         .map(|k| {
             if !inside[k] {
                 return NONE;
             }
-            let q = w.town.apply(r.centre(k));
-            nearest(q, &all).map_or(NONE, |ci| comm_town[ci as usize])
+            let q = wf.at(&r, k);
+            nearest_within(q, &all, within(k)).map_or(NONE, |ci| comm_town[ci as usize])
         })
         .collect();
     let zero = vec![0u16; r.len()];
@@ -235,14 +320,17 @@ fn label_towns_and_communities(t: &mut Territory, w: &Warps) {
     let per_town: Vec<Vec<(Coord<f64>, f64, u16)>> = (0..t.towns.len())
         .map(|ti| all.iter().copied().filter(|&(_, _, ci)| comm_town[ci as usize] == ti as u16).collect())
         .collect();
+    let wf = WarpField::new(&r, &w.comm);
     let mut comm: Vec<u16> = (0..r.len())
         .into_par_iter()
         .map(|k| {
             if town[k] == NONE {
                 return NONE;
             }
-            let q = w.comm.apply(r.centre(k));
-            nearest(q, &per_town[town[k] as usize]).unwrap_or(NONE)
+            let q = wf.at(&r, k);
+            nearest_within(q, &per_town[town[k] as usize], within(k))
+                .or_else(|| nearest(q, &per_town[town[k] as usize]))
+                .unwrap_or(NONE)
         })
         .collect();
     let town_copy = town.clone();
@@ -275,6 +363,7 @@ fn place_village_seats(t: &mut Territory, rng: &mut ChaCha8Rng) {
     let r = t.raster.clone();
     let comm = &t.levels[COMM];
     let edge = raster::edge_distance_m(&r, comm);
+    let hab = habitability_rows(t);
     let mut villages = Vec::new();
     for (ci, c) in t.comms.iter().enumerate() {
         let pixels: Vec<usize> = (0..r.len()).filter(|&k| comm[k] == ci as u16).collect();
@@ -293,8 +382,7 @@ fn place_village_seats(t: &mut Territory, rng: &mut ChaCha8Rng) {
             let mut best: Option<(f64, usize)> = None;
             for (n, &k) in cands.iter().enumerate() {
                 let p = r.centre(k);
-                let ll = t.crs.unproject(p.x, p.y).expect("county point");
-                let hab = gazetteer::habitability(ll.y);
+                let hab = hab[k / r.w];
                 let d_seat = seats.iter().map(|&s| dist(p, s)).fold(f64::INFINITY, f64::min);
                 let score = d_seat.min(2.5 * f64::from(edge[k])) * hab.powf(0.7) * jitter[n];
                 if best.is_none_or(|b| score > b.0) {
@@ -325,6 +413,18 @@ fn place_village_seats(t: &mut Territory, rng: &mut ChaCha8Rng) {
     t.villages = villages;
 }
 
+/// Habitability per raster row (it depends on latitude, which barely changes along a row here).
+pub fn habitability_rows(t: &Territory) -> Vec<f64> {
+    let r = &t.raster;
+    let xm = r.x0 + r.w as f64 * r.px_m / 2.0;
+    (0..r.h)
+        .map(|j| {
+            let y = r.y0 + (j as f64 + 0.5) * r.px_m;
+            gazetteer::habitability(t.crs.unproject(xm, y).expect("county point").y)
+        })
+        .collect()
+}
+
 fn dist(a: Coord<f64>, b: Coord<f64>) -> f64 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
@@ -345,7 +445,30 @@ fn label_villages(t: &mut Territory, w: &Warps, rng: &mut ChaCha8Rng) {
                 .collect()
         })
         .collect();
-    let warped: Vec<Coord<f64>> = (0..r.len()).into_par_iter().map(|k| w.vill.apply(r.centre(k))).collect();
+    let wf = WarpField::new(&r, &w.vill);
+    // Where seats are close together (a small town's committees), the lines wander less, so that no
+    // village is squeezed off its own seat.
+    let damp: Vec<f64> = per_comm
+        .iter()
+        .map(|vs| {
+            let mut spacing = f64::INFINITY;
+            for (i, a) in vs.iter().enumerate() {
+                for b in &vs[i + 1..] {
+                    spacing = spacing.min(dist(a.0, b.0));
+                }
+            }
+            (spacing / 1500.0).clamp(0.25, 1.0)
+        })
+        .collect();
+    let warped: Vec<Coord<f64>> = (0..r.len())
+        .into_par_iter()
+        .map(|k| {
+            let p = r.centre(k);
+            let q = wf.at(&r, k);
+            let f = if comm[k] == NONE { 1.0 } else { damp[comm[k] as usize] };
+            Coord { x: p.x + f * (q.x - p.x), y: p.y + f * (q.y - p.y) }
+        })
+        .collect();
     let mut vill: Vec<u16> = (0..r.len())
         .into_par_iter()
         .map(|k| if comm[k] == NONE { NONE } else { nearest(warped[k], &per_comm[comm[k] as usize]).unwrap_or(NONE) })
@@ -368,7 +491,7 @@ fn label_villages(t: &mut Territory, w: &Warps, rng: &mut ChaCha8Rng) {
         }
     }
     let mut cands: Vec<((u16, u16), usize)> =
-        border.into_iter().filter(|&((v, c2), n)| n as f64 * r.px_m >= 700.0 && !t.comms[c2 as usize].county_seat && !t.villages[v as usize].principal).collect();
+        border.into_iter().filter(|&((v, c2), n)| n as f64 * r.px_m >= 700.0 && !t.comms[c2 as usize].urban && !t.villages[v as usize].principal).collect();
     // Shuffle deterministically, then prefer spreading over towns and communities.
     for i in (1..cands.len()).rev() {
         let j = rng.gen_range(0..=i);
@@ -403,10 +526,11 @@ fn label_villages(t: &mut Territory, w: &Warps, rng: &mut ChaCha8Rng) {
         };
         let margins: Vec<f64> = in_c2.iter().map(|&k| margin(k)).collect();
         // The piece: the pixels of the other community where the village is within `p` metres of winning,
-        // `p` chosen so that the piece is about a third of the village.
+        // `p` chosen so that the piece is about a third of the village (and a small part of the other
+        // community).
         let mut sorted = margins.clone();
         sorted.sort_by(f64::total_cmp);
-        let want = (area_v / 3).min(sorted.len().saturating_sub(1));
+        let want = (area_v / 3).min(in_c2.len() / 8).min(sorted.len().saturating_sub(1));
         let p = sorted.get(want).copied().unwrap_or(f64::NEG_INFINITY);
         let mut piece = 0;
         for (n, &k) in in_c2.iter().enumerate() {
@@ -467,7 +591,7 @@ fn density(t: &Territory) -> Vec<f32> {
         }
     }
     let seat = t.crs.project(COUNTY_SEAT.0, COUNTY_SEAT.1).expect("county seat");
-    splat(seat, city_hh, 1100.0);
+    splat(seat, city_hh, 800.0);
     let comm = &t.levels[COMM];
     for k in 0..r.len() {
         if comm[k] == NONE {
@@ -595,6 +719,7 @@ fn label_grids(t: &mut Territory, w: &Warps) {
         }
     }
     let urban: Vec<bool> = t.comms.iter().map(|c| c.urban).collect();
+    let (wu, wr) = (WarpField::new(&r, &w.grid_urban), WarpField::new(&r, &w.grid_rural));
     let grid: Vec<u16> = (0..r.len())
         .into_par_iter()
         .map(|k| {
@@ -603,14 +728,62 @@ fn label_grids(t: &mut Territory, w: &Warps) {
             }
             let c = comm[k] as usize;
             let (warp, cands) = if urban[c] {
-                (&w.grid_urban, &by_comm[c])
+                (&wu, &by_comm[c])
             } else {
-                (&w.grid_rural, by_cv.get(&(c, vill[k] as usize)).unwrap_or(&by_comm[c]))
+                (&wr, by_cv.get(&(c, vill[k] as usize)).unwrap_or(&by_comm[c]))
             };
-            nearest(warp.apply(r.centre(k)), cands).unwrap_or(NONE)
+            nearest(warp.at(&r, k), cands).unwrap_or(NONE)
         })
         .collect();
     t.levels[GRID] = grid;
+}
+
+/// One pass of a 3×3 majority filter on whole label tuples: a pixel whose neighbourhood mostly holds another
+/// (grid, village) pair takes that pair's labels. Single-pixel teeth and notches go, so traced lines start
+/// from the shape of the regions rather than from pixel noise. The county outline is left alone.
+fn majority_filter(t: &mut Territory) {
+    let r = t.raster.clone();
+    let (grid, vill) = (&t.levels[GRID], &t.levels[VILL]);
+    let donors: Vec<Option<usize>> = (0..r.len())
+        .into_par_iter()
+        .map(|k| {
+            if grid[k] == NONE {
+                return None;
+            }
+            let (i, j) = r.ij(k);
+            if i == 0 || j == 0 || i + 1 >= r.w || j + 1 >= r.h {
+                return None;
+            }
+            let mut counts: [(u16, u16, u8, usize); 9] = [(NONE, NONE, 0, 0); 9];
+            let mut n = 0;
+            for dj in 0..3 {
+                for di in 0..3 {
+                    let q = (j + dj - 1) * r.w + (i + di - 1);
+                    if grid[q] == NONE {
+                        continue;
+                    }
+                    let key = (grid[q], vill[q]);
+                    match counts[..n].iter_mut().find(|c| (c.0, c.1) == key) {
+                        Some(c) => c.2 += 1,
+                        None => {
+                            counts[n] = (key.0, key.1, 1, q);
+                            n += 1;
+                        }
+                    }
+                }
+            }
+            let best = counts[..n].iter().max_by_key(|c| (c.2, std::cmp::Reverse(c.3)))?;
+            ((best.0, best.1) != (grid[k], vill[k]) && best.2 >= 5).then_some(best.3)
+        })
+        .collect();
+    let old: Vec<Vec<u16>> = t.levels.clone();
+    for (k, d) in donors.iter().enumerate() {
+        if let Some(d) = *d {
+            for l in 0..t.levels.len() {
+                t.levels[l][k] = old[l][d];
+            }
+        }
+    }
 }
 
 /// Islands joined, small (grid, village) scraps absorbed, diagonal contacts removed, repeated until stable;
@@ -639,7 +812,17 @@ fn tidy(t: &mut Territory) -> Result<()> {
                     atom[k] = *ids.entry((grid[k], vill[k])).or_insert(n);
                 }
             }
-            let plan = raster::merge_plan(&r, &atom, grid, atom_min);
+            let mut plan = raster::merge_plan(&r, &atom, grid, atom_min);
+            // A small village wholly inside one grid stays: only scraps of villages that have land elsewhere go.
+            let mut total: BTreeMap<u16, usize> = BTreeMap::new();
+            for &v in vill.iter().filter(|&&v| v != NONE) {
+                *total.entry(v).or_default() += 1;
+            }
+            let mut planned: BTreeMap<u16, usize> = BTreeMap::new();
+            for &(k, _) in &plan {
+                *planned.entry(vill[k]).or_default() += 1;
+            }
+            plan.retain(|&(k, _)| planned[&vill[k]] < total[&vill[k]]);
             for &(k, d) in &plan {
                 vill[k] = vill[d];
             }

@@ -42,9 +42,8 @@ pub struct Topology {
     pub arcs: Vec<Arc>,
 }
 
-/// Traces, snaps to the county boundary and smooths. `smooth_iter` Chaikin passes, then Douglas-Peucker
-/// with `simplify_m` tolerance.
-pub fn build(t: &Territory, smooth_iter: usize, simplify_m: f64) -> Result<Topology> {
+/// Traces, snaps to the county boundary and smooths (see [`smooth`]).
+pub fn build(t: &Territory, window: usize, simplify_m: f64) -> Result<Topology> {
     let r = &t.raster;
     let mut ids: BTreeMap<(u16, u16), u32> = BTreeMap::new();
     for k in 0..r.len() {
@@ -71,7 +70,7 @@ pub fn build(t: &Territory, smooth_iter: usize, simplify_m: f64) -> Result<Topol
     snap_county_edge(&t.county_ring_m, &mut nodes, &mut arcs)?;
     let raw: Vec<Vec<Coord<f64>>> = arcs.iter().map(|a| a.pts.clone()).collect();
     for a in arcs.iter_mut().filter(|a| !a.county_edge) {
-        a.pts = smooth(&a.pts, smooth_iter, simplify_m);
+        a.pts = smooth(&a.pts, window, simplify_m);
     }
     // Where smoothing made two lines cross (narrow necks), those arcs go back to their traced form.
     for round in 0..4 {
@@ -391,13 +390,26 @@ fn dist(a: Coord<f64>, b: Coord<f64>) -> f64 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
 
-/// Chaikin corner cutting with fixed ends, then Douglas-Peucker: a staircase becomes a line that wanders.
-pub fn smooth(pts: &[Coord<f64>], iterations: usize, simplify_m: f64) -> Vec<Coord<f64>> {
-    let mut p = pts.to_vec();
-    for _ in 0..iterations {
-        if p.len() < 3 {
-            break;
+/// Smoothing a traced staircase into a line that wanders: resample every 5 m, a moving average whose
+/// window narrows towards the ends (so the end nodes stay put and neighbouring arcs still meet there), a
+/// Chaikin pass, then Douglas-Peucker. `window` is the half-width of the average in samples.
+pub fn smooth(pts: &[Coord<f64>], window: usize, simplify_m: f64) -> Vec<Coord<f64>> {
+    let mut p = super::defects::resample(pts, 5.0);
+    let n = p.len();
+    if n > 2 && window > 0 {
+        let src = p.clone();
+        for (i, q) in p.iter_mut().enumerate().take(n - 1).skip(1) {
+            let w = window.min(i).min(n - 1 - i);
+            let (mut sx, mut sy) = (0.0, 0.0);
+            for s in &src[i - w..=i + w] {
+                sx += s.x;
+                sy += s.y;
+            }
+            let k = (2 * w + 1) as f64;
+            *q = Coord { x: sx / k, y: sy / k };
         }
+    }
+    if p.len() > 2 {
         let mut q = Vec::with_capacity(p.len() * 2);
         q.push(p[0]);
         let last = p.len() - 2;

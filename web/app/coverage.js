@@ -1,0 +1,358 @@
+// The coverage view ("no blind spots"): defects drawn by kind, a table of
+// communities worst first, zoom on click, and "导出证据" (the defects as
+// GeoJSON and the table as CSV).
+//
+// Self-installing: index.html loads this module; it waits for the map that
+// main.js publishes as window.gridmap.map, adds a "覆盖检查" button to the
+// map, and builds its panel on first use. Data: GET /api/v1/coverage and
+// /api/v1/coverage/defects (computed once per data revision by the server).
+
+import { API_BASE } from './config.js';
+
+/** Drawing per kind: colour, Chinese label, how it is drawn. */
+export const KINDS = {
+  blind_spot: { color: '#d7191c', label: '盲区', draw: 'area' },
+  sliver: { color: '#ff7f00', label: '缝隙', draw: 'area' },
+  overlap: { color: '#7b3294', label: '重叠', draw: 'area' },
+  outside_parent: { color: '#a6611a', label: '越界', draw: 'area' },
+  grid_noncontiguous: { color: '#4d4d4d', label: '网格不连续', draw: 'area' },
+  grid_unstaffed: { color: '#c51b7d', label: '网格无网格员', draw: 'outline' },
+  grid_overloaded: { color: '#b2182b', label: '网格户数过多', draw: 'outline' },
+  grid_underloaded: { color: '#2166ac', label: '网格户数过少', draw: 'outline' },
+  household_uncovered: { color: '#d7191c', label: '住户未入格', draw: 'point' },
+  household_mismatch: { color: '#ff7f00', label: '住户归属不符', draw: 'point' },
+  household_split: { color: '#e6ab02', label: '住户跨网格', draw: 'point' },
+  unit_split: { color: '#8c510a', label: '巷道/楼栋跨网格', draw: 'outline' },
+  unit_orphan: { color: '#d7191c', label: '巷道/楼栋不在网格内', draw: 'outline' },
+  unit_mismatch: { color: '#ff7f00', label: '巷道/楼栋归属不符', draw: 'outline' },
+  invalid_geometry: { color: '#000000', label: '几何无效', draw: 'point' },
+};
+
+const SOURCE = 'coverage-defects';
+const LAYER_IDS = ['coverage-area-fill', 'coverage-area-line', 'coverage-outline', 'coverage-point'];
+
+async function getJSON(path) {
+  const url = `${API_BASE}${path}`;
+  const r = await fetch(url, { headers: { Accept: 'application/json' } });
+  if (!r.ok) {
+    let detail = '';
+    try {
+      detail = (await r.json()).error?.message || '';
+    } catch {
+      /* no JSON body */
+    }
+    throw new Error(`GET ${url}: HTTP ${r.status} ${detail}`);
+  }
+  return r.json();
+}
+
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** [minlon, minlat, maxlon, maxlat] of a geometry or feature collection. */
+export function bboxOf(geojson) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      b[0] = Math.min(b[0], c[0]);
+      b[1] = Math.min(b[1], c[1]);
+      b[2] = Math.max(b[2], c[0]);
+      b[3] = Math.max(b[3], c[1]);
+    } else c.forEach(walk);
+  };
+  const geoms = geojson.type === 'FeatureCollection' ? geojson.features.map((f) => f.geometry) : [geojson.geometry || geojson];
+  for (const g of geoms) if (g && g.coordinates) walk(g.coordinates);
+  return Number.isFinite(b[0]) ? b : null;
+}
+
+/** Communities worst first: lowest coverage, then most defects, then most uncovered households. */
+export function worstFirst(rows) {
+  return rows
+    .filter((r) => r.layer === 'communities')
+    .slice()
+    .sort(
+      (a, b) =>
+        (a.coverage_pct ?? 100) - (b.coverage_pct ?? 100) ||
+        (b.defects ?? 0) - (a.defects ?? 0) ||
+        (b.households_uncovered ?? 0) - (a.households_uncovered ?? 0) ||
+        a.code.localeCompare(b.code),
+    );
+}
+
+/** The table as CSV, with a byte-order mark so spreadsheet programs read the Chinese. */
+export function tableCsv(rows) {
+  const cols = ['code', 'name', 'parent', 'area_m2', 'covered_m2', 'gap_m2', 'overlap_m2', 'coverage_pct', 'households', 'households_uncovered', 'grids', 'defects'];
+  const cell = (v) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return '\ufeff' + [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
+
+function download(name, text, type) {
+  const a = el('a');
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  setTimeout(() => {
+    URL.revokeObjectURL(a.href);
+    a.remove();
+  }, 1000);
+}
+
+const fmt = (v, digits = 0) => (v === null || v === undefined ? '—' : Number(v).toLocaleString('zh-CN', { maximumFractionDigits: digits }));
+
+export class CoverageView {
+  constructor(map) {
+    this.map = map;
+    this.shown = new Set(Object.keys(KINDS));
+    this.defects = null;
+    this.summary = null;
+    this.communityBbox = new Map();
+    this.panel = null;
+  }
+
+  async open() {
+    if (!this.panel) this.buildPanel();
+    this.panel.hidden = false;
+    document.body.classList.add('coverage-open');
+    if (!this.defects) await this.load();
+    this.setVisible(true);
+  }
+
+  close() {
+    if (this.panel) this.panel.hidden = true;
+    document.body.classList.remove('coverage-open');
+    this.setVisible(false);
+    this.popup?.remove();
+  }
+
+  toggle() {
+    return this.panel && !this.panel.hidden ? this.close() : this.open();
+  }
+
+  buildPanel() {
+    const p = el('aside', 'coverage-panel');
+    p.id = 'coverage';
+    p.setAttribute('aria-label', '覆盖检查');
+    const head = el('div', 'coverage-head');
+    head.append(el('h2', '', '覆盖检查'));
+    const exp = el('button', 'coverage-export', '导出证据');
+    exp.type = 'button';
+    exp.title = '下载缺陷 (GeoJSON) 与社区表 (CSV)';
+    exp.addEventListener('click', () => this.exportEvidence());
+    const close = el('button', 'coverage-close', '×');
+    close.type = 'button';
+    close.setAttribute('aria-label', '关闭');
+    close.addEventListener('click', () => this.close());
+    head.append(exp, close);
+    this.totals = el('p', 'coverage-totals', '加载中…');
+    this.legend = el('div', 'coverage-legend');
+    this.table = el('table', 'coverage-table');
+    p.append(head, this.totals, this.legend, el('h3', '', '社区(问题最多的在前)'), this.table);
+    document.body.appendChild(p);
+    this.panel = p;
+  }
+
+  async load() {
+    try {
+      const [summary, defects, communities] = await Promise.all([
+        getJSON('/coverage'),
+        getJSON('/coverage/defects'),
+        getJSON('/layers/communities').catch(() => ({ features: [] })),
+      ]);
+      this.summary = summary;
+      this.defects = defects;
+      for (const f of communities.features || []) this.communityBbox.set(f.properties.code, bboxOf(f));
+      this.addLayers();
+      this.renderTotals();
+      this.renderLegend();
+      this.renderTable();
+    } catch (err) {
+      this.totals.textContent = `无法加载覆盖检查: ${err.message}`;
+      throw err;
+    }
+  }
+
+  addLayers() {
+    const map = this.map;
+    const features = this.defects.features.map((f, i) => ({ ...f, id: i, properties: { ...f.properties, color: KINDS[f.properties.kind]?.color || '#000' } }));
+    map.addSource(SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features } });
+    const kindIs = (draw) => ['in', ['get', 'kind'], ['literal', Object.keys(KINDS).filter((k) => KINDS[k].draw === draw)]];
+    map.addLayer({ id: 'coverage-area-fill', type: 'fill', source: SOURCE, filter: kindIs('area'), paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.45 } });
+    // Slivers are a metre wide: an outline keeps them visible at county scale.
+    map.addLayer({ id: 'coverage-area-line', type: 'line', source: SOURCE, filter: kindIs('area'), paint: { 'line-color': ['get', 'color'], 'line-width': 2.5 } });
+    map.addLayer({ id: 'coverage-outline', type: 'line', source: SOURCE, filter: kindIs('outline'), paint: { 'line-color': ['get', 'color'], 'line-width': 3, 'line-dasharray': [2, 1] } });
+    map.addLayer({
+      id: 'coverage-point',
+      type: 'circle',
+      source: SOURCE,
+      filter: ['==', ['geometry-type'], 'Point'],
+      paint: { 'circle-color': ['get', 'color'], 'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3, 16, 7], 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 },
+    });
+    map.on('click', 'coverage-area-fill', (e) => this.showDefect(e));
+    map.on('click', 'coverage-point', (e) => this.showDefect(e));
+    map.on('click', 'coverage-outline', (e) => this.showDefect(e));
+    for (const id of ['coverage-area-fill', 'coverage-point', 'coverage-outline']) {
+      map.on('mouseenter', id, () => (map.getCanvas().style.cursor = 'pointer'));
+      map.on('mouseleave', id, () => (map.getCanvas().style.cursor = ''));
+    }
+    this.applyFilter();
+  }
+
+  setVisible(on) {
+    for (const id of LAYER_IDS) if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+  }
+
+  applyFilter() {
+    const kinds = ['literal', [...this.shown]];
+    const base = {
+      'coverage-area-fill': 'area',
+      'coverage-area-line': 'area',
+      'coverage-outline': 'outline',
+    };
+    for (const [id, draw] of Object.entries(base)) {
+      const ofDraw = Object.keys(KINDS).filter((k) => KINDS[k].draw === draw);
+      this.map.setFilter(id, ['all', ['in', ['get', 'kind'], ['literal', ofDraw]], ['in', ['get', 'kind'], kinds]]);
+    }
+    this.map.setFilter('coverage-point', ['all', ['==', ['geometry-type'], 'Point'], ['in', ['get', 'kind'], kinds]]);
+  }
+
+  showDefect(e) {
+    const f = e.features?.[0];
+    if (!f) return;
+    e.originalEvent?.stopPropagation?.();
+    const source = this.defects.features[f.id] || f;
+    const bbox = bboxOf(source);
+    if (bbox) this.zoomTo(bbox);
+    this.popup?.remove();
+    const body = el('div', 'coverage-popup');
+    body.append(el('strong', '', KINDS[f.properties.kind]?.label || f.properties.kind), el('p', '', f.properties.message));
+    this.popup = new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(e.lngLat).setDOMContent(body).addTo(this.map);
+  }
+
+  zoomTo(bbox) {
+    const pad = Math.max(bbox[2] - bbox[0], bbox[3] - bbox[1]) * 0.3 + 0.0008;
+    this.map.fitBounds([[bbox[0] - pad, bbox[1] - pad], [bbox[2] + pad, bbox[3] + pad]], { padding: 40, maxZoom: 18, duration: 600 });
+  }
+
+  counts() {
+    const c = {};
+    for (const f of this.defects.features) c[f.properties.kind] = (c[f.properties.kind] || 0) + 1;
+    return c;
+  }
+
+  renderTotals() {
+    const county = this.summary.summary.find((r) => r.layer === 'county');
+    const n = this.defects.features.length;
+    this.totals.textContent = county
+      ? `全县覆盖率 ${fmt(county.coverage_pct, 2)}%,缺口 ${fmt(county.gap_m2, 1)} 平方米,住户 ${fmt(county.households)} 户(未入格 ${fmt(county.households_uncovered)} 户),缺陷 ${fmt(n)} 处。`
+      : `缺陷 ${fmt(n)} 处。`;
+  }
+
+  renderLegend() {
+    this.legend.replaceChildren();
+    const counts = this.counts();
+    for (const [kind, k] of Object.entries(KINDS)) {
+      if (!counts[kind]) continue;
+      const row = el('label', 'coverage-kind');
+      const box = el('input');
+      box.type = 'checkbox';
+      box.checked = this.shown.has(kind);
+      box.addEventListener('change', () => {
+        if (box.checked) this.shown.add(kind);
+        else this.shown.delete(kind);
+        this.applyFilter();
+      });
+      const sw = el('span', `coverage-swatch coverage-swatch-${k.draw}`);
+      sw.style.setProperty('--c', k.color);
+      row.append(box, sw, el('span', '', `${k.label} ${counts[kind]}`));
+      this.legend.append(row);
+    }
+    if (!Object.keys(counts).length) this.legend.append(el('p', '', '未发现缺陷。'));
+  }
+
+  renderTable() {
+    const rows = worstFirst(this.summary.summary);
+    this.rows = rows;
+    this.table.replaceChildren();
+    const head = el('tr');
+    for (const h of ['社区', '覆盖率', '户数', '未入格', '网格', '缺陷']) head.append(el('th', '', h));
+    this.table.append(el('thead'));
+    this.table.tHead.append(head);
+    const body = el('tbody');
+    for (const r of rows) {
+      const tr = el('tr');
+      tr.tabIndex = 0;
+      tr.dataset.code = r.code;
+      if ((r.coverage_pct ?? 100) < 100 || r.defects > 0) tr.className = 'coverage-bad';
+      tr.append(
+        el('td', '', r.name),
+        el('td', 'num', r.coverage_pct === null ? '—' : `${fmt(r.coverage_pct, 2)}%`),
+        el('td', 'num', fmt(r.households)),
+        el('td', 'num', fmt(r.households_uncovered)),
+        el('td', 'num', fmt(r.grids)),
+        el('td', 'num', fmt(r.defects)),
+      );
+      const go = () => {
+        const b = this.communityBbox.get(r.code);
+        if (b) this.zoomTo(b);
+      };
+      tr.addEventListener('click', go);
+      tr.addEventListener('keydown', (e) => e.key === 'Enter' && go());
+      body.append(tr);
+    }
+    this.table.append(body);
+  }
+
+  exportEvidence() {
+    if (!this.defects) return;
+    const stamp = new Date().toISOString().slice(0, 10);
+    download(`coverage-defects-${stamp}.geojson`, JSON.stringify(this.defects), 'application/geo+json');
+    download(`coverage-communities-${stamp}.csv`, tableCsv(this.rows || []), 'text/csv;charset=utf-8');
+  }
+}
+
+/** The map button that opens the view. */
+class CoverageControl {
+  constructor(view) {
+    this.view = view;
+  }
+  onAdd() {
+    this.container = el('div', 'maplibregl-ctrl maplibregl-ctrl-group');
+    const b = el('button', 'coverage-button', '覆盖检查');
+    b.type = 'button';
+    b.title = '覆盖检查:盲区、缝隙、重叠、未入格住户';
+    b.addEventListener('click', () => this.view.toggle().catch?.((err) => console.error(err)));
+    this.container.append(b);
+    return this.container;
+  }
+  onRemove() {
+    this.container.remove();
+  }
+}
+
+/** Waits for main.js's map, then installs the view (opened at once with ?view=coverage or #coverage). */
+function install() {
+  const map = window.gridmap?.map;
+  if (!map) {
+    setTimeout(install, 100);
+    return;
+  }
+  const view = new CoverageView(map);
+  window.gridmap.coverage = view;
+  const ready = () => {
+    map.addControl(new CoverageControl(view), 'top-right');
+    const q = new URLSearchParams(location.search);
+    if (q.get('panel') === 'coverage' || location.hash === '#coverage') view.open().catch((err) => console.error(err));
+  };
+  if (map.loaded()) ready();
+  else map.once('load', ready);
+}
+
+if (typeof window !== 'undefined' && typeof document !== 'undefined') install();
