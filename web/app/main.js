@@ -12,11 +12,12 @@ import { LayerData } from './data.js';
 import { InfoPanel } from './info.js';
 import { CLICK_ORDER, STYLE_LAYERS, buildStyle } from './mapstyle.js';
 import { buildLayerPanel } from './panel.js';
-import { Status } from './status.js';
+import { Status, holdVirtualTime } from './status.js';
 import { installLocate } from './locate.js';
 
 const params = new URLSearchParams(location.search);
 const status = new Status();
+const releaseClock = holdVirtualTime();
 const $ = (id) => document.getElementById(id);
 
 window.addEventListener('error', (e) => status.error(`脚本错误: ${e.message}`));
@@ -30,6 +31,12 @@ function reportError(err) {
   toast.hidden = false;
   clearTimeout(reportError.timer);
   reportError.timer = setTimeout(() => (toast.hidden = true), 8000);
+}
+
+/** An error after which the page cannot become ready. */
+function fail(err) {
+  reportError(err);
+  releaseClock();
 }
 
 const visible = {};
@@ -144,7 +151,7 @@ function hitsAt(map, point) {
 async function start() {
   const setPanel = setupPanelToggle();
   if (!window.maplibregl) {
-    reportError(new Error('地图组件未加载 (vendor/maplibre-gl/maplibre-gl.js)'));
+    fail(new Error('地图组件未加载 (vendor/maplibre-gl/maplibre-gl.js)'));
     return;
   }
   const basemap = basemapFromQuery(params);
@@ -167,7 +174,7 @@ async function start() {
     });
   } catch (err) {
     // Typically no WebGL: nothing else can work, so say so plainly.
-    reportError(new Error(`无法创建地图 (需要 WebGL): ${err.message}`));
+    fail(new Error(`无法创建地图 (需要 WebGL): ${err.message}`));
     return;
   }
   map.touchZoomRotate.disableRotation();
@@ -282,15 +289,25 @@ async function start() {
   $('loading').hidden = true;
   updateHints();
 
-  // Report once the map has drawn all of it, then keep the report current.
-  // (triggerRepaint: in case it went idle already while we awaited, the next frame fires idle again.)
-  const stuck = setTimeout(() => status.error('地图 30 秒内未完成绘制'), 30000);
+  // Report once the map has drawn all it has loaded, then keep the report current. A frame in which
+  // everything is loaded counts as well as 'idle', which needs one more animation frame that a headless
+  // browser may not deliver in time. (triggerRepaint: in case that frame has passed while we awaited.)
+  const stuck = setTimeout(() => fail(new Error('地图 30 秒内未完成绘制')), 30000);
   await new Promise((resolve) => {
-    map.once('idle', resolve);
+    const check = () => {
+      if (!map.loaded() || map.isMoving()) return;
+      map.off('render', check);
+      map.off('idle', check);
+      resolve();
+    };
+    map.on('render', check);
+    map.on('idle', check);
     map.triggerRepaint();
   });
   clearTimeout(stuck);
+  await new Promise((resolve) => setTimeout(resolve, 0)); // out of the render frame
   status.markReady();
+  releaseClock();
   let pending = null;
   map.on('idle', () => {
     clearTimeout(pending);
@@ -298,4 +315,4 @@ async function start() {
   });
 }
 
-start().catch(reportError);
+start().catch(fail);

@@ -48,20 +48,29 @@ pub struct Located {
 /// assert_eq!(l.splits[0].household, 2);
 /// ```
 pub fn locate(geoms: &[Geometry<f64>], grids: &[&MultiPolygon<f64>], cells: &CellIndex, min_part_m2: f64) -> Located {
-    let results: Vec<(u32, Option<Split>)> = geoms
+    // Door points first (one cell read each, mostly), then outlines (measured where they meet grid lines).
+    let grid: Vec<u32> = geoms
         .par_iter()
-        .with_min_len(4096)
-        .enumerate()
-        .map(|(h, g)| match g {
-            Geometry::Point(p) => (cells.locate(p.0, grids).map_or(NONE, |i| i as u32), None),
-            Geometry::MultiPolygon(mp) => outline(h, mp, grids, cells, min_part_m2),
-            Geometry::Polygon(p) => outline(h, &MultiPolygon(vec![p.clone()]), grids, cells, min_part_m2),
-            _ => (NONE, None),
+        .with_min_len(8192)
+        .map(|g| match g {
+            Geometry::Point(p) => cells.locate(p.0, grids).map_or(NONE, |i| i as u32),
+            _ => NONE,
         })
         .collect();
-    let mut out = Located { grid: Vec::with_capacity(results.len()), splits: Vec::new() };
-    for (g, s) in results {
-        out.grid.push(g);
+    let outlines: Vec<(usize, u32, Option<Split>)> = geoms
+        .par_iter()
+        .with_min_len(1024)
+        .enumerate()
+        .filter_map(|(h, g)| match g {
+            Geometry::MultiPolygon(mp) => Some(outline(h, mp, grids, cells, min_part_m2)),
+            Geometry::Polygon(p) => Some(outline(h, &MultiPolygon(vec![p.clone()]), grids, cells, min_part_m2)),
+            _ => None,
+        })
+        .map(|(h, (g, s))| (h, g, s))
+        .collect();
+    let mut out = Located { grid, splits: Vec::new() };
+    for (h, g, s) in outlines {
+        out.grid[h] = g;
         out.splits.extend(s);
     }
     out
@@ -81,7 +90,11 @@ pub fn locate_points(points: &[Coord<f64>], grids: &[&MultiPolygon<f64>], cells:
     points.par_iter().with_min_len(8192).map(|c| cells.locate(*c, grids).map_or(NONE, |i| i as u32)).collect()
 }
 
-fn outline(h: usize, mp: &MultiPolygon<f64>, grids: &[&MultiPolygon<f64>], cells: &CellIndex, min_part_m2: f64) -> (u32, Option<Split>) {
+fn outline(h: usize, mp: &MultiPolygon<f64>, grids: &[&MultiPolygon<f64>], cells: &CellIndex, min_part_m2: f64) -> (usize, (u32, Option<Split>)) {
+    (h, outline_of(h, mp, grids, cells, min_part_m2))
+}
+
+fn outline_of(h: usize, mp: &MultiPolygon<f64>, grids: &[&MultiPolygon<f64>], cells: &CellIndex, min_part_m2: f64) -> (u32, Option<Split>) {
     let Some(bb) = mp.bounding_rect() else { return (NONE, None) };
     if let Some(g) = cells.box_owner(bb.min(), bb.max()) {
         return (g as u32, None);

@@ -62,7 +62,7 @@ pub fn largest_inscribed_circle(p: &Polygon<f64>, precision: f64) -> (Coord<f64>
     // means refining cells all along it down to the precision: hundreds of thousands of cells for a 300 m
     // sliver. Cells are taken best first, so after a few thousand the best centre is within a few millimetres
     // of the strip's middle; the answer is then a lower bound, close, and cheap.
-    let mut budget = 2_500usize;
+    let mut budget = 1_500usize;
     while let Some(c) = queue.pop() {
         if c.d > best.d {
             best = c;

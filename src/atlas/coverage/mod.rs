@@ -534,6 +534,20 @@ impl Atlas {
     }
 }
 
+/// A point standing for a household: its door point, or a point inside its outline (the centroid of a convex
+/// courtyard; an interior point otherwise).
+fn representative(g: &Geometry<f64>) -> Coord<f64> {
+    use geo::Centroid;
+    match g {
+        Geometry::Point(p) => p.0,
+        Geometry::MultiPolygon(mp) => match mp.centroid() {
+            Some(c) if cells::contains_xy(mp, c.0) => c.0,
+            _ => mp.interior_point().map_or(Coord::default(), |p| p.0),
+        },
+        other => other.interior_point().map_or(Coord::default(), |p| p.0),
+    }
+}
+
 /// A feature's polygonal geometry in the stored lon/lat, repaired as the atlas repaired it when invalid.
 fn lonlat_mp<'a>(repaired: &std::collections::HashSet<usize>, li: &'a LayerIndex, i: usize) -> Cow<'a, MultiPolygon<f64>> {
     if repaired.contains(&i) {
@@ -725,24 +739,22 @@ impl<'a> Assembly<'a> {
         };
         let parents_of: HashMap<Layer, Vec<Option<u32>>> =
             [Layer::Grids, Layer::Communities, Layer::Towns].into_iter().map(|l| (l, parent_index(l))).collect();
+        let (pg, pc, pt) = (&parents_of[&Layer::Grids], &parents_of[&Layer::Communities], &parents_of[&Layer::Towns]);
+        let layers = [Layer::Communities, Layer::Towns, Layer::County].map(|l| self.atlas.layer(l));
         let up = |layer: Layer, i: Option<usize>, at: Coord<f64>| -> Option<usize> {
-            let (_, pl) = layer.parent()?;
-            let pli = self.atlas.layer(pl)?;
-            match i.and_then(|i| parents_of[&layer].get(i).copied().flatten()) {
+            let (table, pli) = match layer {
+                Layer::Grids => (pg, layers[0]?),
+                Layer::Communities => (pc, layers[1]?),
+                _ => (pt, layers[2]?),
+            };
+            match i.and_then(|i| table.get(i).copied().flatten()) {
                 Some(p) => Some(p as usize),
                 None => locate_in(pli, at),
             }
         };
         let n = hi.len();
         let grid_of: Vec<u32> = located.map_or_else(|| vec![households::NONE; n], |l| l.grid.clone());
-        let rep: Vec<Coord<f64>> = hi
-            .geoms_m
-            .par_iter()
-            .map(|g| match g {
-                Geometry::Point(p) => p.0,
-                other => other.interior_point().map_or(Coord::default(), |p| p.0),
-            })
-            .collect();
+        let rep: Vec<Coord<f64>> = hi.geoms_m.par_iter().with_min_len(8192).map(representative).collect();
         // Counts per community, town and county (by following grid → community → town → county where nothing
         // spills), in parallel chunks.
         let (nc, nt, nk) = [Layer::Communities, Layer::Towns, Layer::County].map(|l| self.atlas.layer(l).map_or(0, LayerIndex::len)).into();
@@ -799,11 +811,25 @@ impl<'a> Assembly<'a> {
         let community_of = |h: usize| -> Option<String> {
             self.atlas.layer(Layer::Communities).and_then(|l| locate_in(l, rep[h])).map(|c| self.atlas.layer(Layer::Communities).unwrap().features[c].code.clone())
         };
-        for (h, &g) in grid_of.iter().enumerate() {
-            let f = &hi.features[h];
+        for &g in &grid_of {
             if g != households::NONE {
                 per_grid[g as usize] += 1;
             }
+        }
+        // The households with something to report, found in parallel: split, uncovered, or on another roster.
+        let suspects: Vec<usize> = (0..n)
+            .into_par_iter()
+            .with_min_len(8192)
+            .filter(|&h| {
+                let g = grid_of[h];
+                g == households::NONE
+                    || split_set.contains_key(&h)
+                    || hi.features[h].nonempty_prop("grid_code") != Some(gi.features[g as usize].code.as_str())
+            })
+            .collect();
+        for h in suspects {
+            let g = grid_of[h];
+            let f = &hi.features[h];
             if let Some(s) = split_set.get(&h) {
                 let names: Vec<&str> = s.grids.iter().map(|&g| gi.features[g].code.as_str()).collect();
                 let mut message = format!("住户 {} 的院落跨越网格边界(涉及网格 {}", f.code, names.join("、"));
