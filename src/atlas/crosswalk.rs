@@ -360,7 +360,7 @@ mod tests {
         Geometry::MultiPolygon(MultiPolygon(vec![polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]]))
     }
 
-    /// Two communities side by side; village A is all in the west one, village B straddles the line 25/75.
+    /// Two communities side by side; 甲村 is all in the west one, 乙村 straddles the line (4/9 west, 5/9 east).
     fn atlas() -> Atlas {
         let (x, y, d) = (110.2, 34.5, 0.01);
         let mut ds = Dataset::default();
@@ -370,8 +370,8 @@ mod tests {
         ]);
         ds.layers.insert(Layer::Villages, vec![
             f("610522100201", json!({"code": "610522100201", "name": "甲村", "merged_into": "610522001001"}), sq(x, y, x + d / 2.0, y + d)),
-            f("610522100202", json!({"code": "610522100202", "name": "乙村", "merged_into": "610522001001"}), sq(x + d / 2.0, y, x + 1.5 * d, y + d)),
-            f("610522100203", json!({"code": "610522100203", "name": "丙村", "merged_into": "610522001002"}), sq(x + 1.5 * d, y, x + 2.0 * d, y + d)),
+            f("610522100202", json!({"code": "610522100202", "name": "乙村", "merged_into": "610522001001"}), sq(x + 0.6 * d, y, x + 1.5 * d, y + d)),
+            f("610522100203", json!({"code": "610522100203", "name": "丙村", "merged_into": "610522001002"}), sq(x + 1.6 * d, y, x + 2.0 * d, y + d)),
         ]);
         ds.layers.insert(Layer::Grids, vec![
             f("610522001001001", json!({"code": "610522001001001", "community_code": "610522001001", "manager": "李娜"}), sq(x, y, x + d, y + d)),
@@ -399,7 +399,7 @@ mod tests {
         let b = &cw.villages[1];
         assert!(b.split);
         assert_eq!(b.shares[0].community, "610522001002", "the east community holds most of 乙村");
-        assert!((b.shares[0].area_pct - 50.0).abs() < 0.5, "{:?}", b.shares);
+        assert!((b.shares[0].area_pct - 500.0 / 9.0).abs() < 0.1, "{:?}", b.shares);
         assert!(!b.target_holds_most);
         assert_eq!(b.households, 1);
         assert_eq!(b.shares[0].households, 1);
