@@ -6,7 +6,16 @@
 // farthest from its edges (the "pole of inaccessibility"), where a label
 // reads best and never falls outside a concave or U-shaped boundary.
 
-/** A FeatureCollection of one Point per polygon feature, keeping its properties. */
+/**
+ * The name as a map label: official community names end in 居委会/村委会 (the committee), which only
+ * lengthens the label; "南新社区居委会" reads "南新社区", "屯丰村委会" reads "屯丰村".
+ */
+export function shortName(name) {
+  if (typeof name !== 'string') return name;
+  return name.replace(/(社区)?居民委员会$|(社区)?居委会$/, '社区').replace(/村民委员会$|村委会$/, '村');
+}
+
+/** A FeatureCollection of one Point per polygon feature, keeping its properties, plus `_label`. */
 export function labelPoints(fc) {
   const features = [];
   for (const f of fc.features) {
@@ -15,7 +24,7 @@ export function labelPoints(fc) {
     features.push({
       type: 'Feature',
       id: f.id,
-      properties: f.properties,
+      properties: { ...f.properties, _label: shortName(f.properties?.name) },
       geometry: { type: 'Point', coordinates: poleOfInaccessibility(polygon) },
     });
   }

@@ -48,6 +48,9 @@ function gridColorExpression() {
   return ['to-color', ['at', ['%', ['+', seq, ['*', 3, community]], palette.length], ['literal', palette]]];
 }
 
+/** Label text: the shortened name computed in labels.js. */
+const LABEL = ['coalesce', ['get', '_label'], ['get', 'name']];
+
 const isPoint = ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]];
 const isFlagged = ['>', ['coalesce', ['get', '_tagged'], 0], 0];
 
@@ -190,7 +193,7 @@ function drawLayers() {
       type: 'symbol',
       source: labelSourceId('units'),
       minzoom: 15.5,
-      layout: { 'text-field': ['get', 'name'], 'text-font': FONT_REGULAR, 'text-size': z([15.5, 11, 18, 13]), 'text-padding': 4 },
+      layout: { 'text-field': LABEL, 'text-font': FONT_REGULAR, 'text-size': z([15.5, 11, 18, 13]), 'text-padding': 4 },
       paint: haloText('#4a4640', 1.4),
     },
     {
@@ -198,7 +201,7 @@ function drawLayers() {
       type: 'symbol',
       source: labelSourceId('villages'),
       minzoom: 11.5,
-      layout: { 'text-field': ['get', 'name'], 'text-font': FONT_REGULAR, 'text-size': z([11.5, 11, 15, 13]), 'text-padding': 6 },
+      layout: { 'text-field': LABEL, 'text-font': FONT_REGULAR, 'text-size': z([11.5, 11, 15, 13]), 'text-padding': 6 },
       paint: haloText(COLORS.village, 1.4),
     },
     {
@@ -229,7 +232,7 @@ function drawLayers() {
       minzoom: 10.5,
       maxzoom: 15.5,
       layout: {
-        'text-field': ['get', 'name'],
+        'text-field': LABEL,
         'text-font': FONT_BOLD,
         'text-size': z([10.5, 12, 14, 15]),
         'text-padding': 6,
@@ -242,7 +245,7 @@ function drawLayers() {
       source: labelSourceId('towns'),
       maxzoom: 13,
       layout: {
-        'text-field': ['get', 'name'],
+        'text-field': LABEL,
         'text-font': FONT_BOLD,
         'text-size': z([8, 14, 10, 17, 12.5, 21]),
         'text-letter-spacing': 0.15,
