@@ -496,7 +496,11 @@ impl Atlas {
                 // The excess is measured in metres; where projection bends edges that are shared in lon/lat it
                 // is not quite zero, which only costs a pairwise search that finds nothing.
                 let overlaps: Vec<overlaps::Overlap> = if cover.excess_m2().abs() > tol {
-                    overlaps::sibling_overlaps(&kids)
+                    // Bisection works in the overlay's own units (lon/lat degrees²): scale by the parent.
+                    let per_m2 = parent_ll.unsigned_area() / cover.area_m2.max(f64::MIN_POSITIVE);
+                    let excess_ll = kids.iter().map(|k| k.unsigned_area()).sum::<f64>()
+                        - (parent_ll.unsigned_area() - ll.gap_m2() + ll.outside_m2());
+                    overlaps::overlaps_by_bisection(&kids, excess_ll.max(cover.excess_m2() * per_m2), tol * per_m2)
                         .into_iter()
                         .map(|mut o| {
                             o.pieces.retain(|p| to_m(p).unsigned_area() > 0.0);

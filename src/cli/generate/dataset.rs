@@ -129,7 +129,7 @@ pub fn assemble(i: &Inputs) -> Result<Assembled> {
 
     let mut grids = Vec::new();
     for (gi, g) in t.grids.iter().enumerate() {
-        let mut rng = rng_for(i.seed, 0x6A1D_0, gi as u64);
+        let mut rng = rng_for(i.seed, 0x6_A1D0, gi as u64);
         let seq: u16 = i.grid_codes[gi][12..].parse()?;
         let mut props = obj(json!({
             "name": format!("{}第{}网格", short(g.comm), seq),
@@ -206,7 +206,8 @@ pub fn assemble(i: &Inputs) -> Result<Assembled> {
     let mut tags: Vec<Vec<&'static str>> = Vec::with_capacity(s.households.len());
     for (hi, h) in s.households.iter().enumerate() {
         let mut rng = rng_for(i.seed, 0x4EAD, hi as u64);
-        let lineage = h.unit.filter(|&u| s.units[u].kind == UnitKind::Lane).map(|u| &i.villages[s.units[u].village].surnames);
+        let lineage =
+            h.unit.filter(|&u| s.units[u].kind == UnitKind::Lane).map(|u| &i.villages[s.units[u].village].surnames);
         let head = match lineage {
             Some(ls) if rng.gen_bool(0.55) => {
                 let sn = ls[rng.gen_range(0..ls.len())];
@@ -260,7 +261,11 @@ pub fn assemble(i: &Inputs) -> Result<Assembled> {
             props.insert("head".into(), heads[h].clone().into());
             props.insert("head_phone".into(), phones[h].clone().into());
         }
-        units.push(feature(unit_codes[u].clone(), props, Geometry::MultiPolygon(MultiPolygon(vec![to_ll_poly(t, &unit.poly_m)?]))));
+        units.push(feature(
+            unit_codes[u].clone(),
+            props,
+            Geometry::MultiPolygon(MultiPolygon(vec![to_ll_poly(t, &unit.poly_m)?])),
+        ));
     }
     ds.layers.insert(Layer::Units, units);
 
@@ -341,10 +346,7 @@ fn obj(v: Value) -> Map<String, Value> {
 /// A metre polygon in rounded lon/lat.
 pub fn to_ll_poly(t: &Territory, p: &Polygon<f64>) -> Result<Polygon<f64>> {
     let ext = super::layers::to_lonlat(t, &p.exterior().0)?;
-    let ints = p
-        .interiors()
-        .iter()
-        .map(|r| super::layers::to_lonlat(t, &r.0).map(LineString))
-        .collect::<Result<Vec<_>>>()?;
+    let ints =
+        p.interiors().iter().map(|r| super::layers::to_lonlat(t, &r.0).map(LineString)).collect::<Result<Vec<_>>>()?;
     Ok(Polygon::new(LineString(ext), ints))
 }

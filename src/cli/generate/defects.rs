@@ -61,7 +61,7 @@ const SLIVER_WIDTH_M: f64 = 1.2;
 const OVERLAPS: usize = 2;
 const OVERLAP_WIDTH_M: f64 = 48.0;
 const BLIND_SPOTS: usize = 2;
-const BLIND_HALF_WIDTH_M: f64 = 24.0;
+const BLIND_HALF_WIDTH_M: f64 = 32.0;
 /// Length of the displaced stretch.
 const STRETCH_M: f64 = 300.0;
 /// Planted defects keep at least this far apart.
@@ -124,7 +124,8 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
                     return false;
                 }
                 let a = &topo.arcs[bj].pts;
-                match geo::line_intersection::line_intersection(geo::Line::new(p, q), geo::Line::new(a[sj], a[sj + 1])) {
+                match geo::line_intersection::line_intersection(geo::Line::new(p, q), geo::Line::new(a[sj], a[sj + 1]))
+                {
                     None => false,
                     // The section's own ends are the arc's vertices i0 and i1, where it meets the arc.
                     Some(_) if (n == 0 || n + 2 == section.len()) && bj == ai => false,
@@ -156,7 +157,7 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
         out.extend_from_slice(&pts[i1 + 1..]);
         out
     };
-    let far_from = |p: Coord<f64>, avoid: &[Coord<f64>]| avoid.iter().all(|q| dist(p, *q) > SPACING_M);
+    let far_from = |p: Coord<f64>, avoid: &[Coord<f64>], spacing: f64| avoid.iter().all(|q| dist(p, *q) > spacing);
     // A displaced stretch is safe when every probe (the stretch displaced further, by a margin) lies in the
     // grid it moves into, at least as far from that grid's lines as from the shared arc it left.
     let fits = |base: &[Coord<f64>], probe: &[Coord<f64>], grid: u32| {
@@ -180,7 +181,19 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
         };
         let mut got = 0;
         let mut why: BTreeMap<&str, usize> = BTreeMap::new();
-        for &ai in &order {
+        // Overlaps are tried where most people live first (the strip should hold a lane).
+        let mut tries = order.clone();
+        if kind == LineKind::Overlap {
+            let dens = |ai: usize| {
+                let a = &topo.arcs[ai];
+                t.raster.pixel_at(a.pts[a.pts.len() / 2]).map_or(0.0, |k| t.density[k])
+            };
+            tries.sort_by(|&a, &b| dens(b).total_cmp(&dens(a)));
+        }
+        // Far apart if possible; closer when the county has no room left.
+        let attempts: Vec<(f64, usize)> =
+            [SPACING_M, SPACING_M * 0.6].iter().flat_map(|&sp| tries.iter().map(move |&ai| (sp, ai))).collect();
+        for &(spacing, ai) in &attempts {
             if got == want {
                 break;
             }
@@ -199,14 +212,14 @@ pub fn plan_lines(t: &Territory, topo: &Topology, rng: &mut ChaCha8Rng, avoid: &
                 _ => {}
             }
             let mid = dense[(s0 + s1) / 2];
-            if !far_from(mid, avoid) {
+            if !far_from(mid, avoid, spacing) {
                 *why.entry("too near another").or_default() += 1;
                 continue;
             }
             // Overlaps go where people live: the strip holds a lane both grids claim.
             if kind == LineKind::Overlap {
                 let k = t.raster.pixel_at(mid).unwrap_or(0);
-                if t.density[k] < 2e-4 || t.comms[t.levels[COMM][k] as usize].urban {
+                if t.density[k] < 1e-4 || t.comms[t.levels[COMM][k] as usize].urban {
                     *why.entry("nobody lives there").or_default() += 1;
                     continue;
                 }

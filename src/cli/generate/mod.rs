@@ -6,38 +6,38 @@
 
 use std::path::PathBuf;
 
-/// Seeded gradient noise and domain warping, for boundaries that wander.
-pub mod noise;
-/// The county as a raster of labelled pixels in metres.
-pub mod raster;
-/// The real inputs: county boundary, official divisions, legacy village names.
-pub mod sources;
-/// Approximate seats, household counts and habitability: where people live.
-pub mod gazetteer;
-/// Labelling the raster with towns, communities, legacy villages and grids.
-pub mod territory;
-/// Synthetic names and obviously fake phone numbers.
-pub mod people;
-/// Names and codes of the 93 pre-2015 villages.
-pub mod villages;
-/// Tracing shared boundary arcs, snapping them to the county edge, and chaining them into polygons.
-pub mod topology;
-/// Polygon layers assembled from the shared arcs, in metres and in rounded lon/lat.
-pub mod layers;
-/// Planted line defects: slivers, overlaps and blind spots drawn on shared arcs.
-pub mod defects;
-/// Lanes, buildings and households laid out inside their grids.
-pub mod settlement;
-/// The household roster and the roster defects planted in it.
-pub mod roster;
 /// The seven layers in the contract's form: codes, names, people, properties.
 pub mod dataset;
-/// A census of the written dataset: validity, shared edges, tiling, every defect measured.
-pub mod verify;
+/// Planted line defects: slivers, overlaps and blind spots drawn on shared arcs.
+pub mod defects;
+/// Approximate seats, household counts and habitability: where people live.
+pub mod gazetteer;
+/// Polygon layers assembled from the shared arcs, in metres and in rounded lon/lat.
+pub mod layers;
+/// Seeded gradient noise and domain warping, for boundaries that wander.
+pub mod noise;
+/// Synthetic names and obviously fake phone numbers.
+pub mod people;
+/// The county as a raster of labelled pixels in metres.
+pub mod raster;
 /// What was generated, in words: the printed summary, README.md and planted_defects.json.
 pub mod report;
+/// The household roster and the roster defects planted in it.
+pub mod roster;
+/// Lanes, buildings and households laid out inside their grids.
+pub mod settlement;
+/// The real inputs: county boundary, official divisions, legacy village names.
+pub mod sources;
 /// A large synthetic county for benchmarks: a perturbed lattice of wiggly shared edges.
 pub mod synthetic;
+/// Labelling the raster with towns, communities, legacy villages and grids.
+pub mod territory;
+/// Tracing shared boundary arcs, snapping them to the county edge, and chaining them into polygons.
+pub mod topology;
+/// A census of the written dataset: validity, shared edges, tiling, every defect measured.
+pub mod verify;
+/// Names and codes of the 93 pre-2015 villages.
+pub mod villages;
 
 #[derive(clap::Args, Debug)]
 pub struct GenerateArgs {
@@ -104,6 +104,8 @@ pub struct Built {
     pub split_villages: Vec<(usize, usize)>,
     pub household_codes: Vec<String>,
     pub crs: crate::model::crs::MetricCrs,
+    /// Vertices of the source county ring (without the closing repeat).
+    pub source_ring_vertices: usize,
 }
 
 /// The whole generation, in memory.
@@ -132,18 +134,21 @@ pub fn build(src: &sources::Sources, pixel_m: f64, seed: u64, household_scale: f
 
     // Grid loads: about 330-450 households each; one grid planted overloaded, one underloaded, one unstaffed.
     let centre = |g: usize| grid_polys_m[&(g as u32)].centroid().map_or(t.grids[g].seed_m, |p| p.0);
-    let far = |g: usize, avoid: &[geo::Coord<f64>]| {
+    let far = |g: usize, avoid: &[geo::Coord<f64>], spacing: f64| {
         let c = centre(g);
-        avoid.iter().all(|q| ((q.x - c.x).powi(2) + (q.y - c.y).powi(2)).sqrt() > defects::SPACING_M)
+        avoid.iter().all(|q| ((q.x - c.x).powi(2) + (q.y - c.y).powi(2)).sqrt() > spacing)
     };
+    // Far from every other planted defect if possible; closer if the county has no room left.
     let mut pick = |want: &dyn Fn(usize) -> bool, avoid: &mut Vec<geo::Coord<f64>>| -> anyhow::Result<usize> {
-        let mut cands: Vec<usize> = (0..t.grids.len()).filter(|&g| want(g) && far(g, avoid)).collect();
-        if cands.is_empty() {
-            anyhow::bail!("no grid left to plant a grid defect in");
+        for spacing in [defects::SPACING_M, defects::SPACING_M / 2.0, 0.0] {
+            let mut cands: Vec<usize> = (0..t.grids.len()).filter(|&g| want(g) && far(g, avoid, spacing)).collect();
+            if !cands.is_empty() {
+                let g = cands.swap_remove(rng.gen_range(0..cands.len()));
+                avoid.push(centre(g));
+                return Ok(g);
+            }
         }
-        let g = cands.swap_remove(rng.gen_range(0..cands.len()));
-        avoid.push(centre(g));
-        Ok(g)
+        anyhow::bail!("no grid to plant a grid defect in")
     };
     let overloaded = pick(&|g| t.comms[t.grids[g].comm].county_seat, &mut avoid)?;
     let underloaded = pick(&|g| !t.comms[t.grids[g].comm].urban, &mut avoid)?;
@@ -190,9 +195,8 @@ pub fn build(src: &sources::Sources, pixel_m: f64, seed: u64, household_scale: f
     let mut s = settlement::lay_out(&t, &grid_polys_m, &targets, &lines.defects, &village_at, seed)?;
     lap("settlement");
     let outside_sites = roster::plant_outside(&t, &mut s, &lines.defects, &mut avoid, &mut rng);
-    let units_by_grid: Vec<Vec<usize>> = (0..t.grids.len())
-        .map(|g| (0..s.units.len()).filter(|&u| s.units[u].grid == g).collect())
-        .collect();
+    let units_by_grid: Vec<Vec<usize>> =
+        (0..t.grids.len()).map(|g| (0..s.units.len()).filter(|&u| s.units[u].grid == g).collect()).collect();
     let nearest_unit = |g: usize, p: geo::Coord<f64>| -> Option<usize> {
         units_by_grid[g].iter().copied().min_by(|&a, &b| {
             let (ca, cb) = (s.units[a].centre_m, s.units[b].centre_m);
@@ -222,8 +226,7 @@ pub fn build(src: &sources::Sources, pixel_m: f64, seed: u64, household_scale: f
     lap("dataset");
     let census = verify::census(&asm.ds, t.crs, &lines.defects)?;
     lap("census");
-    let split_villages =
-        t.villages.iter().enumerate().filter_map(|(v, x)| x.split_into.map(|c| (v, c))).collect();
+    let split_villages = t.villages.iter().enumerate().filter_map(|(v, x)| x.split_into.map(|c| (v, c))).collect();
     Ok(Built {
         ds: asm.ds,
         census,
@@ -238,6 +241,7 @@ pub fn build(src: &sources::Sources, pixel_m: f64, seed: u64, household_scale: f
         split_villages,
         household_codes: asm.household_codes,
         crs: t.crs,
+        source_ring_vertices: src.county_ring_lonlat.0.len() - 1,
     })
 }
 
@@ -273,7 +277,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "generator mid-rework: fails on the current code; re-enable when the generator lands"]
     fn a_small_county_is_valid_and_shares_its_edges() {
         let src = sources::read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/sources")).unwrap();
         let b = build(&src, 40.0, 11, 0.05).unwrap();
@@ -294,7 +297,13 @@ mod tests {
         assert_eq!(b.ds.get(crate::model::Layer::Towns).len(), 5);
         assert_eq!(b.ds.get(crate::model::Layer::Communities).len(), 28);
         assert_eq!(b.ds.get(crate::model::Layer::Villages).len(), 93);
-        assert!(c.overlaps.len() == 2 && c.units_in_two_grids.len() == 2, "{:?}", c.overlaps.len());
+        // What the census finds is what was planted (a coarse raster may leave room for fewer).
+        let planted = |k: defects::LineKind| b.lines.iter().filter(|d| d.kind == k).count();
+        assert_eq!(c.overlaps.len(), planted(defects::LineKind::Overlap));
+        assert_eq!(c.units_in_two_grids.len(), planted(defects::LineKind::Overlap));
+        assert_eq!(c.gaps.iter().filter(|g| g.width_m < 2.0).count(), planted(defects::LineKind::Sliver));
+        assert_eq!(c.gaps.iter().filter(|g| g.width_m >= 2.0).count(), 2 * planted(defects::LineKind::BlindSpot));
+        assert!(planted(defects::LineKind::Sliver) > 0);
         assert_eq!(c.unstaffed.len(), 1);
         assert!(!c.households_uncovered.is_empty() && !c.households_mismatch.is_empty());
         assert!(c.units_orphan.is_empty() && c.units_mismatch.is_empty() && c.households_split.is_empty());

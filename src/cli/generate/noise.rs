@@ -34,7 +34,11 @@ impl Noise {
     }
 
     fn gradient(&self, ix: i64, iy: i64) -> (f64, f64) {
-        let h = mix64(self.seed ^ (ix as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (iy as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F));
+        let h = mix64(
+            self.seed
+                ^ (ix as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                ^ (iy as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F),
+        );
         self.grads[(h >> 58) as usize]
     }
 

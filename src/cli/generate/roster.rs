@@ -126,7 +126,12 @@ pub fn plant_outside(
             male_head: true,
             planted: Some("county_fringe"),
         });
-        sites.push(PlantedSite { kind: "household_uncovered", households: vec![hi], at_m: at, registered_as: String::new() });
+        sites.push(PlantedSite {
+            kind: "household_uncovered",
+            households: vec![hi],
+            at_m: at,
+            registered_as: String::new(),
+        });
         avoid.push(m);
         placed += 1;
     }
@@ -190,7 +195,8 @@ pub fn register(
         }
         best.map(|b| b.1)
     };
-    let lane_like = |u: usize| !s.units[u].households.is_empty() && s.households[s.units[u].households[0]].planted.is_none();
+    let lane_like =
+        |u: usize| !s.units[u].households.is_empty() && s.households[s.units[u].households[0]].planted.is_none();
     // Units nearest a line of `level` first (how far their centre is from it), ties in shuffled order.
     let nearest_line_first = |level: usize| -> Vec<(f32, usize)> {
         let e = super::raster::edge_distance_m(r, &t.levels[level]);
@@ -270,7 +276,6 @@ pub fn register(
         avoid.push(c);
         got += 1;
     }
-    let _ = VILL;
     Roster { reg, sites }
 }
 

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use geo::{Contains, Coord, Distance, Euclidean, Intersects, LineString, MultiPolygon, Point, Polygon};
+use geo::{Contains, Coord, Distance, Euclidean, LineString, MultiPolygon, Polygon};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rstar::{AABB, RTree, primitives::GeomWithData};
@@ -161,7 +161,12 @@ pub fn lay_out(
                             // Town blocks of 3 x 2 buildings come in together, denser ground first but at
                             // random (an exponential race weighted by density): compounds spread over the town.
                             let block = (cc.div_euclid(3), rr.div_euclid(2));
-                            let h = mix64(seed ^ mix64(gi as u64 ^ mix64((block.0 as i64 as u64) << 32 ^ (block.1 as i64 as u64 & 0xFFFF_FFFF))));
+                            let h = mix64(
+                                seed ^ mix64(
+                                    gi as u64
+                                        ^ mix64((block.0 as i64 as u64) << 32 ^ (block.1 as i64 as u64 & 0xFFFF_FFFF)),
+                                ),
+                            );
                             let u01 = ((h >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
                             let dens = r.pixel_at(p).map_or(1e-9, |k| f64::from(t.density[k]).max(1e-9));
                             -u01.ln() / dens + 1e-3 * d
@@ -290,6 +295,7 @@ fn split_pieces(t: &Territory, grid_edge: &[f32]) -> Vec<(usize, Coord<f64>, usi
 
 /// Whether a unit footprint may be placed in grid `gi`: inside the grid with room (raster first, then the
 /// drawn polygon), clear of other units by a street, and away from planted defects.
+#[allow(clippy::too_many_arguments)]
 fn fits(
     t: &Territory,
     edge: &[f32],
@@ -323,7 +329,9 @@ fn fits(
 }
 
 fn boundary(mp: &MultiPolygon<f64>) -> geo::MultiLineString<f64> {
-    geo::MultiLineString(mp.0.iter().flat_map(|p| std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())).collect())
+    geo::MultiLineString(
+        mp.0.iter().flat_map(|p| std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())).collect(),
+    )
 }
 
 pub type Lane = (Polygon<f64>, Vec<Polygon<f64>>);
@@ -557,9 +565,4 @@ pub fn fit_in_zone(zone: &Polygon<f64>, sizes: &[usize], rng: &mut ChaCha8Rng) -
         }
     }
     None
-}
-
-/// Whether a point lies in a polygon (for planting checks).
-pub fn point_in(p: Coord<f64>, poly: &Polygon<f64>) -> bool {
-    poly.contains(&Point(p)) || poly.intersects(&Point(p))
 }

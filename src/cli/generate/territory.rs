@@ -263,13 +263,20 @@ fn county_mask(t: &Territory) -> Vec<bool> {
     inside
 }
 
+/// A seed: position, reach (metres) and what it stands for.
+type Seed = (Coord<f64>, f64, u16);
+
 /// Nearest seed index by warped distance minus reach, over `candidates` (seed position, reach, payload).
 fn nearest<T: Copy>(q: Coord<f64>, candidates: &[(Coord<f64>, f64, T)]) -> Option<T> {
     nearest_within(q, candidates, |_| true)
 }
 
 /// [`nearest`] over the candidates `allowed` keeps.
-fn nearest_within<T: Copy>(q: Coord<f64>, candidates: &[(Coord<f64>, f64, T)], allowed: impl Fn(T) -> bool) -> Option<T> {
+fn nearest_within<T: Copy>(
+    q: Coord<f64>,
+    candidates: &[(Coord<f64>, f64, T)],
+    allowed: impl Fn(T) -> bool,
+) -> Option<T> {
     let mut best: Option<(f64, T)> = None;
     for &(s, reach, v) in candidates {
         if !allowed(v) {
@@ -299,9 +306,11 @@ fn label_towns_and_communities(t: &mut Territory, w: &Warps) {
     let lf = &lf;
     let rr = &r;
     // Whether community `ci` may claim pixel `k`: inside its built-up limit, measured from a warped point.
-    let within = move |k: usize| move |ci: u16| {
-        let (c, rad) = lim[ci as usize];
-        rad.is_infinite() || dist(lf.at(rr, k), c) <= rad
+    let within = move |k: usize| {
+        move |ci: u16| {
+            let (c, rad) = lim[ci as usize];
+            rad.is_infinite() || dist(lf.at(rr, k), c) <= rad
+        }
     };
     let wf = WarpField::new(&r, &w.town);
     let mut town: Vec<u16> = (0..r.len())
@@ -369,14 +378,20 @@ fn place_village_seats(t: &mut Territory, rng: &mut ChaCha8Rng) {
         let pixels: Vec<usize> = (0..r.len()).filter(|&k| comm[k] == ci as u16).collect();
         // Principal seat: the planned seat, or the community pixel nearest to it with some room.
         let seat = c.seeds_m[0];
-        let principal = pixels
-            .iter()
-            .copied()
-            .filter(|&k| edge[k] > 150.0)
-            .min_by(|&a, &b| dist(r.centre(a), seat).total_cmp(&dist(r.centre(b), seat)))
-            .map_or(seat, |k| if comm[r.pixel_at(seat).unwrap_or(0)] == ci as u16 && edge[r.pixel_at(seat).unwrap()] > 150.0 { seat } else { r.centre(k) });
+        let seat_has_room = r.pixel_at(seat).is_some_and(|k| comm[k] == ci as u16 && edge[k] > 150.0);
+        let principal = if seat_has_room {
+            seat
+        } else {
+            pixels
+                .iter()
+                .copied()
+                .filter(|&k| edge[k] > 150.0)
+                .min_by(|&a, &b| dist(r.centre(a), seat).total_cmp(&dist(r.centre(b), seat)))
+                .map_or(seat, |k| r.centre(k))
+        };
         let mut seats = vec![principal];
-        let cands: Vec<usize> = pixels.iter().copied().filter(|&k| k % 3 == 0 && (k / r.w) % 3 == 0).collect();
+        let cands: Vec<usize> =
+            pixels.iter().copied().filter(|&k| k.is_multiple_of(3) && (k / r.w).is_multiple_of(3)).collect();
         let jitter: Vec<f64> = cands.iter().map(|_| rng.gen_range(0.8..1.2)).collect();
         while seats.len() < c.legacy_units as usize {
             let mut best: Option<(f64, usize)> = None;
@@ -395,8 +410,7 @@ fn place_village_seats(t: &mut Territory, rng: &mut ChaCha8Rng) {
             }
         }
         // Households: the principal settlement is the largest.
-        let shares: Vec<f64> =
-            (0..seats.len()).map(|i| if i == 0 { 1.6 } else { rng.gen_range(0.6..1.2) }).collect();
+        let shares: Vec<f64> = (0..seats.len()).map(|i| if i == 0 { 1.6 } else { rng.gen_range(0.6..1.2) }).collect();
         let total: f64 = shares.iter().sum();
         for (i, &s) in seats.iter().enumerate() {
             let hh = f64::from(c.households) * shares[i] / total;
@@ -490,8 +504,12 @@ fn label_villages(t: &mut Territory, w: &Warps, rng: &mut ChaCha8Rng) {
             }
         }
     }
-    let mut cands: Vec<((u16, u16), usize)> =
-        border.into_iter().filter(|&((v, c2), n)| n as f64 * r.px_m >= 700.0 && !t.comms[c2 as usize].urban && !t.villages[v as usize].principal).collect();
+    let mut cands: Vec<((u16, u16), usize)> = border
+        .into_iter()
+        .filter(|&((v, c2), n)| {
+            n as f64 * r.px_m >= 700.0 && !t.comms[c2 as usize].urban && !t.villages[v as usize].principal
+        })
+        .collect();
     // Shuffle deterministically, then prefer spreading over towns and communities.
     for i in (1..cands.len()).rev() {
         let j = rng.gen_range(0..=i);
@@ -546,10 +564,10 @@ fn label_villages(t: &mut Territory, w: &Warps, rng: &mut ChaCha8Rng) {
     // A piece not touching its village (or scattered bits) goes back to the community's own villages.
     apply_merges(&r, &mut [&mut vill], 0, &comm, 0);
     for (vi, v) in t.villages.iter_mut().enumerate() {
-        if let Some(c2) = v.split_into {
-            if !(0..r.len()).any(|k| vill[k] == vi as u16 && comm[k] == c2 as u16) {
-                v.split_into = None;
-            }
+        if let Some(c2) = v.split_into
+            && !(0..r.len()).any(|k| vill[k] == vi as u16 && comm[k] == c2 as u16)
+        {
+            v.split_into = None;
         }
     }
     t.levels[VILL] = vill;
@@ -615,7 +633,7 @@ fn seed_grids(t: &mut Territory, rng: &mut ChaCha8Rng) {
         let n = ((f64::from(c.households) / 390.0).round() as usize).max(2);
         // Pixels on a stride-2 lattice, with weights.
         let pts: Vec<usize> = (0..r.len())
-            .filter(|&k| comm[k] == ci as u16 && (k % 2 == 0) && ((k / r.w) % 2 == 0))
+            .filter(|&k| comm[k] == ci as u16 && k.is_multiple_of(2) && (k / r.w).is_multiple_of(2))
             .collect();
         if c.urban {
             for s in kmeans(&r, &pts, &t.density, n, rng) {
@@ -629,7 +647,9 @@ fn seed_grids(t: &mut Territory, rng: &mut ChaCha8Rng) {
         let quotas: Vec<f64> = hh.iter().map(|h| h / total * n as f64).collect();
         let mut alloc: Vec<usize> = quotas.iter().map(|q| q.floor() as usize).collect();
         let mut order: Vec<usize> = (0..own.len()).collect();
-        order.sort_by(|&a, &b| (quotas[b] - quotas[b].floor()).total_cmp(&(quotas[a] - quotas[a].floor())).then(a.cmp(&b)));
+        order.sort_by(|&a, &b| {
+            (quotas[b] - quotas[b].floor()).total_cmp(&(quotas[a] - quotas[a].floor())).then(a.cmp(&b))
+        });
         let mut left = n - alloc.iter().sum::<usize>();
         for &o in &order {
             if left == 0 {
@@ -663,7 +683,9 @@ fn kmeans(r: &Raster, pts: &[usize], w: &[f32], k: usize, rng: &mut ChaCha8Rng) 
         let d2: Vec<f64> = xy
             .iter()
             .zip(&wt)
-            .map(|(p, w)| w * centres.iter().map(|c| (p.x - c.x).powi(2) + (p.y - c.y).powi(2)).fold(f64::INFINITY, f64::min))
+            .map(|(p, w)| {
+                w * centres.iter().map(|c| (p.x - c.x).powi(2) + (p.y - c.y).powi(2)).fold(f64::INFINITY, f64::min)
+            })
             .collect();
         centres.push(xy[pick_weighted(&d2, rng)]);
     }
@@ -693,7 +715,7 @@ fn kmeans(r: &Raster, pts: &[usize], w: &[f32], k: usize, rng: &mut ChaCha8Rng) 
 
 fn pick_weighted(w: &[f64], rng: &mut ChaCha8Rng) -> usize {
     let total: f64 = w.iter().sum();
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return 0;
     }
     let mut x = rng.gen_range(0.0..total);
@@ -710,8 +732,8 @@ fn label_grids(t: &mut Territory, w: &Warps) {
     let r = t.raster.clone();
     let comm = &t.levels[COMM];
     let vill = &t.levels[VILL];
-    let mut by_comm: Vec<Vec<(Coord<f64>, f64, u16)>> = vec![Vec::new(); t.comms.len()];
-    let mut by_cv: BTreeMap<(usize, usize), Vec<(Coord<f64>, f64, u16)>> = BTreeMap::new();
+    let mut by_comm: Vec<Vec<Seed>> = vec![Vec::new(); t.comms.len()];
+    let mut by_cv: BTreeMap<(usize, usize), Vec<Seed>> = BTreeMap::new();
     for (gi, g) in t.grids.iter().enumerate() {
         by_comm[g.comm].push((g.seed_m, 0.0, gi as u16));
         if let Some(v) = g.village {
@@ -779,8 +801,8 @@ fn majority_filter(t: &mut Territory) {
     let old: Vec<Vec<u16>> = t.levels.clone();
     for (k, d) in donors.iter().enumerate() {
         if let Some(d) = *d {
-            for l in 0..t.levels.len() {
-                t.levels[l][k] = old[l][d];
+            for (level, before) in t.levels.iter_mut().zip(&old) {
+                level[k] = before[d];
             }
         }
     }

@@ -137,7 +137,12 @@ fn trace(r: &Raster, atom: &[u32]) -> (Vec<Coord<f64>>, Vec<Arc>) {
     let mut v_seen = vec![false; (w + 1) * (h + 1)];
     let mut arcs = Vec::new();
     // Walks from corner (i, j) leaving in direction `dir`; stops at a node or back at `stop`.
-    let walk = |i0: usize, j0: usize, dir0: u8, h_seen: &mut Vec<bool>, v_seen: &mut Vec<bool>| -> (Vec<(usize, usize)>, u32, u32) {
+    let walk = |i0: usize,
+                j0: usize,
+                dir0: u8,
+                h_seen: &mut Vec<bool>,
+                v_seen: &mut Vec<bool>|
+     -> (Vec<(usize, usize)>, u32, u32) {
         let (left, right) = match dir0 {
             0 => (lab(i0 as isize, j0 as isize), lab(i0 as isize, j0 as isize - 1)),
             2 => (lab(i0 as isize - 1, j0 as isize - 1), lab(i0 as isize - 1, j0 as isize)),
@@ -198,8 +203,10 @@ fn trace(r: &Raster, atom: &[u32]) -> (Vec<Coord<f64>>, Vec<Arc>) {
         }
         pts
     };
-    let node_list: Vec<(usize, usize)> =
-        (0..=h).flat_map(|j| (0..=w).map(move |i| (i, j))).filter(|&(i, j)| node_id[corner(i, j)] != usize::MAX).collect();
+    let node_list: Vec<(usize, usize)> = (0..=h)
+        .flat_map(|j| (0..=w).map(move |i| (i, j)))
+        .filter(|&(i, j)| node_id[corner(i, j)] != usize::MAX)
+        .collect();
     for &(i, j) in &node_list {
         for d in edges_at(i, j) {
             if seen(i, j, d, &h_seen, &v_seen) {
@@ -546,7 +553,8 @@ pub fn polygons(
                 if end == first_node {
                     break;
                 }
-                let nexts: Vec<usize> = from.get(&end).map(|v| v.iter().copied().filter(|&i| !used[i]).collect()).unwrap_or_default();
+                let nexts: Vec<usize> =
+                    from.get(&end).map(|v| v.iter().copied().filter(|&i| !used[i]).collect()).unwrap_or_default();
                 match nexts.as_slice() {
                     [one] => cur = *one,
                     [] => bail!("the boundary of label {label} does not close at node {end}"),

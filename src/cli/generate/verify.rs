@@ -4,7 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
-use geo::{Area, BooleanOps, BoundingRect, Centroid, Contains, Coord, Euclidean, Geometry, Length, MultiPolygon, Point, Polygon};
+use geo::{
+    Area, BooleanOps, BoundingRect, Centroid, Contains, Coord, Euclidean, Geometry, Length, MultiPolygon, Point,
+    Polygon,
+};
 use rstar::{AABB, RTree, primitives::GeomWithData};
 
 use super::defects::LineDefect;
@@ -81,7 +84,10 @@ fn tree_of(geoms: &[MultiPolygon<f64>]) -> Tree {
             .enumerate()
             .filter_map(|(i, g)| {
                 let r = g.bounding_rect()?;
-                Some(GeomWithData::new(rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
+                Some(GeomWithData::new(
+                    rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    i,
+                ))
             })
             .collect(),
     )
@@ -156,7 +162,10 @@ pub fn census(ds: &Dataset, crs: MetricCrs, defects: &[LineDefect]) -> Result<Ce
             }
             for s in parent_segs.iter().filter(|s| !segs.contains_key(*s)) {
                 e.parent_uncovered += 1;
-                let (a, b) = (Coord { x: f64::from_bits(s[0]), y: f64::from_bits(s[1]) }, Coord { x: f64::from_bits(s[2]), y: f64::from_bits(s[3]) });
+                let (a, b) = (
+                    Coord { x: f64::from_bits(s[0]), y: f64::from_bits(s[1]) },
+                    Coord { x: f64::from_bits(s[2]), y: f64::from_bits(s[3]) },
+                );
                 if near_defect(a, b) {
                     e.parent_uncovered_at_defects += 1;
                 }
@@ -184,7 +193,8 @@ pub fn census(ds: &Dataset, crs: MetricCrs, defects: &[LineDefect]) -> Result<Ce
     c.areas.push(area_check("towns", &county[0], &county_m[0], &towns_m.iter().collect::<Vec<_>>()));
     c.areas.push(area_check("villages", &county[0], &county_m[0], &vills_m.iter().collect::<Vec<_>>()));
     for (ti, t) in towns.iter().enumerate() {
-        let kids: Vec<&MultiPolygon<f64>> = children_of(comms, "town_code", &t.code).into_iter().map(|i| &comms_m[i]).collect();
+        let kids: Vec<&MultiPolygon<f64>> =
+            children_of(comms, "town_code", &t.code).into_iter().map(|i| &comms_m[i]).collect();
         c.areas.push(area_check("communities", t, &towns_m[ti], &kids));
     }
     for (ci, cm) in comms.iter().enumerate() {
@@ -200,7 +210,12 @@ pub fn census(ds: &Dataset, crs: MetricCrs, defects: &[LineDefect]) -> Result<Ce
             }
             let perim = Euclidean.length(piece.exterior());
             let at = piece.centroid().map_or(Coord::default(), |p| p.0);
-            c.gaps.push(Piece { codes: vec![cm.code.clone()], area_m2: a, width_m: 4.0 * a / perim, at_lonlat: crs.unproject(at.x, at.y)? });
+            c.gaps.push(Piece {
+                codes: vec![cm.code.clone()],
+                area_m2: a,
+                width_m: 4.0 * a / perim,
+                at_lonlat: crs.unproject(at.x, at.y)?,
+            });
         }
     }
     // Overlaps between sibling grids.
@@ -250,7 +265,10 @@ pub fn census(ds: &Dataset, crs: MetricCrs, defects: &[LineDefect]) -> Result<Ce
     // Units and households against the grids.
     let grid_index: BTreeMap<&str, usize> = grids.iter().enumerate().map(|(i, g)| (g.code.as_str(), i)).collect();
     let containing = |p: Coord<f64>| -> Vec<usize> {
-        gt.locate_all_at_point(&[p.x, p.y]).map(|o| o.data).filter(|&i| grids_m[i].contains(&Point(p))).collect::<Vec<_>>()
+        gt.locate_all_at_point(&[p.x, p.y])
+            .map(|o| o.data)
+            .filter(|&i| grids_m[i].contains(&Point(p)))
+            .collect::<Vec<_>>()
     };
     let units = ds.get(Layer::Units);
     for u in units {
@@ -303,14 +321,15 @@ pub fn census(ds: &Dataset, crs: MetricCrs, defects: &[LineDefect]) -> Result<Ce
             c.households_split.push(h.code.clone());
         }
         // Registered village merged into another community than the one the household lives in.
-        if let (Some(&gi), Some(v)) = (inside.first(), h.str_prop("village_code").and_then(|v| villages_by_code.get(v))) {
-            if v.str_prop("merged_into") != Some(comm_of_grid[gi]) {
-                c.households_village_elsewhere.push(h.code.clone());
-            }
+        if let (Some(&gi), Some(v)) = (inside.first(), h.str_prop("village_code").and_then(|v| villages_by_code.get(v)))
+            && v.str_prop("merged_into") != Some(comm_of_grid[gi])
+        {
+            c.households_village_elsewhere.push(h.code.clone());
         }
     }
     for (gi, g) in grids.iter().enumerate() {
-        c.grid_load.insert(g.code.clone(), (located.get(&gi).copied().unwrap_or(0), rostered.get(&gi).copied().unwrap_or(0)));
+        c.grid_load
+            .insert(g.code.clone(), (located.get(&gi).copied().unwrap_or(0), rostered.get(&gi).copied().unwrap_or(0)));
         if g.nonempty_prop("manager").is_none() {
             c.unstaffed.push(g.code.clone());
         }

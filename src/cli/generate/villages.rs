@@ -111,7 +111,9 @@ pub fn name_villages(t: &Territory, src: &Sources, rng: &mut ChaCha8Rng) -> Vec<
                 assigned.insert(principal, (n, false, "legacy_list"));
             } else if !comm.is_urban() {
                 assigned.insert(principal, (base.clone(), false, "synthetic"));
-            } else if legacy.residents_committees.is_empty() && k == town.comms.iter().position(|&c| t.comms[c].urban).unwrap_or(usize::MAX) {
+            } else if legacy.residents_committees.is_empty()
+                && k == town.comms.iter().position(|&c| t.comms[c].urban).unwrap_or(usize::MAX)
+            {
                 // A town with no listed committee: its seat's community grew from one.
                 assigned.insert(principal, (base.clone(), true, "synthetic"));
             }
