@@ -1,90 +1,11 @@
 //! The "my grid" view on a phone: headless Chromium at 390×844 opens `/?grid=CODE` on the real server, and
 //! the page's self-report `<pre id="mygrid-status">` must list every household the API lists for that grid,
 //! in a full-width sheet with rows a finger can hit (at least 44 px high).
-//!
-//! Chromium is a requirement of this test, not an option: without `/usr/bin/chromium` it fails and says so.
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
+use common::browser::{self, PHONE};
 use serde_json::Value;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const RUN_TIMEOUT: Duration = Duration::from_secs(150);
-const PHONE: (u32, u32) = (390, 844);
-
-/// Headless Chromium's DOM of `url` after 20 s of virtual time (or, with `screenshot`, a PNG there instead),
-/// killed with its helpers if it overruns.
-fn chromium(url: &str, (w, h): (u32, u32), screenshot: Option<&Path>) -> (String, String) {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} not found: this test needs Chromium (Debian package `chromium`); install it, do not skip"
-    );
-    let profile = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(CHROMIUM);
-    cmd.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--enable-unsafe-swiftshader",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--hide-scrollbars",
-    ])
-    .arg(format!("--user-data-dir={}", profile.path().display()))
-    .arg(format!("--window-size={w},{h}"))
-    .arg("--virtual-time-budget=20000")
-    .arg(match screenshot {
-        Some(p) => format!("--screenshot={}", p.display()),
-        None => "--dump-dom".to_string(),
-    })
-    .arg(url)
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {CHROMIUM}: {e}"));
-    let pid = child.id();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut out, &mut s);
-        s
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut err, &mut s);
-        s
-    });
-    let started = Instant::now();
-    while child.try_wait().expect("waiting for Chromium").is_none() {
-        if started.elapsed() > RUN_TIMEOUT {
-            let _ = Command::new("kill").args(["-KILL", &format!("-{pid}")]).status();
-            let _ = child.wait();
-            panic!("Chromium did not finish within {RUN_TIMEOUT:?} on {url}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (out_t.join().unwrap_or_default(), err_t.join().unwrap_or_default())
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-}
-
-/// The JSON inside `<pre id="mygrid-status" ...>...</pre>`.
-fn mygrid_status(dom: &str) -> Option<Value> {
-    let at = dom.find("id=\"mygrid-status\"")?;
-    let start = at + dom[at..].find('>')? + 1;
-    let end = start + dom[start..].find("</pre>")?;
-    let text = unescape(&dom[start..end]);
-    Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("#mygrid-status is not JSON ({e}): {text}")))
-}
 
 async fn check_my_grid(base_url: &str, grid: &str) {
     let api: Value = reqwest::get(format!("{base_url}/api/v1/grids/{grid}/households")).await.unwrap().json().await.unwrap();
@@ -93,15 +14,7 @@ async fn check_my_grid(base_url: &str, grid: &str) {
     assert!(!expected.is_empty(), "grid {grid} has no households to list");
 
     let url = format!("{base_url}/?grid={grid}");
-    let (dom, stderr) = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || chromium(&url, PHONE, None)
-    })
-    .await
-    .unwrap();
-    let status = mygrid_status(&dom).unwrap_or_else(|| {
-        panic!("{url}: the page wrote no #mygrid-status\nChromium stderr (tail):\n{}", stderr.lines().rev().take(20).collect::<Vec<_>>().join("\n"))
-    });
+    let (status, dom) = browser::page_status(&url, PHONE, "mygrid-status").await;
     assert_eq!(status["ready"], true, "{status}");
     assert_eq!(status["errors"], Value::Array(vec![]), "{status}");
     assert_eq!(status["grid"], grid, "{status}");
@@ -125,19 +38,7 @@ async fn check_my_grid(base_url: &str, grid: &str) {
     assert!(dom.contains("gm-search"), "the search box is on the page");
 
     // A screenshot for a person to look at (artifacts/).
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    let png = dir.join(format!("web_phone_grid_{grid}.png"));
-    let _ = std::fs::remove_file(&png);
-    tokio::task::spawn_blocking({
-        let png = png.clone();
-        move || chromium(&url, PHONE, Some(&png))
-    })
-    .await
-    .unwrap();
-    let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", png.display()));
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", png.display());
-    eprintln!("screenshot: {}", png.display());
+    browser::screenshot(&url, PHONE, &format!("web_phone_grid_{grid}.png")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

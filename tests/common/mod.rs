@@ -2,6 +2,9 @@
 //! databases, and a small deterministic dataset for tests that need no more.
 #![allow(dead_code)] // each test binary uses part of the harness
 
+/// Headless Chromium for the page tests.
+pub mod browser;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

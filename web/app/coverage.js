@@ -105,7 +105,9 @@ function download(name, text, type) {
   }, 1000);
 }
 
-const fmt = (v, digits = 0) => (v === null || v === undefined ? '—' : Number(v).toLocaleString('zh-CN', { maximumFractionDigits: digits }));
+// `+ 0` turns a -0 (a gap of -1e-9 m² from rounding) into 0, which toLocaleString would print as "-0".
+const fmt = (v, digits = 0) =>
+  v === null || v === undefined ? '—' : (Number(Number(v).toFixed(digits)) + 0).toLocaleString('zh-CN', { maximumFractionDigits: digits });
 
 export class CoverageView {
   constructor(map) {
@@ -154,7 +156,10 @@ export class CoverageView {
     this.totals = el('p', 'coverage-totals', '加载中…');
     this.legend = el('div', 'coverage-legend');
     this.table = el('table', 'coverage-table');
-    p.append(head, this.totals, this.legend, el('h3', '', '社区(问题最多的在前)'), this.table);
+    this.status = el('pre', '');
+    this.status.id = 'coverage-status';
+    this.status.hidden = true;
+    p.append(head, this.totals, this.legend, el('h3', '', '社区(问题最多的在前)'), this.table, this.status);
     document.body.appendChild(p);
     this.panel = p;
   }
@@ -173,6 +178,8 @@ export class CoverageView {
       this.renderTotals();
       this.renderLegend();
       this.renderTable();
+      this.map.once('idle', () => this.report());
+      this.map.triggerRepaint();
     } catch (err) {
       this.totals.textContent = `无法加载覆盖检查: ${err.message}`;
       throw err;
@@ -275,6 +282,19 @@ export class CoverageView {
       this.legend.append(row);
     }
     if (!Object.keys(counts).length) this.legend.append(el('p', '', '未发现缺陷。'));
+  }
+
+  /** What the view drew, for tests and for the curious: defects by kind, table rows, rendered features. */
+  report() {
+    const byKind = {};
+    for (const f of this.defects.features) byKind[f.properties.kind] = (byKind[f.properties.kind] || 0) + 1;
+    const layers = ['coverage-area-fill', 'coverage-area-line', 'coverage-outline', 'coverage-point'].filter((id) => this.map.getLayer(id));
+    this.status.textContent = JSON.stringify({
+      ready: true,
+      defects: byKind,
+      rows: this.rows.map((r) => r.code),
+      rendered: Object.fromEntries(layers.map((id) => [id, this.map.queryRenderedFeatures({ layers: [id] }).length])),
+    });
   }
 
   renderTable() {

@@ -20,11 +20,12 @@ const el = (tag, cls, text) => {
   return e;
 };
 
-/** Households gained (living here, registered or rostered elsewhere) and lost, per community. */
-export function gainsAndLosses(households) {
+/** Households gained (living here, registered or rostered elsewhere) and lost, per community; `names` (code →
+ * name, from the communities layer) names the communities a household only left. */
+export function gainsAndLosses(households, names = new Map()) {
   const rows = new Map();
   const row = (code, name) => {
-    if (!rows.has(code)) rows.set(code, { code, name: name || code, gained: 0, lost: 0 });
+    if (!rows.has(code)) rows.set(code, { code, name: name || names.get(code) || code, gained: 0, lost: 0 });
     const r = rows.get(code);
     if (name) r.name = name;
     return r;
@@ -124,7 +125,8 @@ export class MergerView {
     this.totals.textContent =
       `${s.villages} 个原行政村,${s.split_villages} 个跨社区拆分,` +
       `${s.villages_mostly_outside_target} 个主体不在合并去向;跨界户 ${s.cross_boundary_households} 户`;
-    this.renderTable(gainsAndLosses(households));
+    const names = new Map(communities.features.map((f) => [f.properties.code, f.properties.name]));
+    this.renderTable(gainsAndLosses(households, names));
     this.loaded = true;
     this.map.once('idle', () => this.report(s, households.length));
     this.map.triggerRepaint();
@@ -170,6 +172,7 @@ export class MergerView {
   }
 
   renderTable(rows) {
+    this.rows = rows;
     this.table.replaceChildren();
     const head = el('tr');
     for (const h of ['社区', '迁入', '迁出', '净变化']) head.append(el('th', '', h));
@@ -196,6 +199,8 @@ export class MergerView {
       villages: summary.villages,
       split_villages: summary.split_villages,
       households,
+      table_rows: this.rows.length,
+      unnamed_rows: this.rows.filter((r) => r.name === r.code).map((r) => r.code),
       rendered: Object.fromEntries(LAYER_IDS.map((id) => [id, rendered(id)])),
     });
   }
