@@ -74,6 +74,11 @@ fn compute(atlas: &Atlas) -> Memo {
     Memo { report, rows, features }
 }
 
+/// Checks a new atlas ahead of the first request (see [`super::state::AppState::warm`]).
+pub(super) fn warm(atlas: &Atlas) {
+    atlas.memo(|| compute(atlas));
+}
+
 async fn memo(state: &AppState) -> Result<(Arc<Atlas>, Arc<Memo>)> {
     let atlas = state.atlas();
     let a = atlas.clone();

@@ -31,6 +31,11 @@ pub fn router() -> Router<AppState> {
 /// The crosswalk of an atlas, computed once per atlas.
 struct Memo(Crosswalk);
 
+/// Computes the crosswalk of a new atlas ahead of the first request (see [`super::state::AppState::warm`]).
+pub(super) fn warm(atlas: &Arc<Atlas>) {
+    computed(atlas);
+}
+
 fn computed(atlas: &Arc<Atlas>) -> Arc<Memo> {
     atlas.memo(|| Memo(atlas.crosswalk()))
 }

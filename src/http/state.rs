@@ -19,7 +19,27 @@ struct Inner {
 
 impl AppState {
     pub fn new(store: AnyStore, atlas: Atlas) -> Self {
-        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(Arc::new(atlas)) }), token: Default::default() }
+        let atlas = Arc::new(atlas);
+        Self::warm(&atlas);
+        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas) }), token: Default::default() }
+    }
+
+    /// Builds what requests derive from an atlas (the search directory, the coverage report, the crosswalk) on
+    /// a background thread, so that the first search or check after a start or a reload does not wait for it
+    /// (the directory alone takes over a second on the default dataset). Each is memoised on the atlas, so a
+    /// request arriving first just computes it itself; an atlas replaced meanwhile is warmed for nothing.
+    fn warm(atlas: &Arc<Atlas>) {
+        let atlas = atlas.clone();
+        std::thread::Builder::new()
+            .name("warm-atlas".into())
+            .spawn(move || {
+                let t = std::time::Instant::now();
+                crate::atlas::directory::Directory::of(&atlas);
+                super::coverage::warm(&atlas);
+                super::crosswalk::warm(&atlas);
+                tracing::debug!(revision = atlas.revision, ms = t.elapsed().as_millis() as u64, "atlas warmed");
+            })
+            .expect("spawn the warm-atlas thread");
     }
 
     /// This state with the access token that unmasks names and phones (`serve --token`); `None` masks for all.
@@ -50,8 +70,9 @@ impl AppState {
             return Ok(false);
         }
         let ds = self.inner.store.load().await?;
-        let atlas = tokio::task::spawn_blocking(move || Atlas::build(&ds, rev)).await??;
-        *self.inner.atlas.write().expect("atlas lock poisoned") = Arc::new(atlas);
+        let atlas = Arc::new(tokio::task::spawn_blocking(move || Atlas::build(&ds, rev)).await??);
+        Self::warm(&atlas);
+        *self.inner.atlas.write().expect("atlas lock poisoned") = atlas;
         Ok(true)
     }
 }
