@@ -64,3 +64,48 @@ async fn postgis_serves_the_same_report() {
     let (a, b) = (gpkg.get_json("/api/v1/coverage/defects").await, pg.get_json("/api/v1/coverage/defects").await);
     assert_eq!(a.1, b.1);
 }
+
+/// The report is cached per atlas and recomputed when the data changes: an import into the server's
+/// GeoPackage that puts one more household on the wrong roster shows up as one more defect.
+#[tokio::test]
+async fn the_report_follows_the_data_when_it_changes() {
+    use gridmap::model::{Dataset, Layer};
+    let tmp = tempfile::tempdir().unwrap();
+    let seed = common::write_mini(tmp.path());
+    let store = tmp.path().join("shared.gpkg");
+    let app = common::spawn_app_on(gridmap::cli::StoreArgs { store: Some(store.clone()), database_url: None }, &seed).await;
+    let mismatches = |v: &Value| v["features"].as_array().unwrap().iter().filter(|f| f["properties"]["kind"] == "household_mismatch").count();
+    let (_, before) = app.get_json("/api/v1/coverage/defects").await;
+    let (_, again) = app.get_json("/api/v1/coverage/defects").await;
+    assert_eq!(before, again, "the same data gives the same report");
+    assert_eq!(mismatches(&before), 1);
+
+    // H0001 onto the roster of a grid in another town, written by another process.
+    let mut households = common::mini_dataset().get(Layer::Households).to_vec();
+    let h = households.iter_mut().find(|h| h.code == "H0001").expect("mini dataset has H0001");
+    h.properties.insert("grid_code".into(), "610522102206001".into());
+    let mut ds = Dataset::default();
+    ds.layers.insert(Layer::Households, households);
+    let dir = tmp.path().join("changed");
+    gridmap::model::geojson_io::write_dir(&dir, &ds).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridmap"))
+        .args(["import", dir.to_str().unwrap(), "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let t = std::time::Instant::now();
+    loop {
+        let (_, v) = app.get_json("/api/v1/coverage/defects").await;
+        if mismatches(&v) == 2 {
+            let codes: Vec<&str> = v["features"].as_array().unwrap().iter()
+                .filter(|f| f["properties"]["kind"] == "household_mismatch")
+                .flat_map(|f| f["properties"]["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()))
+                .collect();
+            assert!(codes.contains(&"H0001"), "{codes:?}");
+            break;
+        }
+        assert!(t.elapsed() < std::time::Duration::from_secs(10), "the report did not follow the import: {v}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
