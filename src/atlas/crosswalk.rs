@@ -134,18 +134,10 @@ impl Atlas {
     /// assert!(atlas.place_households().is_empty());
     /// ```
     pub fn place_households(&self) -> Vec<Placement> {
-        let Some(hh) = self.layer(Layer::Households) else { return Vec::new() };
-        hh.geoms_m
-            .par_iter()
-            .map(|g| match representative_point(g) {
-                None => Placement::default(),
-                Some(p) => Placement {
-                    community: self.containing(Layer::Communities, p),
-                    grid: self.containing(Layer::Grids, p),
-                    unit: self.containing(Layer::Units, p),
-                    village: self.containing(Layer::Villages, p),
-                },
-            })
+        super::place::Placer::of(self)
+            .place()
+            .into_iter()
+            .map(|[community, grid, unit, village]| Placement { community, grid, unit, village })
             .collect()
     }
 

@@ -23,6 +23,8 @@ pub mod coverage;
 pub mod contain;
 /// The 93→28 merger: legacy villages against communities, and cross-boundary households.
 pub mod crosswalk;
+/// Placing every household in its community, grid, unit and village at once, through cell indexes.
+pub mod place;
 /// Results computed once per atlas.
 pub mod memo;
 /// Moving cross-boundary households to the grid they lie in: the proposal and its diff.
