@@ -8,6 +8,7 @@
 // /api/v1/coverage/defects (computed once per data revision by the server).
 
 import { API_BASE } from './config.js';
+import { bboxOf } from './bbox.js';
 
 /** Drawing per kind: colour, Chinese label, how it is drawn. */
 export const KINDS = {
@@ -53,21 +54,6 @@ function el(tag, className, text) {
   return e;
 }
 
-/** [minlon, minlat, maxlon, maxlat] of a geometry or feature collection. */
-export function bboxOf(geojson) {
-  const b = [Infinity, Infinity, -Infinity, -Infinity];
-  const walk = (c) => {
-    if (typeof c[0] === 'number') {
-      b[0] = Math.min(b[0], c[0]);
-      b[1] = Math.min(b[1], c[1]);
-      b[2] = Math.max(b[2], c[0]);
-      b[3] = Math.max(b[3], c[1]);
-    } else c.forEach(walk);
-  };
-  const geoms = geojson.type === 'FeatureCollection' ? geojson.features.map((f) => f.geometry) : [geojson.geometry || geojson];
-  for (const g of geoms) if (g && g.coordinates) walk(g.coordinates);
-  return Number.isFinite(b[0]) ? b : null;
-}
 
 /** Communities worst first: lowest coverage, then most defects, then most uncovered households. */
 export function worstFirst(rows) {

@@ -14,6 +14,7 @@ import { CLICK_ORDER, STYLE_LAYERS, buildStyle } from './mapstyle.js';
 import { buildLayerPanel } from './panel.js';
 import { Status, holdVirtualTime } from './status.js';
 import { installLocate } from './locate.js';
+import { bboxOf } from './bbox.js';
 
 const params = new URLSearchParams(location.search);
 const status = new Status();
@@ -54,20 +55,6 @@ function fitTo(map, bbox, animate) {
   map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: fitPadding(), duration: animate ? 600 : 0 });
 }
 
-/** The bbox of a FeatureCollection, for when /meta is not available. */
-function bboxOf(fc) {
-  const b = [Infinity, Infinity, -Infinity, -Infinity];
-  const walk = (c) => {
-    if (typeof c[0] === 'number') {
-      b[0] = Math.min(b[0], c[0]);
-      b[1] = Math.min(b[1], c[1]);
-      b[2] = Math.max(b[2], c[0]);
-      b[3] = Math.max(b[3], c[1]);
-    } else c.forEach(walk);
-  };
-  for (const f of fc?.features ?? []) if (f.geometry) walk(f.geometry.coordinates);
-  return Number.isFinite(b[0]) ? b : null;
-}
 
 function showSummary(meta) {
   const name = meta.county?.name || '';

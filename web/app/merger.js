@@ -7,7 +7,7 @@
 
 import { getJSON } from './api.js';
 import { API_BASE } from './config.js';
-import { bboxOf } from './coverage.js';
+import { bboxOf } from './bbox.js';
 
 const SOURCE_VILLAGES = 'merger-villages';
 const SOURCE_LINKS = 'merger-links';
