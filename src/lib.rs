@@ -8,6 +8,8 @@
 pub mod model;
 /// Tables for people: CSV and XLSX with Chinese headers.
 pub mod export;
+/// Accounts, roles, scopes, passwords and bearer secrets.
+pub mod accounts;
 /// The durable record: GeoPackage (default) or PostGIS, one trait.
 pub mod store;
 /// The engine: every layer in memory, in metres, with an R-tree per layer.

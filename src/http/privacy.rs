@@ -1,6 +1,7 @@
-//! Privacy by default: people's names and phone numbers are masked in API output unless the request carries
-//! `Authorization: Bearer <token>` equal to the token the server was started with (`gridmap serve --token`,
-//! or `GRIDMAP_TOKEN`). A server started without a token masks every response.
+//! Privacy: people's names, phones, tags and addresses below the village are masked unless the caller's role
+//! may see personal data (county admin, community secretary, grid manager) and the caller's scope covers the
+//! household (or the grid, unit or community whose staff are named). Every endpoint asks the request's
+//! [`Access`] per feature, and the household codes shown unmasked are collected for the audit log.
 //!
 //! Masking rules (one place, so every endpoint masks alike):
 //! - a name keeps its first character and hides each other one: `张三` → `张*`, `张三丰` → `张**`, `欧阳娜娜`
@@ -8,18 +9,27 @@
 //! - a phone number of 11 characters or more keeps the first three and last four (`13912341234` →
 //!   `139****1234`); 7 to 10 characters keep three and two (`8123456` → `812**56`); 3 to 6 keep the first and
 //!   the last; shorter ones show nothing.
-//! - addresses, codes and counts are not masked: they are what a grid manager works from.
+//! - an address keeps its town and community or village and hides the rest (`…南新社区4号楼1单元101` →
+//!   `…南新社区***`); tags (`elderly_alone`, `low_income`, ...) are withheld.
+//! - codes and counts are not masked: they are what a grid manager works from.
 //!
-//! Which properties are people's: [`PERSON_KEYS`] and [`is_phone_key`]. [`mask_properties`] masks a feature's
-//! properties in place, for any endpoint that returns stored features.
+//! Which properties are people's: [`PERSON_KEYS`], [`is_phone_key`], `address` and `tags`. [`mask_properties`]
+//! masks a feature's properties in place, for any endpoint that returns stored features.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use super::AppState;
+use crate::accounts::role::Place;
+use crate::accounts::{Role, Scope};
+use crate::atlas::Atlas;
+use crate::model::{Feature, Layer};
 
 /// Properties that hold a person's name, in any layer: householder (households), building or lane head
 /// (units), community secretary, grid manager, group leader.
@@ -90,17 +100,41 @@ pub fn mask_phone(phone: &str) -> String {
 /// use gridmap::http::privacy::mask_properties;
 /// let mut p = serde_json::json!({"code": "H1", "head": "张三", "phone": "13912341234", "address": "三组12号"});
 /// mask_properties(p.as_object_mut().unwrap());
-/// assert_eq!(p, serde_json::json!({"code": "H1", "head": "张*", "phone": "139****1234", "address": "三组12号"}));
+/// assert_eq!(p, serde_json::json!({"code": "H1", "head": "张*", "phone": "139****1234", "address": "***"}));
 /// ```
 pub fn mask_properties(props: &mut Map<String, Value>) {
     for (k, v) in props.iter_mut() {
+        if k == "tags" && !v.is_null() {
+            *v = Value::Array(vec![]);
+            continue;
+        }
         let Value::String(s) = v else { continue };
         if is_phone_key(k) {
             *s = mask_phone(s);
         } else if PERSON_KEYS.contains(&k.as_str()) {
             *s = mask_name(s);
+        } else if k == "address" {
+            *s = mask_address(s);
         }
     }
+}
+
+/// Masks an address below the village: everything after the last community or village word (社区, 居委会,
+/// 村委会, 村) becomes `***`; an address with none of them is hidden whole.
+///
+/// ```
+/// use gridmap::http::privacy::mask_address;
+/// assert_eq!(mask_address("潼关县城关街道南新社区4号楼1单元101"), "潼关县城关街道南新社区***");
+/// assert_eq!(mask_address("太要镇老虎城村三组12号"), "太要镇老虎城村***");
+/// assert_eq!(mask_address("三组12号"), "***");
+/// ```
+pub fn mask_address(address: &str) -> String {
+    let cut = ["社区", "居委会", "村委会", "村"]
+        .iter()
+        .filter_map(|w| address.rfind(w).map(|i| i + w.len()))
+        .max()
+        .unwrap_or(0);
+    format!("{}***", &address[..cut])
 }
 
 /// The server's token, if it was started with one. Empty tokens are treated as none (nobody unlocks).
@@ -140,45 +174,37 @@ impl std::fmt::Debug for Token {
     }
 }
 
-/// What a request may see: an extractor reading `Authorization: Bearer <token>`.
+/// How one feature is shown to one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    /// The request carried the server's token: names and phones in full.
+pub enum View {
+    /// Names, phones, tags and addresses in full.
     Full,
-    /// Everyone else: names and phones masked.
+    /// Masked.
     Masked,
 }
 
-impl Access {
-    /// The access a request with these headers gets from a server holding `token`.
-    pub fn from_headers(headers: &axum::http::HeaderMap, token: &Token) -> Access {
-        let presented = headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim);
-        match presented {
-            Some(p) if token.matches(p) => Access::Full,
-            _ => Access::Masked,
-        }
-    }
-
+impl View {
     /// Whether output is masked.
     pub fn masked(self) -> bool {
-        self == Access::Masked
+        self == View::Masked
     }
 
-    /// A person's name as this request may see it.
+    /// A person's name as shown.
     pub fn name(self, s: &str) -> String {
         if self.masked() { mask_name(s) } else { s.to_string() }
     }
 
-    /// A phone number as this request may see it.
+    /// A phone number as shown.
     pub fn phone(self, s: &str) -> String {
         if self.masked() { mask_phone(s) } else { s.to_string() }
     }
 
-    /// A feature's properties as this request may see them.
+    /// An address as shown.
+    pub fn address(self, s: &str) -> String {
+        if self.masked() { mask_address(s) } else { s.to_string() }
+    }
+
+    /// A feature's properties as shown.
     pub fn properties(self, props: &Map<String, Value>) -> Map<String, Value> {
         let mut p = props.clone();
         if self.masked() {
@@ -188,32 +214,139 @@ impl Access {
     }
 }
 
+/// Who is asking, as far as privacy goes: a role and a scope (anonymous visitors are viewers of the county).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    /// Username, `token` for the server's configured token, or `anonymous`.
+    pub actor: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+impl Viewer {
+    pub fn anonymous() -> Viewer {
+        Viewer { actor: "anonymous".into(), role: Role::Viewer, scope: Scope::County }
+    }
+}
+
+/// What one request may see, decided per feature; collects the households it showed unmasked. Cloning shares
+/// the collection (the authorisation middleware keeps a clone and audits it after the handler).
+#[derive(Clone, Debug)]
+pub struct Access(Arc<AccessInner>);
+
+#[derive(Debug)]
+struct AccessInner {
+    viewer: Viewer,
+    shown: Mutex<BTreeSet<String>>,
+    masked_any: AtomicBool,
+}
+
+/// Where a feature of `layer` is, from its own code and its parents' codes in the atlas.
+fn place_of(atlas: &Atlas, layer: Layer, f: &Feature, located_grid: Option<&str>) -> Place {
+    let mut p = Place::default();
+    let grid_parent = |p: &mut Place, grid: &str| {
+        p.grids.push(grid.to_string());
+        if let Some(c) = atlas.layer(Layer::Grids).and_then(|l| l.get(grid)).and_then(|g| g.nonempty_prop("community_code")) {
+            p.communities.push(c.to_string());
+        }
+    };
+    match layer {
+        Layer::Households => {
+            for g in f.nonempty_prop("grid_code").into_iter().chain(located_grid) {
+                grid_parent(&mut p, g.trim());
+            }
+        }
+        Layer::Units => {
+            if let Some(g) = f.nonempty_prop("grid_code") {
+                grid_parent(&mut p, g.trim());
+            }
+        }
+        Layer::Grids => grid_parent(&mut p, &f.code),
+        Layer::Communities => p.communities.push(f.code.clone()),
+        Layer::Towns => p.town = Some(f.code.clone()),
+        Layer::County | Layer::Villages => {}
+    }
+    if layer == Layer::Communities {
+        p.town = f.nonempty_prop("town_code").map(str::to_string);
+    } else if p.town.is_none() {
+        let communities = atlas.layer(Layer::Communities);
+        p.town = p.communities.iter().find_map(|c| {
+            communities.and_then(|l| l.get(c)).and_then(|c| c.nonempty_prop("town_code")).map(str::to_string)
+        });
+    }
+    p
+}
+
+impl Access {
+    pub fn new(viewer: Viewer) -> Access {
+        Access(Arc::new(AccessInner { viewer, shown: Mutex::default(), masked_any: AtomicBool::new(false) }))
+    }
+
+    pub fn anonymous() -> Access {
+        Access::new(Viewer::anonymous())
+    }
+
+    pub fn viewer(&self) -> &Viewer {
+        &self.0.viewer
+    }
+
+    /// How feature `f` of `layer` is shown. A household shown in full is recorded for the audit log.
+    /// `located_grid`: for a household, the grid it lies in when the caller knows it (its roster grid is
+    /// always considered).
+    pub fn view(&self, atlas: &Atlas, layer: Layer, f: &Feature, located_grid: Option<&str>) -> View {
+        let v = &self.0.viewer;
+        let full = v.role.sees_personal_data()
+            && (v.scope == Scope::County || v.scope.covers(&place_of(atlas, layer, f, located_grid)));
+        if full {
+            if layer == Layer::Households {
+                self.0.shown.lock().expect("audit set poisoned").insert(f.code.clone());
+            }
+            View::Full
+        } else {
+            self.0.masked_any.store(true, Ordering::Relaxed);
+            View::Masked
+        }
+    }
+
+    /// How the household with `code` is shown (masked if it is not in the atlas).
+    pub fn household(&self, atlas: &Atlas, code: &str) -> View {
+        match atlas.layer(Layer::Households).and_then(|l| l.get(code)) {
+            Some(f) => self.view(atlas, Layer::Households, f, None),
+            None => View::Masked,
+        }
+    }
+
+    /// How the staff of the grid with `code` are shown.
+    pub fn grid(&self, atlas: &Atlas, code: &str) -> View {
+        match atlas.layer(Layer::Grids).and_then(|l| l.get(code)) {
+            Some(f) => self.view(atlas, Layer::Grids, f, None),
+            None => View::Masked,
+        }
+    }
+
+    /// Whether anything in this response so far was masked.
+    pub fn masked_any(&self) -> bool {
+        self.0.masked_any.load(Ordering::Relaxed)
+    }
+
+    /// The household codes this response showed unmasked, sorted.
+    pub fn shown_households(&self) -> Vec<String> {
+        self.0.shown.lock().expect("audit set poisoned").iter().cloned().collect()
+    }
+}
+
 impl FromRequestParts<AppState> for Access {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Access::from_headers(&parts.headers, state.token()))
+    /// The access the authorisation middleware attached; anonymous if none (routes outside the table).
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Access>().cloned().unwrap_or_else(Access::anonymous))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::{HeaderMap, HeaderValue};
-
-    #[test]
-    fn bearer_header_unlocks_only_with_the_right_token() {
-        let token = Token::new(Some("abc123"));
-        let mut h = HeaderMap::new();
-        assert_eq!(Access::from_headers(&h, &token), Access::Masked);
-        h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc124"));
-        assert_eq!(Access::from_headers(&h, &token), Access::Masked);
-        h.insert(AUTHORIZATION, HeaderValue::from_static("Basic abc123"));
-        assert_eq!(Access::from_headers(&h, &token), Access::Masked);
-        h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc123"));
-        assert_eq!(Access::from_headers(&h, &token), Access::Full);
-        assert_eq!(Access::from_headers(&h, &Token::new(None)), Access::Masked);
-    }
 
     #[test]
     fn masks_every_person_key_in_every_layer() {

@@ -17,6 +17,8 @@ pub mod postgis;
 mod codec;
 /// Table columns shared by both backends.
 pub mod schema;
+/// Accounts, sessions and API tokens, and the append-only audit log, in either backend.
+pub mod accounts;
 
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,8 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{layer} {code} is not in the store")]
     NotFound { layer: String, code: String },
+    #[error("{0} already exists")]
+    Exists(String),
     #[error("geometry codec: {0}")]
     Geometry(String),
     #[error("stored properties of {layer} {code} are not a JSON object: {reason}")]
