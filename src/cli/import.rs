@@ -47,7 +47,17 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
             prepare(ds, problems, &args.path, args.repair)?
         }
     };
+    let layers: Vec<&str> = ds.layers.keys().map(|l| l.name()).collect();
+    let detail = serde_json::json!({ "path": args.path.display().to_string(), "layers": layers });
     write_checked(&store, ds, &args.path).await?;
+    let record = crate::store::accounts::AuditRecord {
+        actor: format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
+        action: "import".into(),
+        address: "cli".into(),
+        households: vec![],
+        detail,
+    };
+    store.append_audit(&record).await?;
     Ok(())
 }
 

@@ -20,6 +20,8 @@ pub mod locate;
 pub mod serve;
 /// Where analysis commands read data: a directory or a store.
 pub mod source;
+/// `gridmap user`: accounts.
+pub mod user;
 
 use crate::store::Location;
 
@@ -47,6 +49,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Who is responsible for a spot: town, community, grid, unit and household at LON LAT.
     Locate(locate::LocateArgs),
+    /// Accounts: add, list, disable, enable, reset a password, issue an API token.
+    User(user::UserArgs),
 }
 
 /// Which store to use: a GeoPackage file (default data/gridmap.gpkg) or a PostGIS database.
@@ -76,6 +80,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Check(a) => runtime()?.block_on(check::run(a)),
         Command::Generate(a) => generate::run(&a).map(|_| 0),
         Command::Locate(a) => runtime()?.block_on(locate::run(a)),
+        Command::User(a) => runtime()?.block_on(user::run(a)).map(|_| 0),
     }
 }
 

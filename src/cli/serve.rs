@@ -22,13 +22,14 @@ pub struct ServeArgs {
     /// Dataset that seeds an empty store on first start
     #[arg(long, default_value = "geodata", value_name = "DIR")]
     pub seed: PathBuf,
-    /// Access token: requests with `Authorization: Bearer TOKEN` see names and phones unmasked (masked otherwise)
+    /// Server token: `Authorization: Bearer TOKEN` acts as a county admin (for scripts; prefer `gridmap user token`)
     #[arg(long, env = "GRIDMAP_TOKEN", value_name = "TOKEN", hide_env_values = true)]
     pub token: Option<String>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let state = open_state(&args.store, &args.seed).await?.with_token(args.token.as_deref());
+    first_admin(state.store()).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -43,6 +44,15 @@ pub async fn open_state(store: &StoreArgs, seed: &std::path::Path) -> anyhow::Re
     if ds.layers.is_empty() && seed.is_dir() {
         tracing::info!(store = %store.describe(), seed = %seed.display(), "empty store: importing the seed dataset");
         super::import::import_dir(&store, seed, None, false).await?;
+        let detail = serde_json::json!({ "path": seed.display().to_string(), "seed": true });
+        let record = crate::store::accounts::AuditRecord {
+            actor: "serve".into(),
+            action: "import".into(),
+            address: "cli".into(),
+            households: vec![],
+            detail,
+        };
+        store.append_audit(&record).await?;
         ds = store.load().await?;
     }
     let revision = store.revision().await?;
@@ -50,4 +60,16 @@ pub async fn open_state(store: &StoreArgs, seed: &std::path::Path) -> anyhow::Re
     let atlas = tokio::task::spawn_blocking(move || Atlas::build(&ds, revision)).await??;
     tracing::info!(store = %store.describe(), counts = ?atlas.counts(), ms = t.elapsed().as_millis() as u64, "atlas built");
     Ok(AppState::new(store, atlas))
+}
+
+/// A store with no accounts gets its county admin `admin`, with a one-time password printed once to the
+/// console (it is stored only as a hash) and to be changed at first sign-in.
+pub async fn first_admin(store: &AnyStore) -> anyhow::Result<()> {
+    if store.account_count().await? > 0 {
+        return Ok(());
+    }
+    let p = super::user::add_account(store, "admin", crate::accounts::Role::Admin, crate::accounts::Scope::County, Some("县级管理员"), "serve").await?;
+    // Printed, not logged: it must reach the person starting the server once and no log file.
+    eprintln!("\n  No accounts yet: created county admin \"admin\" with one-time password {p}\n  Sign in at the map page and change it; it is not shown again.\n");
+    Ok(())
 }

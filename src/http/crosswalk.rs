@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{Error, Result};
-use super::privacy::Access;
+use super::access::Principal;
+use super::privacy::{Access, View};
 use crate::atlas::Atlas;
 use crate::atlas::crosswalk::{CrossHousehold, Crosswalk};
 use crate::atlas::reassign::Proposal;
@@ -48,31 +49,33 @@ async fn compute(state: &AppState) -> Result<(Arc<Atlas>, Arc<Memo>)> {
 }
 
 /// Cross-boundary households as this request may see them.
-fn visible(hh: &[CrossHousehold], access: Access) -> Vec<CrossHousehold> {
+fn visible(atlas: &Atlas, hh: &[CrossHousehold], access: &Access) -> Vec<CrossHousehold> {
     hh.iter()
         .map(|h| {
             let mut h = h.clone();
-            if access.masked() {
-                h.head = h.head.map(|n| access.name(&n));
-                h.located_manager = h.located_manager.map(|n| access.name(&n));
-            }
+            let view = access.household(atlas, &h.code);
+            h.head = h.head.map(|n| view.name(&n));
+            h.address = h.address.map(|a| view.address(&a));
+            let staff = h.located_grid.as_deref().map_or(View::Masked, |g| access.grid(atlas, g));
+            h.located_manager = h.located_manager.map(|n| staff.name(&n));
             h
         })
         .collect()
 }
 
 /// A proposal as this request may see it.
-fn visible_proposal(mut p: Proposal, access: Access) -> Proposal {
-    if access.masked() {
-        for m in &mut p.moves {
-            m.head = m.head.as_deref().map(|n| access.name(n));
-        }
-        for g in &mut p.grids {
-            g.manager = g.manager.as_deref().map(|n| access.name(n));
-        }
-        for m in &mut p.managers {
-            m.manager = access.name(&m.manager);
-        }
+fn visible_proposal(atlas: &Atlas, mut p: Proposal, access: &Access) -> Proposal {
+    for m in &mut p.moves {
+        let view = access.household(atlas, &m.household);
+        m.head = m.head.as_deref().map(|n| view.name(n));
+    }
+    for g in &mut p.grids {
+        let view = access.grid(atlas, &g.grid);
+        g.manager = g.manager.as_deref().map(|n| view.name(n));
+    }
+    for m in &mut p.managers {
+        let full = m.grids.iter().any(|g| !access.grid(atlas, g).masked());
+        m.manager = if full { View::Full } else { View::Masked }.name(&m.manager);
     }
     p
 }
@@ -111,7 +114,7 @@ fn bad_format(f: &str, allowed: &str) -> Error {
 }
 
 async fn crosswalk(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
-    let (_, memo) = compute(&state).await?;
+    let (atlas, memo) = compute(&state).await?;
     let cw = &memo.0;
     match q.format.as_deref().unwrap_or("json") {
         "json" => {
@@ -135,7 +138,7 @@ async fn crosswalk(State(state): State<AppState>, access: Access, Query(q): Quer
             let book = export::to_xlsx(&[
                 tables::villages_table(cw),
                 tables::communities_table(cw),
-                tables::households_table(&visible(&cw.households, access)),
+                tables::households_table(&visible(&atlas, &cw.households, &access)),
             ])
             .map_err(|e| Error::Internal(e.into()))?;
             Ok(download(book, XLSX, "crosswalk.xlsx"))
@@ -165,7 +168,7 @@ fn households_geojson(hh: &[&CrossHousehold]) -> Value {
 async fn households(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
     let (atlas, memo) = compute(&state).await?;
     check_community(&atlas, q.community.as_deref())?;
-    let shown = visible(&memo.0.households, access);
+    let shown = visible(&atlas, &memo.0.households, &access);
     let hh: Vec<&CrossHousehold> = shown
         .iter()
         .filter(|h| {
@@ -190,7 +193,7 @@ async fn households(State(state): State<AppState>, access: Access, Query(q): Que
 async fn proposal(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
     let (atlas, memo) = compute(&state).await?;
     check_community(&atlas, q.community.as_deref())?;
-    let p = visible_proposal(atlas.reassignment(&memo.0.households, q.community.as_deref()), access);
+    let p = visible_proposal(&atlas, atlas.reassignment(&memo.0.households, q.community.as_deref()), &access);
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(p).into_response()),
         "csv" => Ok(download(tables::proposal_table(&p).to_csv().into_bytes(), CSV, "reassignment.csv")),
@@ -202,17 +205,29 @@ async fn proposal(State(state): State<AppState>, access: Access, Query(q): Query
 struct ApplyBody {
     /// Only households lying in this community; all when absent.
     community: Option<String>,
-    /// Who applies it (recorded in the change log).
-    applied_by: String,
 }
 
-async fn apply(State(state): State<AppState>, access: Access, body: std::result::Result<Json<ApplyBody>, axum::extract::rejection::JsonRejection>) -> Result<Json<Value>> {
+async fn apply(
+    State(state): State<AppState>,
+    access: Access,
+    who: Principal,
+    body: std::result::Result<Json<ApplyBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>> {
     let Json(body) = body.map_err(|e| Error::BadRequest(format!("request body: {}", e.body_text())))?;
-    if body.applied_by.trim().is_empty() {
-        return Err(Error::BadRequest("applied_by must name who applies the reassignment".into()));
-    }
     let (atlas, memo) = compute(&state).await?;
     check_community(&atlas, body.community.as_deref())?;
+    // A secretary applies the reassignment of a community in their scope, and must name it.
+    let scope = who.scope();
+    let in_scope = match body.community.as_deref() {
+        Some(c) => {
+            let town = atlas.layer(Layer::Communities).and_then(|l| l.get(c)).and_then(|f| f.nonempty_prop("town_code"));
+            scope.covers_community(c, town)
+        }
+        None => scope == crate::accounts::Scope::County,
+    };
+    if !in_scope {
+        return Err(Error::Forbidden(format!("community {:?} is outside your scope ({scope})", body.community)));
+    }
     let p = atlas.reassignment(&memo.0.households, body.community.as_deref());
     if p.moves.is_empty() {
         return Ok(Json(json!({ "changed": 0, "revision": atlas.revision, "message": "nothing to reassign" })));
@@ -222,8 +237,9 @@ async fn apply(State(state): State<AppState>, access: Access, body: std::result:
         "community": body.community,
         "moves": p.moves.iter().map(|m| json!({ "household": m.household, "from": m.from_grid, "to": m.to_grid })).collect::<Vec<_>>(),
     });
-    let record = ChangeRecord { actor: body.applied_by.trim().to_string(), action: "crosswalk.reassign".into(), detail };
+    let record = ChangeRecord { actor: who.actor(), action: "crosswalk.reassign".into(), detail: detail.clone() };
     state.store().update_features(Layer::Households, &moved, &record).await?;
+    state.store().append_audit(&who.audit("crosswalk.reassign", detail)).await?;
     state.reload_if_changed().await?;
     let entry = state.store().changes(1).await?.into_iter().next();
     Ok(Json(json!({
@@ -231,7 +247,7 @@ async fn apply(State(state): State<AppState>, access: Access, body: std::result:
         "revision": state.atlas().revision,
         "applied_by": record.actor,
         "at": entry.map(|e| e.at),
-        "grids": visible_proposal(p, access).grids,
+        "grids": visible_proposal(&atlas, p, &access).grids,
     })))
 }
 

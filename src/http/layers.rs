@@ -57,13 +57,13 @@ async fn layer(
     let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
     let atlas = state.atlas();
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>> {
-        let Some(idx) = atlas.layer(layer) else { return Ok(collection(layer, access, std::iter::empty())) };
+        let Some(idx) = atlas.layer(layer) else { return Ok(collection(&atlas, layer, &access, std::iter::empty())) };
         Ok(match bbox {
             Some(b) => {
                 let hits = atlas.in_bbox(layer, b)?;
-                collection(layer, access, hits.into_iter().map(|i| &idx.features[i]))
+                collection(&atlas, layer, &access, hits.into_iter().map(|i| &idx.features[i]))
             }
-            None => collection(layer, access, idx.features.iter()),
+            None => collection(&atlas, layer, &access, idx.features.iter()),
         })
     })
     .await
@@ -71,15 +71,20 @@ async fn layer(
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
 }
 
-/// A FeatureCollection of `features`, names and phones masked unless `access` is full.
-fn collection<'a>(layer: Layer, access: Access, features: impl Iterator<Item = &'a crate::model::Feature>) -> Vec<u8> {
+/// A FeatureCollection of `features`, each one's personal data masked unless `access` covers it.
+fn collection<'a>(
+    atlas: &crate::atlas::Atlas,
+    layer: Layer,
+    access: &Access,
+    features: impl Iterator<Item = &'a crate::model::Feature>,
+) -> Vec<u8> {
     let mut out = format!("{{\"type\":\"FeatureCollection\",\"name\":\"{}\",\"features\":[", layer.name()).into_bytes();
     for (i, f) in features.enumerate() {
         if i > 0 {
             out.push(b',');
         }
         let mut v = feature_json(f);
-        if access.masked() {
+        if access.view(atlas, layer, f, None).masked() {
             if let Some(serde_json::Value::Object(p)) = v.get_mut("properties") {
                 super::privacy::mask_properties(p);
             }

@@ -10,7 +10,7 @@
 //! - `GET /api/v1/grids/{code}/households`, `GET /api/v1/units/{code}/households`: the households that lie in
 //!   the grid or unit, and those its roster names, each flagged.
 //!
-//! Names and phone numbers are masked unless the request carries the server's token ([`super::privacy`]).
+//! Personal data are masked unless the caller's role and scope cover the household ([`super::privacy`]).
 //! Bad coordinates get a 400 that names the parameter and what is wrong with it.
 
 use axum::extract::{Path, Query, State};
@@ -22,11 +22,11 @@ use serde_json::{Map, Value, json};
 
 use super::AppState;
 use super::error::{Error, Result};
-use super::privacy::Access;
+use super::privacy::{Access, View};
 use crate::atlas::Atlas;
 use crate::atlas::directory::{Chain, Directory};
 use crate::atlas::locate::{DEFAULT_RADIUS_M, HouseholdMatch, Located};
-use crate::atlas::search::SearchOptions;
+use crate::atlas::search::{MatchKind, SearchOptions};
 use crate::model::crs::InputCrs;
 use crate::model::{Feature, Layer};
 
@@ -142,11 +142,11 @@ fn count(name: &str, v: Option<&str>, default: usize, max: usize) -> Result<usiz
 
 // --- JSON for each kind of feature, with people masked as the request may see them. ---
 
-fn person(f: &Feature, key: &str, access: Access) -> Value {
+fn person(f: &Feature, key: &str, access: View) -> Value {
     f.nonempty_prop(key).map_or(Value::Null, |s| Value::String(access.name(s)))
 }
 
-fn phone(f: &Feature, key: &str, access: Access) -> Value {
+fn phone(f: &Feature, key: &str, access: View) -> Value {
     f.nonempty_prop(key).map_or(Value::Null, |s| Value::String(access.phone(s)))
 }
 
@@ -158,7 +158,7 @@ fn named(f: &Feature) -> Map<String, Value> {
 }
 
 /// A feature of `layer` as the API shows it: code, name and its people (masked as `access` says).
-pub fn feature_summary(layer: Layer, f: &Feature, access: Access) -> Value {
+pub fn feature_summary(layer: Layer, f: &Feature, access: View) -> Value {
     let mut m = named(f);
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_string(), v);
@@ -183,10 +183,11 @@ pub fn feature_summary(layer: Layer, f: &Feature, access: Access) -> Value {
         Layer::Households => {
             m.remove("name");
             m.insert("head".into(), person(f, "head", access));
-            m.insert("address".into(), f.str_prop("address").map_or(Value::Null, Into::into));
+            m.insert("address".into(), f.str_prop("address").map_or(Value::Null, |a| access.address(a).into()));
             m.insert("phone".into(), phone(f, "phone", access));
             m.insert("members".into(), f.int_prop("members").map_or(Value::Null, Into::into));
-            m.insert("tags".into(), f.properties.get("tags").cloned().unwrap_or(Value::Array(vec![])));
+            let tags = if access.masked() { None } else { f.properties.get("tags").cloned() };
+            m.insert("tags".into(), tags.unwrap_or(Value::Array(vec![])));
             m.insert(
                 "roster".into(),
                 json!({ "grid_code": f.str_prop("grid_code"), "unit_code": f.str_prop("unit_code") }),
@@ -197,12 +198,17 @@ pub fn feature_summary(layer: Layer, f: &Feature, access: Access) -> Value {
     Value::Object(m)
 }
 
-fn at(atlas: &Atlas, layer: Layer, i: Option<usize>, access: Access) -> Value {
-    i.and_then(|i| atlas.layer(layer)?.features.get(i)).map_or(Value::Null, |f| feature_summary(layer, f, access))
+/// A feature as `access` may see it (see [`Access::view`]).
+fn shown(atlas: &Atlas, access: &Access, layer: Layer, f: &Feature, located_grid: Option<&str>) -> Value {
+    feature_summary(layer, f, access.view(atlas, layer, f, located_grid))
+}
+
+fn at(atlas: &Atlas, layer: Layer, i: Option<usize>, access: &Access) -> Value {
+    i.and_then(|i| atlas.layer(layer)?.features.get(i)).map_or(Value::Null, |f| shown(atlas, access, layer, f, None))
 }
 
 /// `{town, community, village, grid, unit}` of a chain, each null where unknown.
-fn chain_json(atlas: &Atlas, c: &Chain, access: Access) -> Value {
+fn chain_json(atlas: &Atlas, c: &Chain, access: &Access) -> Value {
     json!({
         "town": at(atlas, Layer::Towns, c.town, access),
         "community": at(atlas, Layer::Communities, c.community, access),
@@ -237,7 +243,7 @@ fn query_json(p: &QueryPoint) -> Value {
 }
 
 /// The locate answer for a checked point.
-pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: Access) -> Value {
+pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: &Access) -> Value {
     let county = atlas.layer(Layer::County).and_then(|l| l.features.first());
     let county_name = county.map_or_else(|| "the county".to_string(), |c| format!("{} ({})", c.name(), c.code));
     let (lon, lat) = p.lonlat;
@@ -253,7 +259,8 @@ pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: Access)
     let first = |l: Layer| at_point.first(l);
     let household = at_point.household.map_or(Value::Null, |h| {
         let f = &atlas.layer(Layer::Households).expect("a match comes from the layer").features[h.index()];
-        let mut v = feature_summary(Layer::Households, f, access);
+        let located_grid = at_point.first(Layer::Grids).map(|g| atlas.layer(Layer::Grids).expect("present").features[g].code.clone());
+        let mut v = shown(atlas, access, Layer::Households, f, located_grid.as_deref());
         let m = v.as_object_mut().expect("an object");
         m.insert("match".into(), if matches!(h, HouseholdMatch::Inside { .. }) { "inside" } else { "nearest" }.into());
         m.insert("distance_m".into(), round(h.distance_m(), 1).into());
@@ -308,7 +315,7 @@ pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: Access)
 async fn locate(State(state): State<AppState>, access: Access, Query(q): Query<PointQuery>) -> Result<Json<Value>> {
     let p = parse_point(q.lon.as_deref(), q.lat.as_deref(), q.crs.as_deref())?;
     let r = radius(q.radius_m.as_deref(), Some(DEFAULT_RADIUS_M))?.unwrap_or(DEFAULT_RADIUS_M);
-    Ok(Json(locate_json(&state.atlas(), &p, r, access)))
+    Ok(Json(locate_json(&state.atlas(), &p, r, &access)))
 }
 
 async fn nearest(State(state): State<AppState>, access: Access, Query(q): Query<PointQuery>) -> Result<Json<Value>> {
@@ -322,7 +329,7 @@ async fn nearest(State(state): State<AppState>, access: Access, Query(q): Query<
         .iter()
         .map(|n| {
             let f = &hh.expect("hits come from the layer").features[n.index];
-            let mut v = feature_summary(Layer::Households, f, access);
+            let mut v = shown(&atlas, &access, Layer::Households, f, None);
             let m = v.as_object_mut().expect("an object");
             m.insert("distance_m".into(), round(n.distance_m, 1).into());
             m.insert("lonlat".into(), lonlat_json(point_of(f)));
@@ -357,20 +364,26 @@ async fn search(State(state): State<AppState>, access: Access, Query(sq): Query<
     let atlas = state.atlas();
     let body = tokio::task::spawn_blocking(move || {
         let dir = Directory::of(&atlas);
-        let opts = SearchOptions { limit, phones: !access.masked() };
+        let opts = SearchOptions { limit, phones: access.viewer().role.sees_personal_data() };
         let hits: Vec<Value> = dir
             .search
             .search(&q, opts)
             .into_iter()
-            .map(|h| {
+            .filter_map(|h| {
                 let f = &atlas.layer(h.layer).expect("hits come from the atlas").features[h.index];
-                let mut v = feature_summary(h.layer, f, access);
+                let view = access.view(&atlas, h.layer, f, None);
+                // A household found by its people's name, phone or address is not shown to a caller who may not
+                // see them: the hit itself would say where that person lives.
+                if h.layer == Layer::Households && view.masked() && !matches!(h.kind, MatchKind::Code | MatchKind::CodePrefix) {
+                    return None;
+                }
+                let mut v = feature_summary(h.layer, f, view);
                 let m = v.as_object_mut().expect("an object");
                 m.insert("layer".into(), h.layer.name().into());
                 m.insert("match".into(), h.kind.as_str().into());
                 m.insert("lonlat".into(), lonlat_json(dir.point(h.layer, h.index)));
-                m.insert("chain".into(), chain_json(&atlas, &dir.chain(&atlas, h.layer, h.index), access));
-                v
+                m.insert("chain".into(), chain_json(&atlas, &dir.chain(&atlas, h.layer, h.index), &access));
+                Some(v)
             })
             .collect();
         json!({ "query": q, "count": hits.len(), "hits": hits, "masked": access.masked() })
@@ -410,10 +423,11 @@ async fn households_of(state: AppState, access: Access, layer: Layer, code: Stri
             .iter()
             .map(|m| {
                 let h = &hh.expect("members come from the layer").features[m.index];
-                let mut v = feature_summary(Layer::Households, h, access);
+                let place = dir.placement(m.index);
+                let lies_in = place.grid.and_then(|g| atlas.layer(Layer::Grids).map(|l| l.features[g].code.clone()));
+                let mut v = shown(&atlas, &access, Layer::Households, h, lies_in.as_deref());
                 let o = v.as_object_mut().expect("an object");
                 o.insert("lonlat".into(), lonlat_json(dir.point(Layer::Households, m.index)));
-                let place = dir.placement(m.index);
                 let unit = place.unit.and_then(|u| atlas.layer(Layer::Units).map(|l| &l.features[u]));
                 o.insert("unit".into(), unit.map_or(Value::Null, |u| Value::Object(named(u))));
                 let grid = place.grid.and_then(|g| atlas.layer(Layer::Grids).map(|l| l.features[g].code.clone()));
@@ -431,8 +445,8 @@ async fn households_of(state: AppState, access: Access, layer: Layer, code: Stri
         }
         let mut body = json!({
             "layer": layer.name(),
-            what: feature_summary(layer, f, access),
-            "chain": chain_json(&atlas, &chain, access),
+            what: shown(&atlas, &access, layer, f, None),
+            "chain": chain_json(&atlas, &chain, &access),
             "bbox": bbox_json(f),
             "lonlat": lonlat_json(dir.point(layer, index)),
             "count": list.len(),

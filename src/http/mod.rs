@@ -7,6 +7,12 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+/// The route table of who may call what, and the middleware enforcing it.
+pub mod access;
+/// Sign-in, sign-out, password change, API tokens; the accounts list and the audit log for the admin.
+pub mod session;
+/// Security headers and request body limits.
+pub mod hardening;
 /// Coverage completeness: the summary and the defects, cached per atlas.
 pub mod coverage;
 /// The merger crosswalk, cross-boundary households and their reassignment; the change log.
@@ -19,7 +25,7 @@ pub mod layers;
 pub mod locate;
 /// Health and dataset metadata.
 pub mod meta;
-/// Masking of names and phones, and the access token that lifts it.
+/// Masking of personal data, decided per feature by the caller's role and scope.
 pub mod privacy;
 /// Shared state: store and atlas.
 pub mod state;
@@ -32,14 +38,15 @@ pub use state::AppState;
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let api = Router::new()
         .merge(meta::router())
         .merge(layers::router())
         .merge(locate::router())
         .merge(crosswalk::router())
         .merge(coverage::router())
-        .merge(web::router())
-        .with_state(state)
+        .merge(session::router())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize));
+    hardening::apply(api.merge(web::router()).with_state(state))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }
@@ -49,7 +56,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     let addr: SocketAddr = listener.local_addr()?;
     let watcher = watch::spawn(state.clone());
     tracing::info!(%addr, "serving http://{addr}/");
-    axum::serve(listener, app(state))
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -324,6 +324,11 @@ impl Access {
         }
     }
 
+    /// Whether this response masks personal data: the role never sees any, or something so far was masked.
+    pub fn masked(&self) -> bool {
+        !self.0.viewer.role.sees_personal_data() || self.masked_any()
+    }
+
     /// Whether anything in this response so far was masked.
     pub fn masked_any(&self) -> bool {
         self.0.masked_any.load(Ordering::Relaxed)

@@ -42,7 +42,7 @@ impl AppState {
             .expect("spawn the warm-atlas thread");
     }
 
-    /// This state with the access token that unmasks names and phones (`serve --token`); `None` masks for all.
+    /// This state with the server token (`serve --token`): a bearer credential with county-admin rights.
     pub fn with_token(mut self, token: Option<&str>) -> Self {
         self.token = super::privacy::Token::new(token);
         self
