@@ -5,6 +5,7 @@ mod common;
 
 use std::path::Path;
 
+use gridmap::accounts::Role;
 use gridmap::model::Layer;
 use gridmap::model::geojson_io::write_dir;
 use serde_json::{Value, json};
@@ -19,9 +20,13 @@ fn dataset_dir(dir: &Path) -> std::path::PathBuf {
     out
 }
 
-async fn post(app: &common::TestApp, path: &str, body: Value) -> (u16, Value) {
-    let r = app.client.post(app.url(path)).json(&body).send().await.unwrap();
+async fn post(app: &common::TestApp, client: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {
+    let r = client.post(app.url(path)).json(&body).send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(app: &common::TestApp, client: &reqwest::Client, path: &str) -> Value {
+    client.get(app.url(path)).send().await.unwrap().json().await.unwrap()
 }
 
 #[tokio::test]
@@ -89,23 +94,32 @@ async fn reassignment_applies_once(app: &common::TestApp) {
     // Names are masked without the server's token.
     assert_eq!(p["managers"][0]["manager"], "李*");
 
-    // Bad requests change nothing.
-    let (s, v) = post(app, "/api/v1/crosswalk/reassignment", json!({"applied_by": " "})).await;
-    assert_eq!(s, 400, "{v}");
-    let (s, _) = post(app, "/api/v1/crosswalk/reassignment", json!({"community": "610522000000", "applied_by": "王秀兰"})).await;
+    // Only a secretary of the community (or the county admin) applies it; bad requests change nothing.
+    let east = common::TestApp::client_with(&app.token_for("sec.east", Role::Secretary, "community:610522102206").await);
+    let admin = common::TestApp::client_with(&app.token_for("admin1", Role::Admin, "county").await);
+    let viewer = common::TestApp::client_with(&app.token_for("viewer1", Role::Viewer, "county").await);
+    let body = json!({"community": "610522102206"});
+    assert_eq!(post(app, &app.client, "/api/v1/crosswalk/reassignment", body.clone()).await.0, 401);
+    assert_eq!(post(app, &viewer, "/api/v1/crosswalk/reassignment", body.clone()).await.0, 403);
+    let (s, v) = post(app, &east, "/api/v1/crosswalk/reassignment", json!({"community": "610522001001"})).await;
+    assert_eq!(s, 403, "another community: {v}");
+    let (s, v) = post(app, &east, "/api/v1/crosswalk/reassignment", json!({})).await;
+    assert_eq!(s, 403, "the whole county: {v}");
+    let (s, _) = post(app, &admin, "/api/v1/crosswalk/reassignment", json!({"community": "610522000000"})).await;
     assert_eq!(s, 404);
-    let (s, v) = post(app, "/api/v1/crosswalk/reassignment", json!({"who": "x"})).await;
+    // Who applies is the signed-in account, not a name in the body.
+    let (s, v) = post(app, &east, "/api/v1/crosswalk/reassignment", json!({"community": "610522102206", "applied_by": "王秀兰"})).await;
     assert_eq!(s, 400);
     assert!(v["error"]["message"].as_str().unwrap().contains("applied_by"), "{v}");
     // One community at a time: the west community gains nobody.
-    let (s, v) = post(app, "/api/v1/crosswalk/reassignment", json!({"community": "610522001001", "applied_by": "王秀兰"})).await;
+    let (s, v) = post(app, &admin, "/api/v1/crosswalk/reassignment", json!({"community": "610522001001"})).await;
     assert_eq!((s, v["changed"].as_u64()), (200, Some(0)));
 
     let (_, before) = app.get_json("/health").await;
-    let (s, v) = post(app, "/api/v1/crosswalk/reassignment", json!({"community": "610522102206", "applied_by": "王秀兰"})).await;
+    let (s, v) = post(app, &east, "/api/v1/crosswalk/reassignment", body).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["changed"], 1);
-    assert_eq!(v["applied_by"], "王秀兰");
+    assert_eq!(v["applied_by"], "sec.east");
     assert!(v["at"].as_str().unwrap().ends_with('Z'));
     let (_, after) = app.get_json("/health").await;
     assert!(after["revision"].as_i64() > before["revision"].as_i64());
@@ -115,17 +129,20 @@ async fn reassignment_applies_once(app: &common::TestApp) {
     assert_eq!(h3["properties"]["grid_code"], "610522102206001");
     assert_eq!(h3["properties"]["unit_code"], "610522102206001001");
 
-    let (_, log) = app.get_json("/api/v1/changes").await;
-    assert_eq!(log["changes"][0]["actor"], "王秀兰");
+    let log = get(app, &admin, "/api/v1/changes").await;
+    assert_eq!(log["changes"][0]["actor"], "sec.east");
     assert_eq!(log["changes"][0]["action"], "crosswalk.reassign");
     assert_eq!(log["changes"][0]["detail"]["moves"][0]["household"], "H0003");
+    let audit = get(app, &admin, "/api/v1/audit").await;
+    let applied = audit["entries"].as_array().unwrap().iter().find(|e| e["action"] == "crosswalk.reassign").expect("audited");
+    assert_eq!(applied["actor"], "sec.east");
 
     // Twice: nothing changes the second time.
-    let (s, v) = post(app, "/api/v1/crosswalk/reassignment", json!({"applied_by": "王秀兰"})).await;
+    let (s, v) = post(app, &admin, "/api/v1/crosswalk/reassignment", json!({})).await;
     assert_eq!((s, v["changed"].as_u64()), (200, Some(0)));
     let (_, again) = app.get_json("/health").await;
     assert_eq!(again["revision"], after["revision"]);
-    let (_, log) = app.get_json("/api/v1/changes").await;
+    let log = get(app, &admin, "/api/v1/changes").await;
     assert_eq!(log["changes"].as_array().unwrap().len(), 1);
 }
 

@@ -50,7 +50,9 @@ async fn names_and_phones_are_masked_by_default() {
     let (_, v) = app.get_json("/api/v1/layers/households").await;
     let h1 = &v["features"][0]["properties"];
     assert_eq!((h1["head"].as_str(), h1["phone"].as_str()), (Some("张*"), Some("139****1234")));
-    assert_eq!(h1["address"], "城关街道南新社区1号楼1单元101");
+    // The address shows its town and community, not the dwelling; tags are withheld.
+    assert_eq!(h1["address"], "城关街道南新社区***");
+    assert_eq!(h1["tags"], serde_json::json!([]));
     let (_, v) = app.get_json("/api/v1/layers/grids").await;
     assert_eq!(v["features"][0]["properties"]["manager"], "李*");
 }

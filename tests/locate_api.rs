@@ -81,8 +81,10 @@ async fn locate_gives_the_chain_masked_by_default_and_full_with_the_token() {
     assert_eq!(full["household"]["head"], "张三");
     assert_eq!(full["household"]["phone"], "13900001234");
     assert_eq!(full["community"]["secretary"], "王秀兰");
-    let (_, wrong) = get_with(&app.base_url, &app.client, path, Some("test-token-7f3b")).await;
-    assert_eq!(wrong["household"]["head"], "张*");
+    // A wrong token is refused outright rather than taken as anonymous.
+    let (status, wrong) = get_with(&app.base_url, &app.client, path, Some("test-token-7f3b")).await;
+    assert_eq!(status, 401, "{wrong}");
+    assert!(wrong["error"]["message"].as_str().unwrap().contains("token"), "{wrong}");
 }
 
 #[tokio::test]
@@ -214,16 +216,28 @@ async fn search_by_name_pinyin_initials_address_and_code() {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_with_token(&write_mini(dir.path())).await;
     for (q, kind) in [("zhangsan", "pinyin"), ("zs", "pinyin_initials"), ("张三", "name"), ("ZhangSan", "pinyin"), ("H0001", "code")] {
-        let (status, v) = app.get_json(&format!("/api/v1/search?q={}", urlencode(q))).await;
+        let path = format!("/api/v1/search?q={}", urlencode(q));
+        // Without the right to see the household, a search by its people finds nothing: the hit itself would
+        // say where that person lives. By code it is found, masked.
+        let (status, v) = app.get_json(&path).await;
         assert_eq!(status, 200, "{q}: {v}");
+        let anonymous: Vec<&Value> = v["hits"].as_array().unwrap().iter().filter(|h| h["layer"] == "households").collect();
+        if kind == "code" {
+            assert_eq!((&anonymous[0]["code"], &anonymous[0]["head"]), (&Value::from("H0001"), &Value::from("张*")), "{q}");
+            assert_eq!(anonymous[0]["chain"]["grid"]["manager"], "李*");
+            assert_eq!(anonymous[0]["chain"]["community"]["secretary"], "王**");
+        } else {
+            assert!(anonymous.is_empty(), "{q}: {v}");
+        }
+        let (_, v) = get_with(&app.base_url, &app.client, &path, Some(TOKEN)).await;
         let hit = &v["hits"][0];
         assert_eq!(hit["code"], "H0001", "{q}: {v}");
         assert_eq!(hit["match"], kind, "{q}");
         assert_eq!(hit["layer"], "households");
-        assert_eq!(hit["head"], "张*", "{q}");
+        assert_eq!(hit["head"], "张三", "{q}");
         assert_eq!(hit["chain"]["grid"]["code"], "610522001001001");
-        assert_eq!(hit["chain"]["grid"]["manager"], "李*");
-        assert_eq!(hit["chain"]["community"]["secretary"], "王**");
+        assert_eq!(hit["chain"]["grid"]["manager"], "李娜");
+        assert_eq!(hit["chain"]["community"]["secretary"], "王秀兰");
         assert_eq!(hit["chain"]["unit"]["code"], "610522001001001001");
         let lonlat = (hit["lonlat"][0].as_f64().unwrap(), hit["lonlat"][1].as_f64().unwrap());
         assert!(metres_between(lonlat, (110.2015, 34.5015)) < 0.01, "{lonlat:?}");
@@ -239,8 +253,10 @@ async fn search_by_name_pinyin_initials_address_and_code() {
     assert_eq!((&v["hits"][1]["layer"], &v["hits"][1]["code"]), (&Value::from("communities"), &Value::from("610522102206")));
     let (_, v) = app.get_json("/api/v1/search?q=nanxin").await;
     assert_eq!(v["hits"][0]["code"], "610522001001");
-    // Addresses.
+    // Addresses (below the village they are personal: with the token).
     let (_, v) = app.get_json(&format!("/api/v1/search?q={}", urlencode("1单元101"))).await;
+    assert_eq!(v["count"], 0, "{v}");
+    let (_, v) = get_with(&app.base_url, &app.client, &format!("/api/v1/search?q={}", urlencode("1单元101")), Some(TOKEN)).await;
     assert_eq!(v["hits"][0]["code"], "H0001");
     assert_eq!(v["hits"][0]["match"], "address_contains");
     // Phones only with the token; output unmasked with it.

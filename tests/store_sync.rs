@@ -34,7 +34,8 @@ async fn a_second_postgis_server_hears_the_first_ones_writes() {
     let args = StoreArgs { store: None, database_url: Some(url) };
     let a = common::spawn_app_on(args.clone(), &seed).await;
     let b = common::spawn_app_on(args, &seed).await;
-    let r = a.client.post(a.url("/api/v1/crosswalk/reassignment")).json(&json!({"applied_by": "王秀兰"})).send().await.unwrap();
+    let admin = common::TestApp::client_with(&a.token_for("admin1", gridmap::accounts::Role::Admin, "county").await);
+    let r = admin.post(a.url("/api/v1/crosswalk/reassignment")).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let rev = revision(&a).await;
     wait_for_revision(&b, rev).await;

@@ -87,6 +87,28 @@ pub async fn add_account(store: &AnyStore, username: &str, role: Role, scope: Sc
     Ok(one_time)
 }
 
+/// Issues an API token for `username` valid `days` days; returns its id, the token (shown once) and its expiry
+/// (unix seconds).
+pub async fn issue_token(store: &AnyStore, username: &str, days: i64, label: &str) -> anyhow::Result<(i64, String, i64)> {
+    if !(1..=crate::accounts::MAX_TOKEN_DAYS).contains(&days) {
+        bail!("--days {days} must be between 1 and {}", crate::accounts::MAX_TOKEN_DAYS);
+    }
+    let Some(a) = store.account(username).await? else { bail!("no account {username:?}") };
+    let token = secret::new_secret("gm_");
+    let expires_at = clock::now() + days * 86_400;
+    let id = store
+        .insert_token(&NewToken {
+            token_hash: secret::digest(&token),
+            account_id: a.id,
+            kind: TokenKind::Api,
+            label: label.into(),
+            csrf: String::new(),
+            expires_at,
+        })
+        .await?;
+    Ok((id, token, expires_at))
+}
+
 pub async fn run(args: UserArgs) -> anyhow::Result<()> {
     let store = AnyStore::open(&args.store.location()).await.context("opening the store")?;
     match args.action {
@@ -125,22 +147,7 @@ pub async fn run(args: UserArgs) -> anyhow::Result<()> {
             println!("{username}: one-time password {p} (to be changed at first sign-in)");
         }
         UserAction::Token { username, days, label } => {
-            if !(1..=crate::accounts::MAX_TOKEN_DAYS).contains(&days) {
-                bail!("--days {days} must be between 1 and {}", crate::accounts::MAX_TOKEN_DAYS);
-            }
-            let Some(a) = store.account(&username).await? else { bail!("no account {username:?}") };
-            let token = secret::new_secret("gm_");
-            let expires_at = clock::now() + days * 86_400;
-            let id = store
-                .insert_token(&NewToken {
-                    token_hash: secret::digest(&token),
-                    account_id: a.id,
-                    kind: TokenKind::Api,
-                    label: label.clone(),
-                    csrf: String::new(),
-                    expires_at,
-                })
-                .await?;
+            let (id, token, expires_at) = issue_token(&store, &username, days, &label).await?;
             audit(&store, "auth.token_created", json!({ "username": username, "id": id, "label": label, "days": days })).await?;
             println!("{token}");
             eprintln!("{username}: API token {id} ({label}), expires {}", clock::rfc3339(expires_at));

@@ -201,7 +201,9 @@ async fn proposal(State(state): State<AppState>, access: Access, Query(q): Query
     }
 }
 
+/// Who applies is the signed-in account; an unknown field (such as the former `applied_by`) is refused.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ApplyBody {
     /// Only households lying in this community; all when absent.
     community: Option<String>,

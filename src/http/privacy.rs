@@ -119,6 +119,21 @@ pub fn mask_properties(props: &mut Map<String, Value>) {
     }
 }
 
+/// Whether `props` hold anything [`mask_properties`] would change: a person's name or phone, an address or tags.
+///
+/// ```
+/// use gridmap::http::privacy::has_personal;
+/// assert!(has_personal(serde_json::json!({"code": "H1", "head": "张三"}).as_object().unwrap()));
+/// assert!(!has_personal(serde_json::json!({"code": "610522001", "name": "城关街道", "head": ""}).as_object().unwrap()));
+/// ```
+pub fn has_personal(props: &Map<String, Value>) -> bool {
+    props.iter().any(|(k, v)| match v {
+        Value::String(s) => !s.is_empty() && (is_phone_key(k) || PERSON_KEYS.contains(&k.as_str()) || k == "address"),
+        Value::Array(a) => k == "tags" && !a.is_empty(),
+        _ => false,
+    })
+}
+
 /// Masks an address below the village: everything after the last community or village word (社区, 居委会,
 /// 村委会, 村) becomes `***`; an address with none of them is hidden whole.
 ///
@@ -303,7 +318,10 @@ impl Access {
             }
             View::Full
         } else {
-            self.0.masked_any.store(true, Ordering::Relaxed);
+            // `masked` tells the caller that personal data was withheld: a town or a village has none to withhold.
+            if has_personal(&f.properties) {
+                self.0.masked_any.store(true, Ordering::Relaxed);
+            }
             View::Masked
         }
     }

@@ -30,6 +30,8 @@ pub struct TestApp {
     pub base_url: String,
     /// The store's GeoPackage file (for GeoPackage-backed apps).
     pub store_path: Option<PathBuf>,
+    /// The store the server runs on, for tests that reach into it (accounts, audit log).
+    pub store_args: StoreArgs,
     pub client: reqwest::Client,
     _dir: tempfile::TempDir,
 }
@@ -44,6 +46,29 @@ impl TestApp {
         let status = r.status().as_u16();
         let body = r.text().await.expect("body");
         (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+    }
+
+    /// The store the server runs on.
+    pub async fn store(&self) -> gridmap::store::AnyStore {
+        gridmap::store::AnyStore::open(&self.store_args.location()).await.expect("open the app's store")
+    }
+
+    /// A new account `user` of `role` over `scope`, its one-time password already changed, and an API token
+    /// for it.
+    pub async fn token_for(&self, user: &str, role: gridmap::accounts::Role, scope: &str) -> String {
+        let store = self.store().await;
+        let scope: gridmap::accounts::Scope = scope.parse().expect("scope");
+        gridmap::cli::user::add_account(&store, user, role, scope, None, "test").await.expect("add account");
+        let hash = gridmap::accounts::password::hash("a-long-password-2026").expect("hash");
+        store.set_password(user, &hash, false).await.expect("set password");
+        gridmap::cli::user::issue_token(&store, user, 1, "test").await.expect("token").1
+    }
+
+    /// A client that sends `Authorization: Bearer token` with every request.
+    pub fn client_with(token: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("authorization", format!("Bearer {token}").parse().expect("header"));
+        reqwest::Client::builder().default_headers(headers).build().expect("client")
     }
 }
 
@@ -76,6 +101,7 @@ pub async fn spawn_app_on(args: StoreArgs, seed: &Path) -> TestApp {
 }
 
 async fn spawn_with(args: StoreArgs, seed: &Path, dir: tempfile::TempDir, store_path: Option<PathBuf>) -> TestApp {
+    let store_args = args.clone();
     let state = gridmap::cli::serve::open_state(&args, seed).await.expect("open state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().unwrap();
@@ -84,6 +110,7 @@ async fn spawn_with(args: StoreArgs, seed: &Path, dir: tempfile::TempDir, store_
         addr,
         base_url: format!("http://{addr}"),
         store_path,
+        store_args,
         client: reqwest::Client::new(),
         _dir: dir,
     }

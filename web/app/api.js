@@ -47,3 +47,44 @@ export async function fetchLayer(layer, { bbox, signal } = {}) {
 export function isAbort(err) {
   return err && err.name === 'AbortError';
 }
+
+// The session's CSRF token (from sign-in or /auth/me): every write made with the session cookie sends it back
+// as X-CSRF-Token, which a cross-site page cannot read.
+let csrfToken = null;
+
+/** Sets the CSRF token writes send (null when signed out). */
+export function setCsrf(token) {
+  csrfToken = token || null;
+}
+
+/** `method` `${API_BASE}${path}` with a JSON body; errors carry the server's message and status. */
+export async function sendJSON(method, path, body) {
+  const url = `${API_BASE}${path}`;
+  const headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (err) {
+    throw new Error(`${method} ${url}: ${err.message}`);
+  }
+  let json = null;
+  try {
+    json = await response.json();
+  } catch {
+    /* no JSON body (204) */
+  }
+  if (!response.ok) {
+    const detail = json?.error?.message || '';
+    const err = new Error(detail || `${method} ${url}: HTTP ${response.status}`);
+    err.status = response.status;
+    err.body = json;
+    throw err;
+  }
+  return json;
+}
+
+/** POST as JSON (see sendJSON). */
+export function postJSON(path, body) {
+  return sendJSON('POST', path, body ?? {});
+}
