@@ -150,3 +150,92 @@ async fn a_file_that_is_not_a_geopackage_is_refused() {
     let e = GpkgStore::open(&path).await.err().expect("refused").to_string();
     assert!(e.contains("not a GeoPackage"), "{e}");
 }
+
+/// Accounts, credentials and the audit log behave alike on both backends; the audit log refuses changes at the
+/// database itself.
+async fn accounts_credentials_and_audit(store: &AnyStore) {
+    use gridmap::accounts::{Role, Scope};
+    use gridmap::store::accounts::{AuditRecord, NewAccount, NewToken, TokenKind};
+    let new = |u: &str| NewAccount {
+        username: u.into(),
+        display_name: "王秀兰".into(),
+        password_hash: "$argon2id$x".into(),
+        role: Role::Secretary,
+        scope: Scope::Community("610522001001".into()),
+        must_change_password: true,
+    };
+    let a = store.create_account(&new("wang.xl")).await.unwrap();
+    assert_eq!((a.role, a.scope.clone(), a.enabled, a.must_change_password), (Role::Secretary, Scope::Community("610522001001".into()), true, true));
+    assert!(store.create_account(&new("wang.xl")).await.is_err(), "a username is unique");
+    assert_eq!(store.account_count().await.unwrap(), 1);
+    assert_eq!(store.account("wang.xl").await.unwrap().unwrap(), a);
+
+    // Five failures lock; a success clears the count.
+    for _ in 0..4 {
+        store.login_failed("wang.xl", 5, 9_999_999_999).await.unwrap();
+    }
+    assert!(!store.account("wang.xl").await.unwrap().unwrap().locked_at(0));
+    store.login_failed("wang.xl", 5, 9_999_999_999).await.unwrap();
+    assert!(store.account("wang.xl").await.unwrap().unwrap().locked_at(0));
+    store.login_succeeded("wang.xl").await.unwrap();
+    assert_eq!(store.account("wang.xl").await.unwrap().unwrap().failed_logins, 0);
+
+    // Credentials by hash, expiring and revocable; disabling the account ends them all.
+    let token = |hash: &str, expires_at: i64| NewToken {
+        token_hash: hash.into(),
+        account_id: a.id,
+        kind: TokenKind::Api,
+        label: "t".into(),
+        csrf: String::new(),
+        expires_at,
+    };
+    let live = store.insert_token(&token("h1", 2_000_000_000)).await.unwrap();
+    store.insert_token(&token("h2", 1_000)).await.unwrap();
+    assert_eq!(store.credential("h1", 1_500).await.unwrap().map(|(t, acc)| (t.id, acc.username)), Some((live, "wang.xl".into())));
+    assert!(store.credential("h2", 1_500).await.unwrap().is_none(), "expired");
+    assert!(store.credential("nope", 0).await.unwrap().is_none());
+    assert!(store.revoke_token(a.id, live).await.unwrap());
+    assert!(store.credential("h1", 1_500).await.unwrap().is_none(), "revoked");
+    store.insert_token(&token("h3", 2_000_000_000)).await.unwrap();
+    store.set_enabled("wang.xl", false).await.unwrap();
+    assert!(store.credential("h3", 1_500).await.unwrap().is_none(), "disabled");
+
+    // The audit log: newest first, household codes kept, and no change or removal possible.
+    for action in ["auth.login", "read.personal"] {
+        let r = AuditRecord {
+            actor: "wang.xl".into(),
+            action: action.into(),
+            address: "127.0.0.1:5000".into(),
+            households: vec!["H0001".into()],
+            detail: serde_json::json!({"route": "/api/v1/layers/{layer}"}),
+        };
+        store.append_audit(&r).await.unwrap();
+    }
+    let log = store.audit(10, None).await.unwrap();
+    assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["read.personal", "auth.login"]);
+    assert_eq!(log[0].households, ["H0001"]);
+    assert!(log[0].at.ends_with('Z'));
+    let refused = match store {
+        AnyStore::Gpkg(g) => [
+            sqlx::query("UPDATE gridmap_audit SET actor = 'x'").execute(g.pool()).await.is_err(),
+            sqlx::query("DELETE FROM gridmap_audit").execute(g.pool()).await.is_err(),
+        ],
+        AnyStore::Postgis(p) => [
+            sqlx::query("UPDATE gridmap_audit SET actor = 'x'").execute(p.pool()).await.is_err(),
+            sqlx::query("TRUNCATE gridmap_audit").execute(p.pool()).await.is_err(),
+        ],
+    };
+    assert_eq!(refused, [true, true], "the audit log is append-only");
+    assert_eq!(store.audit(10, None).await.unwrap(), log);
+}
+
+#[tokio::test]
+async fn gpkg_accounts_credentials_and_audit() {
+    let (s, _d) = gpkg().await;
+    accounts_credentials_and_audit(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_accounts_credentials_and_audit() {
+    accounts_credentials_and_audit(&postgis().await).await;
+}

@@ -57,10 +57,11 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
     /// GeoPackage file to use [default: data/gridmap.gpkg]
-    #[arg(long, value_name = "PATH")]
+    // Global, so `gridmap user add NAME --store PATH` works as well as `gridmap user --store PATH add NAME`.
+    #[arg(long, value_name = "PATH", global = true)]
     pub store: Option<PathBuf>,
     /// PostGIS connection URL (postgres://...); takes precedence over --store
-    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", global = true)]
     pub database_url: Option<String>,
 }
 
