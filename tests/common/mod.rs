@@ -4,6 +4,8 @@
 
 /// Headless Chromium for the page tests.
 pub mod browser;
+/// Chromium driven through ChromeDriver, for page tests that click and type.
+pub mod webdriver;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -6,20 +6,16 @@
 // installLocate(map) once the map exists: a click anywhere asks
 // /api/v1/locate and shows the chain of responsibility for that spot.
 //
-// Names and phones come masked unless the user has entered the server's
-// access token (the lock button); it is kept for the browser session only.
+// Names and phones come masked unless the signed-in account (account.js; the
+// session cookie goes with every request) may see that household.
 
 import { API_BASE } from './config.js';
 import { SearchBox } from './search.js';
 import { MyGrid } from './mygrid.js';
 
-const TOKEN_KEY = 'gridmap-token';
-
-/** GET an API path as JSON, with the session's token if any; errors carry the server's message. */
+/** GET an API path as JSON; errors carry the server's message. */
 export async function apiGet(path, signal) {
   const headers = { Accept: 'application/json' };
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) headers.Authorization = `Bearer ${token}`;
   const url = `${API_BASE}${path}`;
   let r;
   try {
@@ -168,29 +164,6 @@ function addStylesheet() {
   document.head.appendChild(link);
 }
 
-function tokenButton(host) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = 'gm-lock';
-  const label = () => {
-    const on = !!sessionStorage.getItem(TOKEN_KEY);
-    b.textContent = on ? '明文' : '脱敏';
-    b.title = on ? '已显示完整姓名和电话 (点击退出)' : '姓名和电话已脱敏 (点击输入访问令牌)';
-    b.setAttribute('aria-label', b.title);
-  };
-  b.addEventListener('click', () => {
-    if (sessionStorage.getItem(TOKEN_KEY)) sessionStorage.removeItem(TOKEN_KEY);
-    else {
-      const t = prompt('访问令牌 (由管理员提供):');
-      if (t) sessionStorage.setItem(TOKEN_KEY, t.trim());
-    }
-    label();
-    location.reload();
-  });
-  label();
-  host.appendChild(b);
-}
-
 // --- Mount on import: everything here works before the map exists. ---
 
 addStylesheet();
@@ -230,7 +203,6 @@ const search = new SearchBox(bar, {
     card.showHit(hit);
   },
 });
-tokenButton(search.el);
 
 if (params.get('grid')) myGrid.open(params.get('grid').trim());
 // /?q=TEXT opens with that search's suggestions (a link a manager can share).

@@ -1,0 +1,155 @@
+//! A real user's hands on the page: headless Chromium driven through ChromeDriver's W3C WebDriver HTTP API
+//! (Debian `chromium-driver`), spoken with the reqwest client the tests already have, so no browser-driver
+//! crate or Node.js toolchain is needed for a few clicks and keystrokes.
+//!
+//! Like [`super::browser`], ChromeDriver is a requirement: CI installs it, and without it a test fails.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// W3C's key for an element reference in JSON.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A ChromeDriver process and one browser session on it; both end when this is dropped.
+pub struct Browser {
+    driver: Child,
+    base: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+}
+
+/// An element of the page.
+#[derive(Clone, Debug)]
+pub struct Element(String);
+
+impl Browser {
+    /// Starts ChromeDriver on a free port and opens a headless Chromium of `width` x `height`.
+    pub async fn start((width, height): (u32, u32)) -> Browser {
+        assert!(Path::new(CHROMEDRIVER).exists(), "{CHROMEDRIVER} not found: install Debian's chromium-driver, do not skip");
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let t = Instant::now();
+        while http.get(format!("{url}/status")).send().await.is_err() {
+            assert!(t.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        }}});
+        let r: Value = http.post(format!("{url}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let id = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {r}")).to_string();
+        Browser { driver, base: format!("{url}/session/{id}"), http, _profile: profile }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method.clone(), format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r: Value = req.send().await.unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}")).json().await.unwrap();
+        if r["value"].get("error").is_some() {
+            panic!("WebDriver {method} {path}: {}", r["value"]);
+        }
+        r["value"].clone()
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) and returns what it returns.
+    pub async fn eval(&self, script: &str, args: Vec<Value>) -> Value {
+        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": args }))).await
+    }
+
+    /// Waits until `script` returns something truthy, and returns it; fails after `secs` seconds with `what`.
+    pub async fn wait_for(&self, what: &str, script: &str, secs: u64) -> Value {
+        let t = Instant::now();
+        loop {
+            let v = self.eval(script, vec![]).await;
+            if !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0)) {
+                return v;
+            }
+            if t.elapsed() > Duration::from_secs(secs) {
+                let errors = self.eval("return document.getElementById('toast')?.textContent || ''", vec![]).await;
+                panic!("waited {secs} s for {what}; page toast: {errors}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The element matching CSS `selector`, waiting up to 20 s for it.
+    pub async fn find(&self, selector: &str) -> Element {
+        let js = "return document.querySelector(arguments[0]) !== null";
+        let t = Instant::now();
+        while self.eval(js, vec![json!(selector)]).await != json!(true) {
+            assert!(t.elapsed() < Duration::from_secs(20), "no element {selector}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let v = self.call(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": selector}))).await;
+        Element(v[ELEMENT].as_str().unwrap_or_else(|| panic!("find {selector}: {v}")).to_string())
+    }
+
+    pub async fn click(&self, e: &Element) {
+        self.call(reqwest::Method::POST, &format!("/element/{}/click", e.0), Some(json!({}))).await;
+    }
+
+    /// Empties an input.
+    pub async fn clear(&self, e: &Element) {
+        self.call(reqwest::Method::POST, &format!("/element/{}/clear", e.0), Some(json!({}))).await;
+    }
+
+    /// Types `text` into the element, as keystrokes.
+    pub async fn type_into(&self, e: &Element, text: &str) {
+        self.call(reqwest::Method::POST, &format!("/element/{}/value", e.0), Some(json!({ "text": text }))).await;
+    }
+
+    pub async fn text(&self, e: &Element) -> String {
+        self.call(reqwest::Method::GET, &format!("/element/{}/text", e.0), None).await.as_str().unwrap_or("").to_string()
+    }
+
+    /// A screenshot into artifacts/`name`.
+    pub async fn screenshot(&self, name: &str) {
+        use base64::Engine;
+        let v = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap()).unwrap()).unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Ending the session closes Chromium; the driver goes with the test process either way.
+        let (http, base) = (self.http.clone(), self.base.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async { http.delete(base).send().await })
+        })
+        .join();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
