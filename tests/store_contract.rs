@@ -2,10 +2,10 @@
 
 mod common;
 
-use gridmap::model::{Dataset, Layer};
+use gridmap::model::{Dataset, Feature, Layer};
 use gridmap::store::gpkg::GpkgStore;
 use gridmap::store::postgis::PostgisStore;
-use gridmap::store::{AnyStore, ChangeRecord, Store};
+use gridmap::store::{AnyStore, ChangeRecord, NewPlan, PlanRecord, PlanSave, Publication, Store};
 
 async fn gpkg() -> (AnyStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -238,4 +238,153 @@ async fn gpkg_accounts_credentials_and_audit() {
 #[tokio::test]
 async fn postgis_accounts_credentials_and_audit() {
     accounts_credentials_and_audit(&postgis().await).await;
+fn new_plan(community: &str, name: &str, base_version: i64) -> NewPlan {
+    NewPlan {
+        community: community.into(),
+        name: name.into(),
+        author: "规划员甲".into(),
+        base_version,
+        content: serde_json::json!({"grids": [], "steps": [1, 2]}),
+    }
+}
+
+async fn keeps_drafts_of_several_planners(store: &AnyStore) {
+    store.replace_layers(&common::mini_dataset()).await.unwrap();
+    let a = store.create_plan(&new_plan("610522001001", "东片调整", 0)).await.unwrap();
+    let b = store.create_plan(&new_plan("610522001001", "西片调整", 0)).await.unwrap();
+    let c = store.create_plan(&new_plan("610522102206", "老虎城", 0)).await.unwrap();
+    assert_ne!(a.id, b.id);
+    assert_eq!((a.edits, a.base_version, a.author.as_str()), (0, 0, "规划员甲"));
+    assert!(a.created_at.ends_with('Z'), "{}", a.created_at);
+    assert_eq!(a.content["steps"][1], 2);
+    let mine: Vec<i64> = store.plans(Some("610522001001")).await.unwrap().iter().map(|p| p.id).collect();
+    assert_eq!(mine, vec![a.id, b.id]);
+    assert_eq!(store.plans(None).await.unwrap().len(), 3);
+    assert!(store.plans(None).await.unwrap().iter().all(|p| p.content.is_null()), "listings leave content out");
+
+    // A save lands only on the edits count it read.
+    let content = serde_json::json!({"grids": ["x"]});
+    let saved = store.save_plan(&PlanSave { id: a.id, expected_edits: 0, name: "东片调整二稿", content: &content }).await.unwrap();
+    assert_eq!(saved.as_ref().map(|p| (p.edits, p.name.as_str())), Some((1, "东片调整二稿")));
+    let late = store.save_plan(&PlanSave { id: a.id, expected_edits: 0, name: "lost", content: &serde_json::json!({}) }).await.unwrap();
+    assert!(late.is_none(), "a save from a stale read is refused");
+    let back = store.plan(a.id).await.unwrap().unwrap();
+    assert_eq!((back.name.as_str(), &back.content), ("东片调整二稿", &content));
+
+    assert!(store.delete_plan(c.id).await.unwrap());
+    assert!(!store.delete_plan(c.id).await.unwrap());
+    assert!(store.plan(c.id).await.unwrap().is_none());
+}
+
+async fn publishes_atomically_and_refuses_a_stale_base(store: &AnyStore) {
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let community = "610522001001";
+    assert_eq!(store.plan_version(community).await.unwrap(), 0);
+    let a = store.create_plan(&new_plan(community, "甲稿", 0)).await.unwrap();
+    let b = store.create_plan(&new_plan(community, "乙稿", 0)).await.unwrap();
+    let before: Vec<Feature> = ds.get(Layer::Grids)[..2].to_vec();
+    // Grid 002 is merged into 001: one grid covering the community, household H0002 moves to it.
+    let mut merged = before[0].clone();
+    merged.geometry = geo::Geometry::MultiPolygon(geo::MultiPolygon(vec![common::square(110.20, 34.50, 110.21, 34.51)]));
+    let mut unit = ds.get(Layer::Units)[1].clone();
+    unit.properties.insert("grid_code".into(), merged.code.clone().into());
+    let mut hh = ds.get(Layer::Households)[1].clone();
+    hh.properties.insert("grid_code".into(), merged.code.clone().into());
+    let rev = store.revision().await.unwrap();
+    let publication = |plan: &PlanRecord| Publication {
+        plan_id: plan.id,
+        plan_name: plan.name.clone(),
+        community: community.into(),
+        base_version: plan.base_version,
+        published_by: "规划员甲".into(),
+        grids_before: before.clone(),
+        grids: vec![merged.clone()],
+        units: vec![unit.clone()],
+        households: vec![hh.clone()],
+        detail: serde_json::json!({"plan": plan.id}),
+    };
+    assert_eq!(store.publish_plan(&publication(&a)).await.unwrap(), 1);
+    let back = store.load().await.unwrap();
+    let grids: Vec<&str> = back.get(Layer::Grids).iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(grids, vec!["610522102206001", "610522001001001"], "the other community's grid is untouched");
+    assert_eq!(back.get(Layer::Grids)[1], merged);
+    assert_eq!(back.get(Layer::Units)[1], unit);
+    assert_eq!(back.get(Layer::Households)[1], hh);
+    assert!(store.revision().await.unwrap() > rev);
+    assert_eq!(store.plan_version(community).await.unwrap(), 1);
+    assert!(store.plan(a.id).await.unwrap().is_none(), "a published draft is gone");
+    let log = store.changes(1).await.unwrap();
+    assert_eq!((log[0].action.as_str(), log[0].actor.as_str()), ("plan.publish", "规划员甲"));
+    let history = store.plan_versions(community).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!((history[0].version, history[0].plan_name.as_str()), (1, "甲稿"));
+    assert_eq!(history[0].grids_before["features"].as_array().unwrap().len(), 2);
+    assert_eq!(history[0].grids_after["features"].as_array().unwrap().len(), 1);
+
+    // The second draft was copied from version 0: refused, and nothing is written.
+    let rev = store.revision().await.unwrap();
+    let e = store.publish_plan(&publication(&b)).await.unwrap_err();
+    assert!(matches!(e, gridmap::store::Error::Stale { base: 0, current: 1, .. }), "{e}");
+    assert_eq!(store.load().await.unwrap(), back);
+    assert_eq!(store.revision().await.unwrap(), rev);
+    assert!(store.plan(b.id).await.unwrap().is_some(), "the refused draft is kept");
+    assert_eq!(store.plan_versions(community).await.unwrap().len(), 1);
+}
+
+async fn a_failed_publication_changes_nothing(store: &AnyStore) {
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let plan = store.create_plan(&new_plan("610522001001", "坏稿", 0)).await.unwrap();
+    let mut ghost = ds.get(Layer::Households)[0].clone();
+    ghost.code = "NOPE".into();
+    let p = Publication {
+        plan_id: plan.id,
+        plan_name: plan.name.clone(),
+        community: "610522001001".into(),
+        base_version: 0,
+        published_by: "x".into(),
+        grids_before: vec![],
+        grids: vec![],
+        units: vec![],
+        households: vec![ghost],
+        detail: serde_json::json!({}),
+    };
+    assert!(store.publish_plan(&p).await.is_err());
+    assert_eq!(store.load().await.unwrap(), ds);
+    assert_eq!(store.plan_version("610522001001").await.unwrap(), 0);
+    assert!(store.plan(plan.id).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn gpkg_keeps_drafts_of_several_planners() {
+    let (s, _d) = gpkg().await;
+    keeps_drafts_of_several_planners(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_keeps_drafts_of_several_planners() {
+    keeps_drafts_of_several_planners(&postgis().await).await;
+}
+
+#[tokio::test]
+async fn gpkg_publishes_atomically_and_refuses_a_stale_base() {
+    let (s, _d) = gpkg().await;
+    publishes_atomically_and_refuses_a_stale_base(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_publishes_atomically_and_refuses_a_stale_base() {
+    publishes_atomically_and_refuses_a_stale_base(&postgis().await).await;
+}
+
+#[tokio::test]
+async fn gpkg_failed_publication_changes_nothing() {
+    let (s, _d) = gpkg().await;
+    a_failed_publication_changes_nothing(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_failed_publication_changes_nothing() {
+    a_failed_publication_changes_nothing(&postgis().await).await;
 }

@@ -29,6 +29,8 @@ pub mod place;
 pub mod memo;
 /// Moving cross-boundary households to the grid they lie in: the proposal and its diff.
 pub mod reassign;
+/// Planners' drafts: edits with snapping, undo and redo, live statistics, what publishing writes.
+pub mod plan;
 /// Grid numbering by the coding rule: west to east, then north to south.
 pub mod numbering;
 /// What lies at a point: town, community, grid, unit and household, or the nearest household.

@@ -50,6 +50,9 @@ const fn rule(method: &'static str, path: &'static str, policy: Policy) -> Rule 
 const ADMIN: &[Role] = &[Role::Admin];
 const APPLIES_REASSIGNMENT: &[Role] = &[Role::Admin, Role::Secretary];
 const READS_CHANGES: &[Role] = &[Role::Admin, Role::Planner, Role::Secretary, Role::GridManager];
+/// Planners draft and publish grids; secretaries follow their community's drafts; both within their scope.
+const PLANS: &[Role] = &[Role::Admin, Role::Planner];
+const READS_PLANS: &[Role] = &[Role::Admin, Role::Planner, Role::Secretary];
 
 /// Every API route. The static page (the fallback) is public.
 pub const RULES: &[Rule] = &[
@@ -77,6 +80,17 @@ pub const RULES: &[Rule] = &[
     rule("DELETE", "/api/v1/auth/tokens/{id}", Policy::SignedIn),
     rule("GET", "/api/v1/accounts", Policy::Roles(ADMIN)),
     rule("GET", "/api/v1/audit", Policy::Roles(ADMIN)),
+    rule("GET", "/api/v1/plans", Policy::Roles(READS_PLANS)),
+    rule("POST", "/api/v1/plans", Policy::Roles(PLANS)),
+    rule("GET", "/api/v1/plans/versions", Policy::Roles(READS_PLANS)),
+    rule("GET", "/api/v1/plans/{id}", Policy::Roles(READS_PLANS)),
+    rule("PATCH", "/api/v1/plans/{id}", Policy::Roles(PLANS)),
+    rule("DELETE", "/api/v1/plans/{id}", Policy::Roles(PLANS)),
+    rule("POST", "/api/v1/plans/{id}/edits", Policy::Roles(PLANS)),
+    rule("POST", "/api/v1/plans/{id}/undo", Policy::Roles(PLANS)),
+    rule("POST", "/api/v1/plans/{id}/redo", Policy::Roles(PLANS)),
+    rule("GET", "/api/v1/plans/{id}/diff", Policy::Roles(READS_PLANS)),
+    rule("POST", "/api/v1/plans/{id}/publish", Policy::Roles(PLANS)),
 ];
 
 /// The rule for a request, `HEAD` answered as `GET`.

@@ -25,6 +25,8 @@ pub mod layers;
 pub mod locate;
 /// Health and dataset metadata.
 pub mod meta;
+/// Planners' drafts: edits, live statistics, diff and publishing.
+pub mod plans;
 /// Masking of personal data, decided per feature by the caller's role and scope.
 pub mod privacy;
 /// Shared state: store and atlas.
@@ -45,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crosswalk::router())
         .merge(coverage::router())
         .merge(session::router())
+        .merge(plans::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize));
     hardening::apply(api.merge(web::router()).with_state(state))
         .layer(CompressionLayer::new())

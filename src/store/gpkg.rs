@@ -11,7 +11,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::schema::{ColumnType, ColumnValue, column_value, columns, geometry_type};
-use super::{ChangeEntry, ChangeRecord, Error, Result, Store, codec, parse_properties};
+use super::plans::collection;
+use super::{ChangeEntry, ChangeRecord, Error, NewPlan, PlanRecord, PlanSave, PlanVersion, Publication, Result, Store, codec, parse_properties};
 use crate::model::crs::STORED_EPSG;
 use crate::model::{Dataset, Feature, Layer};
 
@@ -101,6 +102,19 @@ impl GpkgStore {
              BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
             "CREATE TRIGGER IF NOT EXISTS gridmap_audit_no_delete BEFORE DELETE ON gridmap_audit \
              BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            // Planners' drafts and the history of published plans (see store::plans).
+            "CREATE TABLE IF NOT EXISTS gridmap_plan_heads (community_code TEXT PRIMARY KEY, \
+             version INTEGER NOT NULL DEFAULT 0)",
+            "CREATE TABLE IF NOT EXISTS gridmap_plans (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+             community_code TEXT NOT NULL, name TEXT NOT NULL, author TEXT NOT NULL, \
+             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), \
+             updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), \
+             base_version INTEGER NOT NULL, edits INTEGER NOT NULL DEFAULT 0, content TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS gridmap_plans_community ON gridmap_plans (community_code)",
+            "CREATE TABLE IF NOT EXISTS gridmap_plan_versions (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+             community_code TEXT NOT NULL, version INTEGER NOT NULL, published_by TEXT NOT NULL, \
+             published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), plan_name TEXT NOT NULL, \
+             grids_before TEXT NOT NULL, grids_after TEXT NOT NULL, UNIQUE (community_code, version))",
             // Registered as an attribute table: GDAL then lists only registered tables, so gridmap's other
             // bookkeeping tables stay out of a GIS user's layer list.
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) \
@@ -188,8 +202,13 @@ impl GpkgStore {
     }
 
     async fn write_layer(tx: &mut Transaction<'_, Sqlite>, layer: Layer, features: &[Feature]) -> Result<()> {
+        sqlx::query(&format!("DELETE FROM \"{}\"", layer.name())).execute(&mut **tx).await?;
+        Self::insert_rows(tx, layer, features).await?;
+        Self::set_extent(tx, layer, features.iter().map(|f| f.geometry.clone())).await
+    }
+
+    async fn insert_rows(tx: &mut Transaction<'_, Sqlite>, layer: Layer, features: &[Feature]) -> Result<()> {
         let t = layer.name();
-        sqlx::query(&format!("DELETE FROM \"{t}\"")).execute(&mut **tx).await?;
         let cols = columns(layer);
         let names: String = cols.iter().map(|(c, _)| format!(", \"{c}\"")).collect();
         let marks: String = cols.iter().map(|_| ", ?").collect();
@@ -198,15 +217,21 @@ impl GpkgStore {
             let q = sqlx::query(&sql).bind(codec::to_gpkg(&f.geometry)?).bind(&f.code);
             Self::bind_row(q, layer, f).execute(&mut **tx).await?;
         }
-        let ext = features
-            .iter()
-            .filter_map(|f| f.geometry.bounding_rect())
-            .reduce(|a, b| {
-                geo::Rect::new(
-                    geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                    geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-                )
-            });
+        Ok(())
+    }
+
+    /// Records the layer's extent (what GIS clients zoom to) in gpkg_contents.
+    async fn set_extent(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        geoms: impl Iterator<Item = geo::Geometry<f64>>,
+    ) -> Result<()> {
+        let ext = geoms.filter_map(|g| g.bounding_rect()).reduce(|a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        });
         sqlx::query(
             "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, \
              last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
@@ -215,12 +240,55 @@ impl GpkgStore {
         .bind(ext.map(|r| r.min().y))
         .bind(ext.map(|r| r.max().x))
         .bind(ext.map(|r| r.max().y))
-        .bind(t)
+        .bind(layer.name())
         .execute(&mut **tx)
         .await?;
         Ok(())
     }
+
+    /// Updates features by code; a code that is not stored fails.
+    async fn update_rows(tx: &mut Transaction<'_, Sqlite>, layer: Layer, features: &[Feature]) -> Result<()> {
+        let t = layer.name();
+        let sets: String = columns(layer).iter().map(|(c, _)| format!("\"{c}\" = ?, ")).collect();
+        let sql = format!("UPDATE \"{t}\" SET geom = ?, {sets}properties = ? WHERE code = ?");
+        for f in features {
+            let q = sqlx::query(&sql).bind(codec::to_gpkg(&f.geometry)?);
+            let done = Self::bind_row(q, layer, f).bind(&f.code).execute(&mut **tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { layer: t.into(), code: f.code.clone() });
+            }
+        }
+        Ok(())
+    }
+
+    async fn log_change(tx: &mut Transaction<'_, Sqlite>, record: &ChangeRecord) -> Result<()> {
+        sqlx::query("INSERT INTO gridmap_changes (actor, action, detail) VALUES (?, ?, ?)")
+            .bind(&record.actor)
+            .bind(&record.action)
+            .bind(record.detail.to_string())
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    fn plan_row(r: &sqlx::sqlite::SqliteRow, with_content: bool) -> Result<PlanRecord> {
+        let content: Option<String> = if with_content { r.try_get("content")? } else { None };
+        Ok(PlanRecord {
+            id: r.try_get("id")?,
+            community: r.try_get("community_code")?,
+            name: r.try_get("name")?,
+            author: r.try_get("author")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            base_version: r.try_get("base_version")?,
+            edits: r.try_get("edits")?,
+            content: content.map_or(Ok(serde_json::Value::Null), |c| serde_json::from_str(&c))
+                .map_err(|e| Error::Corrupt { layer: "gridmap_plans".into(), code: "content".into(), reason: e.to_string() })?,
+        })
+    }
 }
+
+const PLAN_COLUMNS: &str = "id, community_code, name, author, created_at, updated_at, base_version, edits";
 
 impl Store for GpkgStore {
     async fn load(&self) -> Result<Dataset> {
@@ -259,23 +327,9 @@ impl Store for GpkgStore {
     }
 
     async fn update_features(&self, layer: Layer, features: &[Feature], record: &ChangeRecord) -> Result<()> {
-        let t = layer.name();
-        let sets: String = columns(layer).iter().map(|(c, _)| format!("\"{c}\" = ?, ")).collect();
-        let sql = format!("UPDATE \"{t}\" SET geom = ?, {sets}properties = ? WHERE code = ?");
         let mut tx = self.pool.begin().await?;
-        for f in features {
-            let q = sqlx::query(&sql).bind(codec::to_gpkg(&f.geometry)?);
-            let done = Self::bind_row(q, layer, f).bind(&f.code).execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(Error::NotFound { layer: t.into(), code: f.code.clone() });
-            }
-        }
-        sqlx::query("INSERT INTO gridmap_changes (actor, action, detail) VALUES (?, ?, ?)")
-            .bind(&record.actor)
-            .bind(&record.action)
-            .bind(record.detail.to_string())
-            .execute(&mut *tx)
-            .await?;
+        Self::update_rows(&mut tx, layer, features).await?;
+        Self::log_change(&mut tx, record).await?;
         Self::bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(())
@@ -309,5 +363,139 @@ impl Store for GpkgStore {
 
     fn describe(&self) -> String {
         format!("GeoPackage {}", self.path.display())
+    }
+
+    async fn create_plan(&self, plan: &NewPlan) -> Result<PlanRecord> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO gridmap_plans (community_code, name, author, base_version, content) VALUES (?, ?, ?, ?, ?) \
+             RETURNING id",
+        )
+        .bind(&plan.community)
+        .bind(&plan.name)
+        .bind(&plan.author)
+        .bind(plan.base_version)
+        .bind(plan.content.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        self.plan(id).await?.ok_or_else(|| Error::NotFound { layer: "gridmap_plans".into(), code: id.to_string() })
+    }
+
+    async fn plans(&self, community: Option<&str>) -> Result<Vec<PlanRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PLAN_COLUMNS} FROM gridmap_plans WHERE ?1 IS NULL OR community_code = ?1 ORDER BY id"
+        ))
+        .bind(community)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Self::plan_row(r, false)).collect()
+    }
+
+    async fn plan(&self, id: i64) -> Result<Option<PlanRecord>> {
+        let row = sqlx::query(&format!("SELECT {PLAN_COLUMNS}, content FROM gridmap_plans WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Self::plan_row(&r, true)).transpose()
+    }
+
+    async fn save_plan(&self, save: &PlanSave<'_>) -> Result<Option<PlanRecord>> {
+        let row = sqlx::query(&format!(
+            "UPDATE gridmap_plans SET name = ?, content = ?, edits = edits + 1, \
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ? AND edits = ? RETURNING {PLAN_COLUMNS}"
+        ))
+        .bind(save.name)
+        .bind(save.content.to_string())
+        .bind(save.id)
+        .bind(save.expected_edits)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Self::plan_row(&r, false)).transpose()
+    }
+
+    async fn delete_plan(&self, id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM gridmap_plans WHERE id = ?").bind(id).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn plan_version(&self, community: &str) -> Result<i64> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT version FROM gridmap_plan_heads WHERE community_code = ?")
+            .bind(community)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    async fn publish_plan(&self, p: &Publication) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        // Compare and set: only the publisher whose base is still current moves the version on.
+        sqlx::query("INSERT OR IGNORE INTO gridmap_plan_heads (community_code, version) VALUES (?, 0)")
+            .bind(&p.community)
+            .execute(&mut *tx)
+            .await?;
+        let moved = sqlx::query("UPDATE gridmap_plan_heads SET version = version + 1 WHERE community_code = ? AND version = ?")
+            .bind(&p.community)
+            .bind(p.base_version)
+            .execute(&mut *tx)
+            .await?;
+        if moved.rows_affected() == 0 {
+            let current: i64 = sqlx::query_scalar("SELECT version FROM gridmap_plan_heads WHERE community_code = ?")
+                .bind(&p.community)
+                .fetch_one(&mut *tx)
+                .await?;
+            return Err(Error::Stale { community: p.community.clone(), base: p.base_version, current });
+        }
+        let version = p.base_version + 1;
+        sqlx::query("DELETE FROM grids WHERE community_code = ?").bind(&p.community).execute(&mut *tx).await?;
+        Self::insert_rows(&mut tx, Layer::Grids, &p.grids).await?;
+        let blobs: Vec<Vec<u8>> = sqlx::query_scalar("SELECT geom FROM grids").fetch_all(&mut *tx).await?;
+        let geoms = blobs.iter().map(|b| codec::from_gpkg(b)).collect::<Result<Vec<_>>>()?;
+        Self::set_extent(&mut tx, Layer::Grids, geoms.into_iter()).await?;
+        Self::update_rows(&mut tx, Layer::Units, &p.units).await?;
+        Self::update_rows(&mut tx, Layer::Households, &p.households).await?;
+        sqlx::query(
+            "INSERT INTO gridmap_plan_versions (community_code, version, published_by, plan_name, grids_before, \
+             grids_after) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&p.community)
+        .bind(version)
+        .bind(&p.published_by)
+        .bind(&p.plan_name)
+        .bind(collection(&p.grids_before).to_string())
+        .bind(collection(&p.grids).to_string())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM gridmap_plans WHERE id = ?").bind(p.plan_id).execute(&mut *tx).await?;
+        let record = ChangeRecord { actor: p.published_by.clone(), action: "plan.publish".into(), detail: p.detail.clone() };
+        Self::log_change(&mut tx, &record).await?;
+        Self::bump_revision(&mut tx).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    async fn plan_versions(&self, community: &str) -> Result<Vec<PlanVersion>> {
+        let rows = sqlx::query(
+            "SELECT community_code, version, published_by, published_at, plan_name, grids_before, grids_after \
+             FROM gridmap_plan_versions WHERE community_code = ? ORDER BY version",
+        )
+        .bind(community)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let json = |c: &str| -> Result<serde_json::Value> {
+                    let t: String = r.try_get(c)?;
+                    serde_json::from_str(&t).map_err(|e| Error::Corrupt { layer: "gridmap_plan_versions".into(), code: c.into(), reason: e.to_string() })
+                };
+                Ok(PlanVersion {
+                    community: r.try_get(0)?,
+                    version: r.try_get(1)?,
+                    published_by: r.try_get(2)?,
+                    published_at: r.try_get(3)?,
+                    plan_name: r.try_get(4)?,
+                    grids_before: json("grids_before")?,
+                    grids_after: json("grids_after")?,
+                })
+            })
+            .collect()
     }
 }

@@ -19,6 +19,10 @@ mod codec;
 pub mod schema;
 /// Accounts, sessions and API tokens, and the append-only audit log, in either backend.
 pub mod accounts;
+/// Planners' drafts and the history of published plans.
+pub mod plans;
+
+pub use plans::{NewPlan, PlanRecord, PlanSave, PlanVersion, Publication};
 
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +41,8 @@ pub enum Error {
     Geometry(String),
     #[error("stored properties of {layer} {code} are not a JSON object: {reason}")]
     Corrupt { layer: String, code: String, reason: String },
+    #[error("the plan of community {community} is at version {current}, not {base}: it was published since")]
+    Stale { community: String, base: i64, current: i64 },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -66,6 +72,33 @@ pub trait Store: Send + Sync {
 
     /// A short description for logs ("GeoPackage data/gridmap.gpkg", "PostGIS 127.0.0.1:5432/gridmap").
     fn describe(&self) -> String;
+
+    /// Stores a new draft and returns it with its id and times.
+    fn create_plan(&self, plan: &NewPlan) -> impl Future<Output = Result<PlanRecord>> + Send;
+
+    /// Drafts, oldest first, of one community or all, without their content.
+    fn plans(&self, community: Option<&str>) -> impl Future<Output = Result<Vec<PlanRecord>>> + Send;
+
+    /// One draft with its content.
+    fn plan(&self, id: i64) -> impl Future<Output = Result<Option<PlanRecord>>> + Send;
+
+    /// Saves a draft's name and content if no other save came since `expected_edits`; returns the saved draft
+    /// (without content), or None when the draft is gone or was saved by someone else first.
+    fn save_plan(&self, save: &PlanSave<'_>) -> impl Future<Output = Result<Option<PlanRecord>>> + Send;
+
+    /// Deletes a draft; returns whether there was one.
+    fn delete_plan(&self, id: i64) -> impl Future<Output = Result<bool>> + Send;
+
+    /// The community's plan version: how many plans were published for it (0 before the first).
+    fn plan_version(&self, community: &str) -> impl Future<Output = Result<i64>> + Send;
+
+    /// Publishes a draft in one transaction: checks the base version ([`Error::Stale`] when another plan was
+    /// published since), replaces the community's grids, updates units and households, records the version
+    /// in the history and the change log, deletes the draft and bumps the revision. Returns the new version.
+    fn publish_plan(&self, p: &Publication) -> impl Future<Output = Result<i64>> + Send;
+
+    /// The community's published versions, oldest first.
+    fn plan_versions(&self, community: &str) -> impl Future<Output = Result<Vec<PlanVersion>>> + Send;
 }
 
 /// What a write records in the change log: who, what kind of change, and its details.
@@ -160,6 +193,54 @@ impl Store for AnyStore {
         match self {
             AnyStore::Gpkg(s) => s.describe(),
             AnyStore::Postgis(s) => s.describe(),
+        }
+    }
+    async fn create_plan(&self, plan: &NewPlan) -> Result<PlanRecord> {
+        match self {
+            AnyStore::Gpkg(s) => s.create_plan(plan).await,
+            AnyStore::Postgis(s) => s.create_plan(plan).await,
+        }
+    }
+    async fn plans(&self, community: Option<&str>) -> Result<Vec<PlanRecord>> {
+        match self {
+            AnyStore::Gpkg(s) => s.plans(community).await,
+            AnyStore::Postgis(s) => s.plans(community).await,
+        }
+    }
+    async fn plan(&self, id: i64) -> Result<Option<PlanRecord>> {
+        match self {
+            AnyStore::Gpkg(s) => s.plan(id).await,
+            AnyStore::Postgis(s) => s.plan(id).await,
+        }
+    }
+    async fn save_plan(&self, save: &PlanSave<'_>) -> Result<Option<PlanRecord>> {
+        match self {
+            AnyStore::Gpkg(s) => s.save_plan(save).await,
+            AnyStore::Postgis(s) => s.save_plan(save).await,
+        }
+    }
+    async fn delete_plan(&self, id: i64) -> Result<bool> {
+        match self {
+            AnyStore::Gpkg(s) => s.delete_plan(id).await,
+            AnyStore::Postgis(s) => s.delete_plan(id).await,
+        }
+    }
+    async fn plan_version(&self, community: &str) -> Result<i64> {
+        match self {
+            AnyStore::Gpkg(s) => s.plan_version(community).await,
+            AnyStore::Postgis(s) => s.plan_version(community).await,
+        }
+    }
+    async fn publish_plan(&self, p: &Publication) -> Result<i64> {
+        match self {
+            AnyStore::Gpkg(s) => s.publish_plan(p).await,
+            AnyStore::Postgis(s) => s.publish_plan(p).await,
+        }
+    }
+    async fn plan_versions(&self, community: &str) -> Result<Vec<PlanVersion>> {
+        match self {
+            AnyStore::Gpkg(s) => s.plan_versions(community).await,
+            AnyStore::Postgis(s) => s.plan_versions(community).await,
         }
     }
 }

@@ -7,7 +7,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
 
 use super::schema::{ColumnType, ColumnValue, column_value, columns};
-use super::{ChangeEntry, ChangeRecord, Error, Result, Store, codec, parse_properties};
+use super::plans::collection;
+use super::{ChangeEntry, ChangeRecord, Error, NewPlan, PlanRecord, PlanSave, PlanVersion, Publication, Result, Store, codec, parse_properties};
 use crate::model::{Dataset, Feature, Layer};
 
 /// The NOTIFY channel on which committed revisions are announced.
@@ -47,8 +48,12 @@ impl PostgisStore {
     }
 
     async fn write_layer(tx: &mut Transaction<'_, Postgres>, layer: Layer, features: &[Feature]) -> Result<()> {
+        sqlx::query(&format!("DELETE FROM {}", layer.name())).execute(&mut **tx).await?;
+        Self::insert_rows(tx, layer, features).await
+    }
+
+    async fn insert_rows(tx: &mut Transaction<'_, Postgres>, layer: Layer, features: &[Feature]) -> Result<()> {
         let t = layer.name();
-        sqlx::query(&format!("DELETE FROM {t}")).execute(&mut **tx).await?;
         let cols = columns(layer);
         let names: String = cols.iter().map(|(c, _)| format!(", {c}")).collect();
         let arrays: String = cols
@@ -98,7 +103,69 @@ impl PostgisStore {
         }
         Ok(())
     }
+
+    /// Updates features by code; a code that is not stored fails.
+    async fn update_rows(tx: &mut Transaction<'_, Postgres>, layer: Layer, features: &[Feature]) -> Result<()> {
+        let t = layer.name();
+        let cols = columns(layer);
+        let sets: String = cols.iter().enumerate().map(|(i, (c, _))| format!("{c} = ${}, ", i + 2)).collect();
+        let sql = format!(
+            "UPDATE {t} SET geom = ST_GeomFromEWKB($1), {sets}properties = ${}::json WHERE code = ${}",
+            cols.len() + 2,
+            cols.len() + 3
+        );
+        for f in features {
+            let mut q = sqlx::query(&sql).bind(codec::to_ewkb(&f.geometry)?);
+            for (c, ty) in cols {
+                q = match column_value(f, c, *ty) {
+                    ColumnValue::Text(v) => q.bind(v),
+                    ColumnValue::Integer(v) => q.bind(v),
+                };
+            }
+            let done = q
+                .bind(serde_json::Value::Object(f.properties.clone()).to_string())
+                .bind(&f.code)
+                .execute(&mut **tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound { layer: t.into(), code: f.code.clone() });
+            }
+        }
+        Ok(())
+    }
+
+    async fn log_change(tx: &mut Transaction<'_, Postgres>, record: &ChangeRecord) -> Result<()> {
+        sqlx::query("INSERT INTO gridmap_changes (actor, action, detail) VALUES ($1, $2, $3::json)")
+            .bind(&record.actor)
+            .bind(&record.action)
+            .bind(record.detail.to_string())
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    fn plan_row(r: &sqlx::postgres::PgRow, with_content: bool) -> Result<PlanRecord> {
+        let content: Option<String> = if with_content { r.try_get("content")? } else { None };
+        Ok(PlanRecord {
+            id: r.try_get("id")?,
+            community: r.try_get("community_code")?,
+            name: r.try_get("name")?,
+            author: r.try_get("author")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            base_version: r.try_get("base_version")?,
+            edits: r.try_get("edits")?,
+            content: content
+                .map_or(Ok(serde_json::Value::Null), |c| serde_json::from_str(&c))
+                .map_err(|e| Error::Corrupt { layer: "gridmap_plans".into(), code: "content".into(), reason: e.to_string() })?,
+        })
+    }
 }
+
+/// Times as RFC 3339 UTC text, as the change log gives them.
+const PLAN_COLUMNS: &str = "id, community_code, name, author, \
+    to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at, \
+    to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at, base_version, edits";
 
 impl Store for PostgisStore {
     async fn load(&self) -> Result<Dataset> {
@@ -140,38 +207,9 @@ impl Store for PostgisStore {
     }
 
     async fn update_features(&self, layer: Layer, features: &[Feature], record: &ChangeRecord) -> Result<()> {
-        let t = layer.name();
-        let cols = columns(layer);
-        let sets: String = cols.iter().enumerate().map(|(i, (c, _))| format!("{c} = ${}, ", i + 2)).collect();
-        let sql = format!(
-            "UPDATE {t} SET geom = ST_GeomFromEWKB($1), {sets}properties = ${}::json WHERE code = ${}",
-            cols.len() + 2,
-            cols.len() + 3
-        );
         let mut tx = self.pool.begin().await?;
-        for f in features {
-            let mut q = sqlx::query(&sql).bind(codec::to_ewkb(&f.geometry)?);
-            for (c, ty) in cols {
-                q = match column_value(f, c, *ty) {
-                    ColumnValue::Text(v) => q.bind(v),
-                    ColumnValue::Integer(v) => q.bind(v),
-                };
-            }
-            let done = q
-                .bind(serde_json::Value::Object(f.properties.clone()).to_string())
-                .bind(&f.code)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(Error::NotFound { layer: t.into(), code: f.code.clone() });
-            }
-        }
-        sqlx::query("INSERT INTO gridmap_changes (actor, action, detail) VALUES ($1, $2, $3::json)")
-            .bind(&record.actor)
-            .bind(&record.action)
-            .bind(record.detail.to_string())
-            .execute(&mut *tx)
-            .await?;
+        Self::update_rows(&mut tx, layer, features).await?;
+        Self::log_change(&mut tx, record).await?;
         Self::bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(())
@@ -210,5 +248,138 @@ impl Store for PostgisStore {
         // Never log credentials.
         let shown = self.url.rsplit('@').next().unwrap_or(&self.url);
         format!("PostGIS {shown}")
+    }
+
+    async fn create_plan(&self, plan: &NewPlan) -> Result<PlanRecord> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO gridmap_plans (community_code, name, author, base_version, content) \
+             VALUES ($1, $2, $3, $4, $5::json) RETURNING id",
+        )
+        .bind(&plan.community)
+        .bind(&plan.name)
+        .bind(&plan.author)
+        .bind(plan.base_version)
+        .bind(plan.content.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        self.plan(id).await?.ok_or_else(|| Error::NotFound { layer: "gridmap_plans".into(), code: id.to_string() })
+    }
+
+    async fn plans(&self, community: Option<&str>) -> Result<Vec<PlanRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PLAN_COLUMNS} FROM gridmap_plans WHERE $1::text IS NULL OR community_code = $1 ORDER BY id"
+        ))
+        .bind(community)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Self::plan_row(r, false)).collect()
+    }
+
+    async fn plan(&self, id: i64) -> Result<Option<PlanRecord>> {
+        let row = sqlx::query(&format!("SELECT {PLAN_COLUMNS}, content::text AS content FROM gridmap_plans WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Self::plan_row(&r, true)).transpose()
+    }
+
+    async fn save_plan(&self, save: &PlanSave<'_>) -> Result<Option<PlanRecord>> {
+        let row = sqlx::query(&format!(
+            "UPDATE gridmap_plans SET name = $1, content = $2::json, edits = edits + 1, updated_at = now() \
+             WHERE id = $3 AND edits = $4 RETURNING {PLAN_COLUMNS}"
+        ))
+        .bind(save.name)
+        .bind(save.content.to_string())
+        .bind(save.id)
+        .bind(save.expected_edits)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Self::plan_row(&r, false)).transpose()
+    }
+
+    async fn delete_plan(&self, id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM gridmap_plans WHERE id = $1").bind(id).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn plan_version(&self, community: &str) -> Result<i64> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT version FROM gridmap_plan_heads WHERE community_code = $1")
+            .bind(community)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    async fn publish_plan(&self, p: &Publication) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        // Compare and set on the head row: a concurrent publisher waits for this row lock, then finds the
+        // version moved on and is refused.
+        sqlx::query("INSERT INTO gridmap_plan_heads (community_code, version) VALUES ($1, 0) ON CONFLICT DO NOTHING")
+            .bind(&p.community)
+            .execute(&mut *tx)
+            .await?;
+        let moved = sqlx::query("UPDATE gridmap_plan_heads SET version = version + 1 WHERE community_code = $1 AND version = $2")
+            .bind(&p.community)
+            .bind(p.base_version)
+            .execute(&mut *tx)
+            .await?;
+        if moved.rows_affected() == 0 {
+            let current: i64 = sqlx::query_scalar("SELECT version FROM gridmap_plan_heads WHERE community_code = $1")
+                .bind(&p.community)
+                .fetch_one(&mut *tx)
+                .await?;
+            return Err(Error::Stale { community: p.community.clone(), base: p.base_version, current });
+        }
+        let version = p.base_version + 1;
+        sqlx::query("DELETE FROM grids WHERE community_code = $1").bind(&p.community).execute(&mut *tx).await?;
+        Self::insert_rows(&mut tx, Layer::Grids, &p.grids).await?;
+        Self::update_rows(&mut tx, Layer::Units, &p.units).await?;
+        Self::update_rows(&mut tx, Layer::Households, &p.households).await?;
+        sqlx::query(
+            "INSERT INTO gridmap_plan_versions (community_code, version, published_by, plan_name, grids_before, \
+             grids_after) VALUES ($1, $2, $3, $4, $5::json, $6::json)",
+        )
+        .bind(&p.community)
+        .bind(version)
+        .bind(&p.published_by)
+        .bind(&p.plan_name)
+        .bind(collection(&p.grids_before).to_string())
+        .bind(collection(&p.grids).to_string())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM gridmap_plans WHERE id = $1").bind(p.plan_id).execute(&mut *tx).await?;
+        let record = ChangeRecord { actor: p.published_by.clone(), action: "plan.publish".into(), detail: p.detail.clone() };
+        Self::log_change(&mut tx, &record).await?;
+        Self::bump_revision(&mut tx).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    async fn plan_versions(&self, community: &str) -> Result<Vec<PlanVersion>> {
+        let rows = sqlx::query(
+            "SELECT community_code, version, published_by, \
+             to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), plan_name, \
+             grids_before::text, grids_after::text FROM gridmap_plan_versions WHERE community_code = $1 ORDER BY version",
+        )
+        .bind(community)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let json = |i: usize| -> Result<serde_json::Value> {
+                    let t: String = r.try_get(i)?;
+                    serde_json::from_str(&t).map_err(|e| Error::Corrupt { layer: "gridmap_plan_versions".into(), code: i.to_string(), reason: e.to_string() })
+                };
+                Ok(PlanVersion {
+                    community: r.try_get(0)?,
+                    version: r.try_get(1)?,
+                    published_by: r.try_get(2)?,
+                    published_at: r.try_get(3)?,
+                    plan_name: r.try_get(4)?,
+                    grids_before: json(5)?,
+                    grids_after: json(6)?,
+                })
+            })
+            .collect()
     }
 }

@@ -1,0 +1,415 @@
+//! `/api/v1/plans`: planners' drafts of a community's grids, their edits with live statistics, and publishing.
+//!
+//! A draft is kept in the store after every edit (its `edits` count guards against two requests overwriting
+//! each other). Publishing is refused with 409 when the community's plan moved on since the draft was copied
+//! (another draft was published, or its grids were changed by an import), and with 422 while any defect of the
+//! draft is not acknowledged with a reason.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{Error, Result};
+use super::access::Principal;
+use super::privacy::Access;
+use crate::atlas::Atlas;
+use crate::atlas::coverage::Settings;
+use crate::atlas::plan::publish::Acknowledgement;
+use crate::atlas::plan::stats::Stats;
+use crate::atlas::plan::{Draft, Edit, PlanError, published_grids};
+use crate::model::geojson_io::geometry_json;
+use crate::model::{Feature, Layer};
+use crate::store::{self, NewPlan, PlanRecord, PlanSave, Store};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/plans", get(list).post(create))
+        .route("/api/v1/plans/versions", get(versions))
+        .route("/api/v1/plans/{id}", get(one).patch(rename).delete(remove))
+        .route("/api/v1/plans/{id}/edits", post(edit))
+        .route("/api/v1/plans/{id}/undo", post(undo))
+        .route("/api/v1/plans/{id}/redo", post(redo))
+        .route("/api/v1/plans/{id}/diff", get(diff))
+        .route("/api/v1/plans/{id}/publish", post(publish))
+}
+
+/// What the store keeps as a draft's content: the draft, and the community's published grids it was copied
+/// from (to see changes made by other means than publishing, e.g. an import).
+#[derive(serde::Serialize, Deserialize)]
+struct Content {
+    draft: Draft,
+    base: Vec<BaseGrid>,
+}
+
+#[derive(serde::Serialize, Deserialize, PartialEq, Debug)]
+struct BaseGrid {
+    code: String,
+    geometry: Value,
+}
+
+fn base_of(atlas: &Atlas, community: &str) -> Vec<BaseGrid> {
+    let mut v: Vec<BaseGrid> = published_grids(atlas, community)
+        .into_iter()
+        .map(|f| BaseGrid { code: f.code.clone(), geometry: geometry_json(&f.geometry) })
+        .collect();
+    v.sort_by(|a, b| a.code.cmp(&b.code));
+    v
+}
+
+fn plan_error(e: PlanError) -> Error {
+    match e {
+        PlanError::UnknownCommunity(_) => Error::NotFound(e.to_string()),
+        _ => Error::Unprocessable(e.to_string()),
+    }
+}
+
+fn body<T>(b: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
+    b.map(|Json(v)| v).map_err(|e| Error::BadRequest(format!("request body: {}", e.body_text())))
+}
+
+/// Refuses a caller whose scope does not cover all of `community` (a planner of one town may not draft
+/// another's grids).
+fn in_scope(atlas: &Atlas, who: &Principal, community: &str) -> Result<()> {
+    let town = atlas.layer(Layer::Communities).and_then(|l| l.get(community)).and_then(|f| f.nonempty_prop("town_code"));
+    let scope = who.scope();
+    if scope.covers_community(community, town) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!("community {community} is outside your scope ({scope})")))
+    }
+}
+
+/// A plan and its content, if the caller's scope covers its community (else 403).
+async fn load(state: &AppState, id: i64, who: &Principal) -> Result<(PlanRecord, Content)> {
+    let rec = state.store().plan(id).await?.ok_or_else(|| Error::NotFound(format!("plan {id} does not exist")))?;
+    in_scope(&state.atlas(), who, &rec.community)?;
+    let content: Content = serde_json::from_value(rec.content.clone())
+        .map_err(|e| Error::Internal(anyhow::anyhow!("plan {id} content: {e}")))?;
+    Ok((rec, content))
+}
+
+async fn stats_of(atlas: std::sync::Arc<Atlas>, draft: Draft) -> Result<(Draft, Stats)> {
+    tokio::task::spawn_blocking(move || {
+        let s = draft.stats(&atlas, &Settings::default());
+        s.map(|s| (draft, s))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?
+    .map_err(plan_error)
+}
+
+/// A draft as the API shows it: its record, grids (GeoJSON), statistics and whether it is stale.
+async fn view(state: &AppState, rec: &PlanRecord, content: Content, access: Access) -> Result<Value> {
+    let atlas = state.atlas();
+    let version = state.store().plan_version(&rec.community).await?;
+    let base_now = base_of(&atlas, &rec.community);
+    let stale = version != rec.base_version || base_now != content.base;
+    let atlas_for_names = atlas.clone();
+    let (draft, mut stats) = stats_of(atlas, content.draft).await?;
+    for g in &mut stats.grids {
+        let shown = access.grid(&atlas_for_names, &g.id);
+        g.manager = g.manager.as_deref().map(|m| shown.name(m));
+    }
+    let features: Vec<Value> = draft
+        .grids
+        .iter()
+        .map(|(id, g)| {
+            let mut p = access.grid(&atlas_for_names, id).properties(&g.properties);
+            p.insert("id".into(), id.clone().into());
+            json!({ "type": "Feature", "id": id, "properties": p, "geometry": geometry_json(&geo::Geometry::MultiPolygon(g.geometry.clone())) })
+        })
+        .collect();
+    Ok(json!({
+        "id": rec.id,
+        "community": rec.community,
+        "name": rec.name,
+        "author": rec.author,
+        "created_at": rec.created_at,
+        "updated_at": rec.updated_at,
+        "base_version": rec.base_version,
+        "current_version": version,
+        "stale": stale,
+        "edits": rec.edits,
+        "can_undo": !draft.done.is_empty(),
+        "can_redo": !draft.undone.is_empty(),
+        "steps": draft.done.iter().map(|s| &s.edit).collect::<Vec<_>>(),
+        "grids": { "type": "FeatureCollection", "features": features },
+        "stats": stats,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    community: String,
+    name: String,
+}
+
+async fn create(State(state): State<AppState>, access: Access, who: Principal, b: std::result::Result<Json<CreateBody>, JsonRejection>) -> Result<Response> {
+    let b = body(b)?;
+    let author = who.actor();
+    if b.name.trim().is_empty() {
+        return Err(Error::BadRequest("a plan needs a name".into()));
+    }
+    let atlas = state.atlas();
+    if atlas.layer(Layer::Communities).and_then(|l| l.get(&b.community)).is_none() {
+        return Err(Error::NotFound(format!("community {} is not in the atlas", b.community)));
+    }
+    in_scope(&atlas, &who, &b.community)?;
+    let draft = Draft::from_atlas(&atlas, &b.community).map_err(plan_error)?;
+    let base_version = state.store().plan_version(&b.community).await?;
+    let content = Content { draft, base: base_of(&atlas, &b.community) };
+    let rec = state
+        .store()
+        .create_plan(&NewPlan {
+            community: b.community.clone(),
+            name: b.name.trim().to_string(),
+            author,
+            base_version,
+            content: serde_json::to_value(&content).map_err(|e| Error::Internal(e.into()))?,
+        })
+        .await?;
+    state.store().append_audit(&who.audit("plan.create", json!({ "plan": rec.id, "name": rec.name, "community": rec.community }))).await?;
+    let v = view(&state, &rec, content, access).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    community: Option<String>,
+}
+
+async fn list(State(state): State<AppState>, who: Principal, Query(q): Query<ListQuery>) -> Result<Json<Value>> {
+    let atlas = state.atlas();
+    let plans: Vec<PlanRecord> = state
+        .store()
+        .plans(q.community.as_deref())
+        .await?
+        .into_iter()
+        .filter(|p| in_scope(&atlas, &who, &p.community).is_ok())
+        .collect();
+    Ok(Json(json!({ "plans": plans })))
+}
+
+async fn one(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>) -> Result<Json<Value>> {
+    let (rec, content) = load(&state, id, &who).await?;
+    Ok(Json(view(&state, &rec, content, access).await?))
+}
+
+#[derive(Deserialize)]
+struct RenameBody {
+    name: String,
+}
+
+/// Saves `content` over what was read as `rec`; 409 when another save came first.
+async fn save(state: &AppState, rec: &PlanRecord, name: &str, content: &Content) -> Result<PlanRecord> {
+    let value = serde_json::to_value(content).map_err(|e| Error::Internal(e.into()))?;
+    state
+        .store()
+        .save_plan(&PlanSave { id: rec.id, expected_edits: rec.edits, name, content: &value })
+        .await?
+        .ok_or_else(|| Error::Conflict(format!("plan {} was changed by another request meanwhile; reload it and try again", rec.id)))
+}
+
+async fn rename(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, b: std::result::Result<Json<RenameBody>, JsonRejection>) -> Result<Json<Value>> {
+    let b = body(b)?;
+    if b.name.trim().is_empty() {
+        return Err(Error::BadRequest("a plan needs a name".into()));
+    }
+    let (rec, content) = load(&state, id, &who).await?;
+    let saved = save(&state, &rec, b.name.trim(), &content).await?;
+    state.store().append_audit(&who.audit("plan.rename", json!({ "plan": id, "name": saved.name }))).await?;
+    Ok(Json(json!(saved)))
+}
+
+async fn remove(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> Result<StatusCode> {
+    let (rec, _) = load(&state, id, &who).await?;
+    if !state.store().delete_plan(id).await? {
+        return Err(Error::NotFound(format!("plan {id} does not exist")));
+    }
+    state.store().append_audit(&who.audit("plan.delete", json!({ "plan": id, "name": rec.name, "community": rec.community }))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn edit(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>, b: std::result::Result<Json<Edit>, JsonRejection>) -> Result<Json<Value>> {
+    let e = body(b)?;
+    let what = json!({ "plan": id, "edit": e });
+    change(state, access, who, id, what, move |d, atlas| d.apply(atlas, &e).map(|_| ())).await
+}
+
+async fn undo(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>) -> Result<Json<Value>> {
+    change(state, access, who, id, json!({ "plan": id, "edit": "undo" }), |d, _| d.undo()).await
+}
+
+async fn redo(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>) -> Result<Json<Value>> {
+    change(state, access, who, id, json!({ "plan": id, "edit": "redo" }), |d, _| d.redo()).await
+}
+
+/// Loads a draft, changes it, saves it and shows it with its new statistics.
+async fn change(
+    state: AppState,
+    access: Access,
+    who: Principal,
+    id: i64,
+    what: Value,
+    f: impl FnOnce(&mut Draft, &Atlas) -> std::result::Result<(), PlanError> + Send + 'static,
+) -> Result<Json<Value>> {
+    let (rec, mut content) = load(&state, id, &who).await?;
+    let atlas = state.atlas();
+    let draft = content.draft;
+    let draft = tokio::task::spawn_blocking(move || {
+        let mut d = draft;
+        f(&mut d, &atlas).map(|_| d)
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?
+    .map_err(plan_error)?;
+    content.draft = draft;
+    let saved = save(&state, &rec, &rec.name, &content).await?;
+    state.store().append_audit(&who.audit("plan.edit", what)).await?;
+    Ok(Json(view(&state, &saved, content, access).await?))
+}
+
+async fn diff(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>) -> Result<Json<Value>> {
+    let (_, content) = load(&state, id, &who).await?;
+    let atlas = state.atlas();
+    let a = atlas.clone();
+    let (draft, stats) = stats_of(a, content.draft).await?;
+    let grid_props = |id: &str| -> (Option<String>, Option<String>) {
+        let f = draft.grids.get(id).map(|g| &g.properties);
+        let get = |k: &str| f.and_then(|p| p.get(k)).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+        (get("name"), get("manager").map(|m| access.grid(&atlas, id).name(&m)))
+    };
+    let published_manager = |code: &str| -> Option<String> {
+        atlas.layer(Layer::Grids).and_then(|g| g.get(code)).and_then(|f| f.nonempty_prop("manager")).map(|m| access.grid(&atlas, code).name(m))
+    };
+    let households: Vec<Value> = stats
+        .moves
+        .iter()
+        .map(|m| {
+            let to = m.to.as_deref().map(|t| grid_props(t)).unwrap_or((None, None));
+            json!({
+                "household": m.household,
+                "from": m.from,
+                "from_manager": m.from.as_deref().and_then(|c| published_manager(c)),
+                "to": m.to,
+                "to_manager": to.1,
+            })
+        })
+        .collect();
+    // Units: the published grid they name against the draft grid they lie in.
+    let mut units = Vec::new();
+    if let Some(ul) = atlas.layer(Layer::Units) {
+        use geo::Contains;
+        for f in &ul.features {
+            let Some(at) = crate::atlas::contain::representative_point(&f.geometry) else { continue };
+            let Some((to, _)) = draft.grids.iter().find(|(_, g)| g.geometry.contains(&geo::Point(at))) else { continue };
+            let from = f.str_prop("grid_code");
+            if from != Some(to.as_str()) {
+                units.push(json!({ "unit": f.code, "name": f.name(), "from": from, "from_manager": from.and_then(|c| published_manager(c)), "to": to, "to_manager": grid_props(to).1 }));
+            }
+        }
+    }
+    Ok(Json(json!({ "community": draft.community, "households": households, "units": units })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishBody {
+    #[serde(default)]
+    acknowledge: Vec<Acknowledgement>,
+}
+
+async fn publish(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, b: std::result::Result<Json<PublishBody>, JsonRejection>) -> Result<Response> {
+    let b = body(b)?;
+    let by = who.actor();
+    let (rec, content) = load(&state, id, &who).await?;
+    let atlas = state.atlas();
+    let version = state.store().plan_version(&rec.community).await?;
+    let stale_msg = |current: i64| {
+        format!(
+            "plan {} of community {} was drafted from version {} of its grids, but version {current} has been published since: \
+             open a new draft from the published plan (nothing was changed)",
+            rec.id, rec.community, rec.base_version
+        )
+    };
+    if version != rec.base_version {
+        return Err(Error::Conflict(stale_msg(version)));
+    }
+    if base_of(&atlas, &rec.community) != content.base {
+        return Err(Error::Conflict(format!(
+            "the grids of community {} were changed since plan {} was drafted (by an import or another tool): \
+             open a new draft from the published plan (nothing was changed)",
+            rec.community, rec.id
+        )));
+    }
+    let a = atlas.clone();
+    let (draft, stats) = stats_of(a, content.draft).await?;
+    let p = draft.publication(&atlas, &stats, &b.acknowledge).map_err(plan_error)?;
+    if !p.unacknowledged.is_empty() {
+        let body = json!({
+            "error": {
+                "status": 422,
+                "message": format!("{} defect(s) of the draft are neither fixed nor acknowledged with a reason", p.unacknowledged.len()),
+                "unacknowledged": p.unacknowledged.iter().map(|d| json!({ "id": d.id, "kind": d.kind, "codes": d.codes, "message": d.message })).collect::<Vec<_>>(),
+            }
+        });
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
+    }
+    let grids_before: Vec<Feature> = published_grids(&atlas, &rec.community).into_iter().cloned().collect();
+    let detail = json!({
+        "plan": rec.id,
+        "name": rec.name,
+        "community": rec.community,
+        "codes": p.codes,
+        "households_moved": p.households.len(),
+        "units_moved": p.units.len(),
+        "acknowledged": b.acknowledge.iter().map(|a| json!({ "defect": a.defect, "reason": a.reason })).collect::<Vec<_>>(),
+    });
+    let publication = store::Publication {
+        plan_id: rec.id,
+        plan_name: rec.name.clone(),
+        community: rec.community.clone(),
+        base_version: rec.base_version,
+        published_by: by.clone(),
+        grids_before,
+        grids: p.grids.clone(),
+        units: p.units.clone(),
+        households: p.households.clone(),
+        detail: detail.clone(),
+    };
+    let new_version = match state.store().publish_plan(&publication).await {
+        Ok(v) => v,
+        Err(store::Error::Stale { current, .. }) => return Err(Error::Conflict(stale_msg(current))),
+        Err(e) => return Err(e.into()),
+    };
+    state.store().append_audit(&who.audit("plan.publish", json!({ "version": new_version, "plan": detail }))).await?;
+    state.reload_if_changed().await?;
+    Ok(Json(json!({
+        "version": new_version,
+        "community": rec.community,
+        "published_by": by,
+        "codes": p.codes,
+        "grids": p.grids.len(),
+        "households_moved": p.households.len(),
+        "units_moved": p.units.len(),
+        "revision": state.atlas().revision,
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct VersionsQuery {
+    community: String,
+}
+
+async fn versions(State(state): State<AppState>, who: Principal, Query(q): Query<VersionsQuery>) -> Result<Json<Value>> {
+    in_scope(&state.atlas(), &who, &q.community)?;
+    Ok(Json(json!({ "community": q.community, "versions": state.store().plan_versions(&q.community).await? })))
+}
