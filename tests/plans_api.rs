@@ -233,7 +233,6 @@ async fn publish_then_conflict(app: &common::TestApp) {
 #[tokio::test]
 async fn publishing_needs_acknowledgements_and_a_stale_draft_is_refused_on_gpkg() {
     let (app, _t) = mini_app().await;
-    let pa = planner(&app, "planner.a").await;
     publish_then_conflict(&app).await;
 }
 

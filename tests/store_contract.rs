@@ -238,6 +238,8 @@ async fn gpkg_accounts_credentials_and_audit() {
 #[tokio::test]
 async fn postgis_accounts_credentials_and_audit() {
     accounts_credentials_and_audit(&postgis().await).await;
+}
+
 fn new_plan(community: &str, name: &str, base_version: i64) -> NewPlan {
     NewPlan {
         community: community.into(),

@@ -16,7 +16,9 @@ pub fn give(d: &mut Draft, ctx: &Context<'_>, at: [f64; 2], to: &str) -> Result<
     let cover = gaps::cover(&ctx.boundary, &kids);
     let reference: Vec<geo::Coord<f64>> = vertices(kids.iter().copied()).into_iter().chain(vertices([&ctx.boundary])).collect();
     if let Some(gap) = cover.gaps.iter().find(|g| g.contains(&p)) {
-        let gap = MultiPolygon(vec![gap.clone()]);
+        // The overlay gives the gap's vertices back a few 1e-12 degrees off the grids' own: put them back before
+        // the union, or the union keeps a hairline between the gap and the grid and returns two parts.
+        let gap = restore_vertices(MultiPolygon(vec![gap.clone()]), &reference);
         let union = restore_vertices(target.union(&gap), &reference);
         if union.0.len() > target.0.len() {
             return Err(PlanError::Invalid(format!("the gap at [{}, {}] does not touch grid {to}", at[0], at[1])));

@@ -186,7 +186,7 @@ impl Draft {
         match edit {
             Edit::Reshape { grid, ring, snap_m } => vertices::reshape(&mut work, &ctx, grid, ring, snap_m.unwrap_or(DEFAULT_SNAP_M))?,
             Edit::MoveVertex { from, to, snap_m } => vertices::move_vertex(&mut work, &ctx, *from, *to, snap_m.unwrap_or(DEFAULT_SNAP_M))?,
-            Edit::AddVertex { grid, at } => vertices::add_vertex(&mut work, &ctx, grid, *at)?,
+            Edit::AddVertex { grid, at } => vertices::add_vertex(&mut work, grid, *at)?,
             Edit::DeleteVertex { at } => vertices::delete_vertex(&mut work, *at)?,
             Edit::Split { grid, line } => split::split(&mut work, grid, line).map(|_| ())?,
             Edit::Merge { grid, with } => merge::merge(&mut work, grid, with)?,

@@ -32,8 +32,8 @@ impl Snap {
 pub struct Snapper {
     crs: crate::model::crs::MetricCrs,
     verts: Vec<(Coord<f64>, Coord<f64>)>,
-    /// Lon/lat ends and metre ends.
-    edges: Vec<([Coord<f64>; 2], [Coord<f64>; 2])>,
+    /// Lon/lat ends.
+    edges: Vec<[Coord<f64>; 2]>,
 }
 
 fn to_m(crs: crate::model::crs::MetricCrs, c: Coord<f64>) -> Result<Coord<f64>, PlanError> {
@@ -58,7 +58,7 @@ impl Snapper {
                 for (i, c) in r.0.iter().enumerate() {
                     verts.push((*c, ms[i]));
                     if i + 1 < r.0.len() {
-                        edges.push(([*c, r.0[i + 1]], [ms[i], ms[i + 1]]));
+                        edges.push([*c, r.0[i + 1]]);
                     }
                 }
             }
@@ -71,6 +71,10 @@ impl Snapper {
         let pm = to_m(self.crs, p)?;
         let d2 = |a: Coord<f64>, b: Coord<f64>| (a.x - b.x).powi(2) + (a.y - b.y).powi(2);
         let tol2 = tol_m * tol_m;
+        // Edges: the foot is found in lon/lat scaled to local metres (x by cos(latitude)) rather than in the
+        // Gauss-Kruger plane: there a meridian is tilted by the grid convergence, so a point 1 m west of a
+        // north-south edge would land a centimetre up or down it instead of level with it. Over a grid's edge
+        // (a few km at most) the local scale is exact to well under a millimetre of snap.
         if let Some((ll, _)) = self
             .verts
             .iter()
@@ -80,13 +84,16 @@ impl Snapper {
         {
             return Ok(Snap::Vertex(*ll));
         }
+        // The foot on an edge is found in lon/lat scaled to local metres (x by cos(latitude)) rather than in the
+        // Gauss-Kruger plane: there a meridian is tilted by the grid convergence, so a point 1 m west of a
+        // north-south edge would land a centimetre up or down it instead of level with it. Over a grid's edge
+        // (a few km at most) the local scale is exact to well under a millimetre of snap.
         let best = self
             .edges
             .iter()
-            .map(|(ll, m)| {
-                let t = param(m[0], m[1], pm);
-                let on = Coord { x: m[0].x + t * (m[1].x - m[0].x), y: m[0].y + t * (m[1].y - m[0].y) };
-                (ll, t, d2(on, pm))
+            .map(|ll| {
+                let (t, d) = nearest_on_segment(ll[0], ll[1], p);
+                (ll, t, d * d)
             })
             .filter(|(_, _, d)| *d <= tol2)
             .min_by(|a, b| a.2.total_cmp(&b.2));
@@ -98,6 +105,26 @@ impl Snapper {
             None => Snap::Free(p),
         })
     }
+}
+
+/// Metres per degree of longitude and of latitude at latitude `lat` (degrees), on the GRS80 ellipsoid.
+pub fn metres_per_degree(lat: f64) -> (f64, f64) {
+    let (a, e2) = (6_378_137.0_f64, 0.006_694_380_022_90_f64);
+    let phi = lat.to_radians();
+    let w = (1.0 - e2 * phi.sin().powi(2)).sqrt();
+    let rad = std::f64::consts::PI / 180.0;
+    (a * phi.cos() / w * rad, a * (1.0 - e2) / w.powi(3) * rad)
+}
+
+/// The point of segment a–b (lon/lat) nearest to `p`: its parameter (0..=1) along a–b and its distance in
+/// metres, in local metres around `p` (see [`Snapper::snap`] for why not in the projected plane).
+pub fn nearest_on_segment(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> (f64, f64) {
+    let (kx, ky) = metres_per_degree(p.y);
+    let local = |c: Coord<f64>| Coord { x: c.x * kx, y: c.y * ky };
+    let (a, b, p) = (local(a), local(b), local(p));
+    let t = param(a, b, p);
+    let on = Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) };
+    (t, (on.x - p.x).hypot(on.y - p.y))
 }
 
 /// The parameter (0..=1) of the point of segment a–b nearest to p.

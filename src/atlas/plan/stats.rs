@@ -187,7 +187,13 @@ impl Draft {
 
         // Gaps and spill: one overlay of the community against its draft grids, as the coverage check does.
         let cover = gaps::cover(&ctx.boundary, &kids);
-        for gap in &cover.gaps {
+        // The overlay returns a gap's vertices a few 1e-12 degrees off the grids' own; put them back, so that
+        // the grids along a gap are seen to touch it.
+        let reference: Vec<geo::Coord<f64>> =
+            super::geometry::vertices(kids.iter().copied()).into_iter().chain(super::geometry::vertices([&ctx.boundary])).collect();
+        let gaps: Vec<Polygon<f64>> =
+            cover.gaps.iter().flat_map(|g| super::geometry::restore_vertices(MultiPolygon(vec![g.clone()]), &reference).0).collect();
+        for gap in &gaps {
             let a = area_m2(gap);
             if a < settings.min_area_m2 {
                 continue;

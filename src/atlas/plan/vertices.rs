@@ -6,7 +6,7 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geo::orient::{Direction, Orient};
 
 use super::geometry::{check_valid, coord, largest_part, same};
-use super::snap::{Snap, Snapper, insert_on_edge, param};
+use super::snap::{Snap, Snapper, insert_on_edge, nearest_on_segment};
 use super::{Context, Draft, PlanError};
 
 /// Replaces the outline of `grid`'s largest part (holes included) by `ring`, each vertex snapped.
@@ -66,19 +66,14 @@ pub fn move_vertex(d: &mut Draft, ctx: &Context<'_>, from: [f64; 2], to: [f64; 2
 
 /// Adds a vertex on the edge of `grid` nearest to `at` (measured in metres), in that grid and in every grid
 /// sharing the edge.
-pub fn add_vertex(d: &mut Draft, ctx: &Context<'_>, grid: &str, at: [f64; 2]) -> Result<(), PlanError> {
+pub fn add_vertex(d: &mut Draft, grid: &str, at: [f64; 2]) -> Result<(), PlanError> {
     let g = d.grid(grid)?;
-    let crs = ctx.atlas.crs;
-    let m = |c: Coord<f64>| crs.project(c.x, c.y).map_err(|e| PlanError::Invalid(e.to_string()));
-    let pm = m(coord(at))?;
+    let at = coord(at);
     let mut best: Option<(f64, Coord<f64>, Coord<f64>, f64)> = None;
     for p in &g.geometry.0 {
         for r in super::geometry::rings(p) {
             for w in r.0.windows(2) {
-                let (am, bm) = (m(w[0])?, m(w[1])?);
-                let t = param(am, bm, pm);
-                let on = Coord { x: am.x + t * (bm.x - am.x), y: am.y + t * (bm.y - am.y) };
-                let dist = (on.x - pm.x).hypot(on.y - pm.y);
+                let (t, dist) = nearest_on_segment(w[0], w[1], at);
                 if best.is_none_or(|b| dist < b.0) {
                     best = Some((dist, w[0], w[1], t));
                 }
