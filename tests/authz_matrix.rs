@@ -82,6 +82,7 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/api/v1/search", "/api/v1/search?q=zhangsan", None, [Masked, Masked, Masked, h, h, h]),
         case("GET", "/api/v1/nearest", &format!("/api/v1/nearest?{AT_H0001}&k=5"), None, [Masked, Masked, Masked, h, h, h]),
         case("GET", "/api/v1/grids/{code}/households", "/api/v1/grids/610522001001001/households", None, [Masked, Masked, Masked, h, h, h]),
+        case("GET", "/api/v1/grids/{code}/wallchart.png", "/api/v1/grids/610522001001001/wallchart.png", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/api/v1/units/{code}/households", "/api/v1/units/610522001001001001/households", None, [Masked, Masked, Masked, h, h, h]),
         case("GET", "/api/v1/crosswalk", "/api/v1/crosswalk", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
         case("GET", "/api/v1/crosswalk/households", "/api/v1/crosswalk/households", None, [Masked, Masked, Masked, Ok, Ok, Full("孙七")]),
@@ -151,6 +152,9 @@ fn cases(plan: i64) -> Vec<Case> {
         case("POST", "/api/v1/plans/{id}/edits", &p("/edits"), Some(json!({"op": "move_vertex", "from": [x0, y0], "to": [x0 + 0.0001, y0]})), [NOT_SIGNED_IN, REFUSED, Ok, REFUSED, REFUSED, Status(422)]),
         case("POST", "/api/v1/plans/{id}/undo", &p("/undo"), Some(json!({})), [NOT_SIGNED_IN, REFUSED, Ok, REFUSED, REFUSED, Status(422)]),
         case("POST", "/api/v1/plans/{id}/redo", &p("/redo"), Some(json!({})), [NOT_SIGNED_IN, REFUSED, Ok, REFUSED, REFUSED, Status(422)]),
+        case("GET", "/api/v1/plans/{id}/export", &p("/export?format=geojson"), None, plans),
+        case("GET", "/api/v1/plans/{id}/export", &p("/export?format=gpkg"), None, plans),
+        case("GET", "/api/v1/plans/{id}/grids/{grid}/wallchart.png", &p("/grids/610522001001001/wallchart.png"), None, plans),
         // Allowed roles get as far as the coverage rules: the mini dataset's grids are under their target band.
         case("POST", "/api/v1/plans/{id}/publish", &p("/publish"), Some(json!({})), [NOT_SIGNED_IN, REFUSED, Status(422), REFUSED, REFUSED, Status(422)]),
         case("DELETE", "/api/v1/plans/{id}", &p(""), None, [NOT_SIGNED_IN, REFUSED, Ok, REFUSED, REFUSED, Status(404)]),

@@ -265,3 +265,70 @@ async fn a_split_is_published_with_codes_by_the_coding_rule_and_households_moved
     let g3 = grids["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == "610522001001003").unwrap();
     assert_eq!(g3["properties"]["name"], "南新社区第3网格");
 }
+
+/// PNG width and height from the IHDR chunk.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap()))
+}
+
+#[tokio::test]
+async fn a_draft_exports_as_geojson_and_geopackage_and_prints_a_wall_chart_per_grid() {
+    let (app, tmp) = mini_app().await;
+    let pa = planner(&app, "planner.a").await;
+    let p = new_plan(&app, &pa, "拆分").await;
+    let id = &p["id"];
+    edit(&app, &pa, id, json!({"op": "split", "grid": G1, "line": [[X0 + 0.002, Y0], [X0 + 0.002, Y0 + 0.01]]})).await;
+
+    // GeoJSON: the grids with the codes publishing would give them, and their draft ids and counts.
+    let r = pa.get(app.url(&format!("/api/v1/plans/{id}/export?format=geojson"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains(".geojson"));
+    let fc: Value = r.json().await.unwrap();
+    let rows: Vec<(String, String, u64)> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            (p["code"].as_str().unwrap().into(), p["draft_id"].as_str().unwrap().into(), p["households"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [(G1.to_string(), "new-1".to_string(), 1), (G2.to_string(), G1.to_string(), 0), ("610522001001003".to_string(), G2.to_string(), 1)]
+    );
+    assert_eq!(fc["features"][1]["properties"]["manager"], "李*", "a planner sees the manager masked");
+
+    // GeoPackage: GDAL reads its grids, units and community.
+    let r = pa.get(app.url(&format!("/api/v1/plans/{id}/export?format=gpkg"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let path = tmp.path().join("plan.gpkg");
+    std::fs::write(&path, r.bytes().await.unwrap()).unwrap();
+    let out = std::process::Command::new("ogrinfo").args(["-ro", "-so", "-al"]).arg(&path).output().expect("ogrinfo (gdal-bin)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    for (layer, n) in [("grids", 3), ("units", 2), ("communities", 1)] {
+        let at = text.find(&format!("Layer name: {layer}")).unwrap_or_else(|| panic!("no layer {layer}: {text}"));
+        assert!(text[at..].contains(&format!("Feature Count: {n}")), "{layer}: {text}");
+    }
+    let (s, _) = get(&app, &pa, &format!("/api/v1/plans/{id}/export?format=shp")).await;
+    assert_eq!(s, 400);
+
+    // Wall charts: A4 at 150 dpi, for a draft's new grid and for a published grid.
+    let r = pa.get(app.url(&format!("/api/v1/plans/{id}/grids/new-1/wallchart.png"))).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["content-type"].to_str().unwrap().to_string()), (200, "image/png".to_string()));
+    let draft_png = r.bytes().await.unwrap();
+    assert_eq!(png_size(&draft_png), (1754, 1240));
+    let r = app.client.get(app.url(&format!("/api/v1/grids/{G1}/wallchart.png"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let png = r.bytes().await.unwrap();
+    assert_eq!(png_size(&png), (1754, 1240));
+    assert!(png.len() > 30_000, "a drawn chart, not a blank page: {} bytes", png.len());
+    let dir = common::root().join("artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("wallchart_grid.png"), &png).unwrap();
+    std::fs::write(dir.join("wallchart_draft.png"), &draft_png).unwrap();
+    assert_eq!(get(&app, &pa, &format!("/api/v1/plans/{id}/grids/new-9/wallchart.png")).await.0, 404);
+    assert_eq!(app.client.get(app.url("/api/v1/grids/610522001001999/wallchart.png")).send().await.unwrap().status(), 404);
+}

@@ -1,4 +1,6 @@
-//! Tables for people: CSV and XLSX with Chinese column headers, for WPS and Excel.
+//! Exports for people: tables and printable maps.
+//!
+//! Tables: CSV and XLSX with Chinese column headers, for WPS and Excel.
 //!
 //! CSV starts with a UTF-8 byte-order mark: without it Excel on a Chinese Windows reads UTF-8 as GBK and the
 //! headers come out garbled. XLSX is written with rust_xlsxwriter (no spreadsheet code of our own).
@@ -7,6 +9,8 @@ use rust_xlsxwriter::{Format, Workbook};
 
 /// The crosswalk as tables.
 pub mod crosswalk;
+/// A grid's wall chart (网格公示图): a printable map, as SVG and PNG.
+pub mod wallchart;
 
 /// A cell: text or a number.
 #[derive(Clone, Debug, PartialEq)]

@@ -63,6 +63,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/api/v1/search", Policy::Anyone),
     rule("GET", "/api/v1/nearest", Policy::Anyone),
     rule("GET", "/api/v1/grids/{code}/households", Policy::Anyone),
+    rule("GET", "/api/v1/grids/{code}/wallchart.png", Policy::Anyone),
     rule("GET", "/api/v1/units/{code}/households", Policy::Anyone),
     rule("GET", "/api/v1/crosswalk", Policy::Anyone),
     rule("GET", "/api/v1/crosswalk/households", Policy::Anyone),
@@ -91,6 +92,8 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/v1/plans/{id}/redo", Policy::Roles(PLANS)),
     rule("GET", "/api/v1/plans/{id}/diff", Policy::Roles(READS_PLANS)),
     rule("POST", "/api/v1/plans/{id}/publish", Policy::Roles(PLANS)),
+    rule("GET", "/api/v1/plans/{id}/export", Policy::Roles(READS_PLANS)),
+    rule("GET", "/api/v1/plans/{id}/grids/{grid}/wallchart.png", Policy::Roles(READS_PLANS)),
 ];
 
 /// The rule for a request, `HEAD` answered as `GET`.

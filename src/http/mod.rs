@@ -31,6 +31,8 @@ pub mod plans;
 pub mod privacy;
 /// Shared state: store and atlas.
 pub mod state;
+/// Printable wall charts of grids (PNG).
+pub mod wallchart;
 /// Hearing changes made by other servers or processes, and rebuilding the atlas.
 pub mod watch;
 /// The static map page.
@@ -48,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .merge(coverage::router())
         .merge(session::router())
         .merge(plans::router())
+        .merge(wallchart::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize));
     hardening::apply(api.merge(web::router()).with_state(state))
         .layer(CompressionLayer::new())

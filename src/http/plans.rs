@@ -37,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/plans/{id}/redo", post(redo))
         .route("/api/v1/plans/{id}/diff", get(diff))
         .route("/api/v1/plans/{id}/publish", post(publish))
+        .route("/api/v1/plans/{id}/export", get(export))
+        .route("/api/v1/plans/{id}/grids/{grid}/wallchart.png", get(wallchart))
 }
 
 /// What the store keeps as a draft's content: the draft, and the community's published grids it was copied
@@ -412,4 +414,113 @@ struct VersionsQuery {
 async fn versions(State(state): State<AppState>, who: Principal, Query(q): Query<VersionsQuery>) -> Result<Json<Value>> {
     in_scope(&state.atlas(), &who, &q.community)?;
     Ok(Json(json!({ "community": q.community, "versions": state.store().plan_versions(&q.community).await? })))
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+}
+
+/// The draft as it would be published: its grids with the codes the coding rule gives them (and their draft
+/// id, households, people and band), as GeoJSON; or, as a GeoPackage, those grids, the community's lanes and
+/// buildings with the grid they would belong to, and the community itself, ready for QGIS.
+async fn export(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>, Query(q): Query<ExportQuery>) -> Result<Response> {
+    let (rec, content) = load(&state, id, &who).await?;
+    let atlas = state.atlas();
+    let (draft, stats) = stats_of(atlas.clone(), content.draft).await?;
+    let p = draft.publication(&atlas, &stats, &[]).map_err(plan_error)?;
+    let draft_id: std::collections::BTreeMap<&String, &String> = p.codes.iter().map(|(d, c)| (c, d)).collect();
+    let grids: Vec<Feature> = p
+        .grids
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            let did = draft_id.get(&f.code).map(|s| s.to_string()).unwrap_or_default();
+            f.properties = access.grid(&atlas, &did).properties(&f.properties);
+            if let Some(g) = stats.grids.iter().find(|g| g.id == did) {
+                f.properties.insert("households".into(), g.households.into());
+                f.properties.insert("people".into(), g.people.into());
+                f.properties.insert("band".into(), g.band.into());
+            }
+            f.properties.insert("draft_id".into(), did.into());
+            f
+        })
+        .collect();
+    let stem = format!("plan-{}-{}", rec.id, rec.community);
+    state.store().append_audit(&who.audit("plan.export", json!({ "plan": id, "format": q.format }))).await?;
+    match q.format.as_deref().unwrap_or("geojson") {
+        "geojson" => {
+            let features: Vec<Value> = grids.iter().map(crate::model::geojson_io::feature_json).collect();
+            let fc = json!({ "type": "FeatureCollection", "name": stem, "features": features });
+            Ok((
+                [
+                    (axum::http::header::CONTENT_TYPE, "application/geo+json".to_string()),
+                    (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{stem}.geojson\"")),
+                ],
+                Json(fc),
+            )
+                .into_response())
+        }
+        "gpkg" => {
+            let mut units: Vec<Feature> = atlas.layer(Layer::Units).map_or(vec![], |u| {
+                u.features.iter().filter(|f| draft.units.contains_key(&f.code)).cloned().collect()
+            });
+            for u in &mut units {
+                if let Some(moved) = p.units.iter().find(|m| m.code == u.code) {
+                    *u = moved.clone();
+                }
+                u.properties = access.view(&atlas, Layer::Units, u, None).properties(&u.properties);
+            }
+            let community: Vec<Feature> = atlas
+                .layer(Layer::Communities)
+                .and_then(|c| c.get(&rec.community))
+                .map(|f| vec![Feature { properties: access.view(&atlas, Layer::Communities, f, None).properties(&f.properties), ..f.clone() }])
+                .unwrap_or_default();
+            let mut ds = crate::model::Dataset::default();
+            ds.layers.insert(Layer::Communities, community);
+            ds.layers.insert(Layer::Grids, grids);
+            ds.layers.insert(Layer::Units, units);
+            let bytes = gpkg_bytes(&ds).await?;
+            Ok((
+                [
+                    (axum::http::header::CONTENT_TYPE, "application/geopackage+sqlite3".to_string()),
+                    (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{stem}.gpkg\"")),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        other => Err(Error::BadRequest(format!("format {other:?} is not one of geojson, gpkg"))),
+    }
+}
+
+/// `ds` written to a fresh GeoPackage file, returned as bytes.
+async fn gpkg_bytes(ds: &crate::model::Dataset) -> Result<Vec<u8>> {
+    let dir = tempfile::tempdir().map_err(|e| Error::Internal(e.into()))?;
+    let path = dir.path().join("plan.gpkg");
+    {
+        let g = crate::store::gpkg::GpkgStore::open(&path).await?;
+        g.replace_layers(ds).await?;
+        g.pool().close().await;
+    }
+    tokio::fs::read(&path).await.map_err(|e| Error::Internal(e.into()))
+}
+
+/// The wall chart of one grid of a draft, as it would be published.
+async fn wallchart(State(state): State<AppState>, access: Access, who: Principal, Path((id, grid)): Path<(i64, String)>) -> Result<Response> {
+    use super::wallchart::{ChartProps, place_of, render};
+    let (rec, content) = load(&state, id, &who).await?;
+    let atlas = state.atlas();
+    let draft = content.draft;
+    let g = draft.grid(&grid).map_err(|e| Error::NotFound(e.to_string()))?;
+    let neighbours: Vec<(String, geo::MultiPolygon<f64>)> = draft
+        .grids
+        .iter()
+        .filter(|(other, _)| **other != grid)
+        .map(|(other, g)| (g.properties.get("name").and_then(Value::as_str).unwrap_or(other).to_string(), g.geometry.clone()))
+        .collect();
+    let footer = format!("规划草案 {} ({}) · 第 {} 步 · 未发布", rec.name, rec.author, rec.edits);
+    let props = ChartProps::of(&g.properties, &grid, place_of(&atlas, &rec.community), access.grid(&atlas, &grid), footer);
+    let outline = g.geometry.clone();
+    render(atlas, outline, neighbours, props).await
 }

@@ -1,0 +1,95 @@
+//! Printable wall charts (网格公示图) of grids: `GET /api/v1/grids/{code}/wallchart.png` for a published grid,
+//! `GET /api/v1/plans/{id}/grids/{grid}/wallchart.png` for a grid of a draft (see `plans.rs`). The manager's
+//! name and phone are shown as the caller may see them.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use geo::MultiPolygon;
+
+use super::AppState;
+use super::error::{Error, Result};
+use super::privacy::{Access, View};
+use crate::accounts::clock;
+use crate::atlas::Atlas;
+use crate::export::wallchart::WallChart;
+use crate::model::{Feature, Layer};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/grids/{code}/wallchart.png", get(published))
+}
+
+/// Lon/lat polygons of a stored feature.
+pub fn outline(f: &Feature) -> MultiPolygon<f64> {
+    match &f.geometry {
+        geo::Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
+        geo::Geometry::MultiPolygon(mp) => mp.clone(),
+        _ => MultiPolygon(vec![]),
+    }
+}
+
+/// `城关街道 · 南新社区居委会` for a community code.
+pub fn place_of(atlas: &Atlas, community: &str) -> String {
+    let c = atlas.layer(Layer::Communities).and_then(|l| l.get(community));
+    let town = c.and_then(|c| c.nonempty_prop("town_code")).and_then(|t| atlas.layer(Layer::Towns)?.get(t)).map(|t| t.name().to_string());
+    [town, c.map(|c| c.name().to_string())].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+}
+
+/// A chart with the grid's own properties (name, manager as `view` shows them) filled in, rendered off the
+/// async runtime.
+pub async fn render(atlas: std::sync::Arc<Atlas>, grid: MultiPolygon<f64>, neighbours: Vec<(String, MultiPolygon<f64>)>, props: ChartProps) -> Result<Response> {
+    let png = tokio::task::spawn_blocking(move || {
+        let mut chart = WallChart::from_atlas(&atlas, &grid, &neighbours)?;
+        chart.title = props.title;
+        chart.code = props.code;
+        chart.place = props.place;
+        chart.manager = props.manager;
+        chart.manager_phone = props.manager_phone;
+        chart.footer = props.footer;
+        chart.png()
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?
+    .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], png).into_response())
+}
+
+/// What a chart says of its grid, besides what the atlas tells.
+pub struct ChartProps {
+    pub title: String,
+    pub code: String,
+    pub place: String,
+    pub manager: Option<String>,
+    pub manager_phone: Option<String>,
+    pub footer: String,
+}
+
+impl ChartProps {
+    /// From a grid's properties, people shown as `view` says.
+    pub fn of(props: &serde_json::Map<String, serde_json::Value>, code: &str, place: String, view: View, footer: String) -> ChartProps {
+        let get = |k: &str| props.get(k).and_then(serde_json::Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        ChartProps {
+            title: get("name").unwrap_or(code).to_string(),
+            code: code.to_string(),
+            place,
+            manager: get("manager").map(|m| view.name(m)),
+            manager_phone: get("manager_phone").map(|p| view.phone(p)),
+            footer,
+        }
+    }
+}
+
+async fn published(State(state): State<AppState>, access: Access, Path(code): Path<String>) -> Result<Response> {
+    let atlas = state.atlas();
+    let grids = atlas.layer(Layer::Grids).ok_or_else(|| Error::NotFound("no grids are loaded".into()))?;
+    let f = grids.get(&code).ok_or_else(|| Error::NotFound(format!("no grid {code}")))?;
+    let community = f.str_prop("community_code").unwrap_or_default().to_string();
+    let neighbours: Vec<(String, MultiPolygon<f64>)> =
+        grids.features.iter().filter(|g| g.code != code).map(|g| (g.name().to_string(), outline(g))).collect();
+    let footer = format!("数据版本 {} · 制图 {}", atlas.revision, &clock::rfc3339(clock::now())[..10]);
+    let props = ChartProps::of(&f.properties, &code, place_of(&atlas, &community), access.grid(&atlas, &code), footer);
+    let grid = outline(f);
+    render(atlas, grid, neighbours, props).await
+}
