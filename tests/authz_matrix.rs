@@ -147,6 +147,7 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/api/v1/plans", "/api/v1/plans", None, plans),
         case("GET", "/api/v1/plans/versions", "/api/v1/plans/versions?community=610522001001", None, plans),
         case("GET", "/api/v1/plans/{id}", &p(""), None, plans),
+        case("GET", "/api/v1/plans/compare", &format!("/api/v1/plans/compare?community=610522001001&b=draft:{plan}"), None, plans),
         case("GET", "/api/v1/plans/{id}/diff", &p("/diff"), None, plans),
         case("PATCH", "/api/v1/plans/{id}", &p(""), Some(json!({"name": "矩阵二稿"})), plan_writes),
         case("POST", "/api/v1/plans/{id}/edits", &p("/edits"), Some(json!({"op": "move_vertex", "from": [x0, y0], "to": [x0 + 0.0001, y0]})), [NOT_SIGNED_IN, REFUSED, Ok, REFUSED, REFUSED, Status(422)]),

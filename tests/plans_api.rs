@@ -332,3 +332,43 @@ async fn a_draft_exports_as_geojson_and_geopackage_and_prints_a_wall_chart_per_g
     assert_eq!(get(&app, &pa, &format!("/api/v1/plans/{id}/grids/new-9/wallchart.png")).await.0, 404);
     assert_eq!(app.client.get(app.url("/api/v1/grids/610522001001999/wallchart.png")).send().await.unwrap().status(), 404);
 }
+
+#[tokio::test]
+async fn any_two_plans_compare_with_the_households_and_units_that_change_grid_and_manager() {
+    let (app, _t) = mini_app().await;
+    let pa = planner(&app, "planner.a").await;
+    let p = new_plan(&app, &pa, "东移").await;
+    let id = &p["id"];
+    let h = 0.005;
+    // The shared edge moves east past H0002 and 2号楼.
+    for y in [Y0, Y0 + 0.01] {
+        edit(&app, &pa, id, json!({"op": "move_vertex", "from": [X0 + h, y], "to": [X0 + h + 0.003, y], "snap_m": 0.5})).await;
+    }
+    let (s, c) = get(&app, &pa, &format!("/api/v1/plans/compare?community={C}&b=draft:{id}")).await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["a"]["ref"], "published");
+    assert_eq!(c["b"]["grids"]["features"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        c["households"],
+        json!([{"code": "H0002", "name": "李*", "from": G2, "from_manager": "张*", "to": G1, "to_manager": "李*"}])
+    );
+    assert_eq!(c["units"][0]["code"], "610522001001002001");
+    assert_eq!(c["households_unchanged"], 1);
+
+    // After publishing, version 0 against version 1 shows the same change; the published plan is version 1.
+    let (_, v) = get(&app, &pa, &format!("/api/v1/plans/{id}")).await;
+    let acks: Vec<Value> = v["stats"]["defects"].as_array().unwrap().iter().map(|d| json!({"defect": d["id"], "reason": "演示"})).collect();
+    let (s, r) = post(&app, &pa, &format!("/api/v1/plans/{id}/publish"), json!({"acknowledge": acks})).await;
+    assert_eq!(s, 200, "{r}");
+    let (_, c) = get(&app, &pa, &format!("/api/v1/plans/compare?community={C}&a=v:0&b=v:1")).await;
+    assert_eq!(c["households"].as_array().unwrap().len(), 1, "{c}");
+    assert_eq!(c["households"][0]["code"], "H0002");
+    let (_, c) = get(&app, &pa, &format!("/api/v1/plans/compare?community={C}&a=v:1&b=published")).await;
+    assert_eq!((c["households"].as_array().unwrap().len(), c["units"].as_array().unwrap().len()), (0, 0), "{c}");
+
+    for (q, status) in [("b=v:7", 404), ("b=draft:999", 404), ("b=latest", 400), ("a=v:x&b=published", 400)] {
+        let (s, e) = get(&app, &pa, &format!("/api/v1/plans/compare?community={C}&{q}")).await;
+        assert_eq!(s, status, "{q}: {e}");
+    }
+    assert_eq!(get(&app, &pa, "/api/v1/plans/compare?community=610522999999&b=published").await.0, 404);
+}

@@ -84,6 +84,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/api/v1/plans", Policy::Roles(READS_PLANS)),
     rule("POST", "/api/v1/plans", Policy::Roles(PLANS)),
     rule("GET", "/api/v1/plans/versions", Policy::Roles(READS_PLANS)),
+    rule("GET", "/api/v1/plans/compare", Policy::Roles(READS_PLANS)),
     rule("GET", "/api/v1/plans/{id}", Policy::Roles(READS_PLANS)),
     rule("PATCH", "/api/v1/plans/{id}", Policy::Roles(PLANS)),
     rule("DELETE", "/api/v1/plans/{id}", Policy::Roles(PLANS)),

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/plans", get(list).post(create))
         .route("/api/v1/plans/versions", get(versions))
+        .route("/api/v1/plans/compare", get(compare))
         .route("/api/v1/plans/{id}", get(one).patch(rename).delete(remove))
         .route("/api/v1/plans/{id}/edits", post(edit))
         .route("/api/v1/plans/{id}/undo", post(undo))
@@ -523,4 +524,121 @@ async fn wallchart(State(state): State<AppState>, access: Access, who: Principal
     let props = ChartProps::of(&g.properties, &grid, place_of(&atlas, &rec.community), access.grid(&atlas, &grid), footer);
     let outline = g.geometry.clone();
     render(atlas, outline, neighbours, props).await
+}
+
+#[derive(Deserialize)]
+struct CompareQuery {
+    community: String,
+    a: Option<String>,
+    b: String,
+}
+
+/// One side of a comparison, resolved: its label and grids.
+struct Side {
+    reference: String,
+    label: String,
+    grids: Vec<crate::atlas::plan::compare::PlanGrid>,
+}
+
+/// `published`, `v:N` (the grids published as version N; `v:0` the grids before the first publication) or
+/// `draft:ID`.
+async fn side(state: &AppState, who: &Principal, access: &Access, community: &str, reference: &str) -> Result<Side> {
+    use crate::atlas::plan::compare::{PlanGrid, published};
+    let atlas = state.atlas();
+    let manager_of = |code: &str, m: &str| access.grid(&atlas, code).name(m);
+    let from_features = |features: &[Feature]| -> Vec<PlanGrid> {
+        features
+            .iter()
+            .map(|f| PlanGrid {
+                id: f.code.clone(),
+                name: f.nonempty_prop("name").map(str::to_string),
+                manager: f.nonempty_prop("manager").map(|m| manager_of(&f.code, m)),
+                geometry: crate::atlas::plan::geometry::oriented_mp(&f.geometry),
+            })
+            .collect()
+    };
+    let bad = || Error::BadRequest(format!("plan {reference:?}: one of published, v:N (a published version) or draft:ID"));
+    if reference == "published" {
+        return Ok(Side { reference: reference.into(), label: "现行方案".into(), grids: published(&atlas, community, manager_of) });
+    }
+    if let Some(v) = reference.strip_prefix("v:") {
+        let v: i64 = v.parse().map_err(|_| bad())?;
+        let versions = state.store().plan_versions(community).await?;
+        let (fc, label) = if v == 0 {
+            match versions.first() {
+                Some(first) => (first.grids_before.clone(), "首次发布前".to_string()),
+                None => return Ok(Side { reference: reference.into(), label: "现行方案".into(), grids: published(&atlas, community, manager_of) }),
+            }
+        } else {
+            let found = versions.iter().find(|x| x.version == v).ok_or_else(|| Error::NotFound(format!("community {community} has no published version {v}")))?;
+            (found.grids_after.clone(), format!("第 {v} 版 ({} {})", found.plan_name, &found.published_at[..10.min(found.published_at.len())]))
+        };
+        let read = crate::model::geojson_io::parse_layer(&fc.to_string(), &format!("version {v}"), Layer::Grids, None)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("stored version {v}: {e}")))?;
+        return Ok(Side { reference: reference.into(), label, grids: from_features(&read.features) });
+    }
+    let id: i64 = reference.strip_prefix("draft:").ok_or_else(bad)?.parse().map_err(|_| bad())?;
+    let (rec, content) = load(state, id, who).await?;
+    if rec.community != community {
+        return Err(Error::BadRequest(format!("plan {id} is a draft of community {}, not {community}", rec.community)));
+    }
+    let grids = content
+        .draft
+        .grids
+        .iter()
+        .map(|(gid, g)| PlanGrid {
+            id: gid.clone(),
+            name: g.properties.get("name").and_then(Value::as_str).map(str::to_string),
+            manager: g.properties.get("manager").and_then(Value::as_str).filter(|m| !m.is_empty()).map(|m| manager_of(gid, m)),
+            geometry: g.geometry.clone(),
+        })
+        .collect();
+    Ok(Side { reference: reference.into(), label: format!("草案 {} ({})", rec.name, rec.author), grids })
+}
+
+fn side_json(s: &Side) -> Value {
+    let features: Vec<Value> = s
+        .grids
+        .iter()
+        .map(|g| {
+            json!({
+                "type": "Feature", "id": g.id,
+                "properties": { "id": g.id, "name": g.name, "manager": g.manager },
+                "geometry": geometry_json(&geo::Geometry::MultiPolygon(g.geometry.clone())),
+            })
+        })
+        .collect();
+    json!({ "ref": s.reference, "label": s.label, "grids": { "type": "FeatureCollection", "features": features } })
+}
+
+/// Two plans of a community side by side (`a` defaults to the published plan): both sets of grids, and the
+/// households and units that lie in another grid under `b` than under `a`, with both managers.
+async fn compare(State(state): State<AppState>, access: Access, who: Principal, Query(q): Query<CompareQuery>) -> Result<Json<Value>> {
+    let atlas = state.atlas();
+    if atlas.layer(Layer::Communities).and_then(|l| l.get(&q.community)).is_none() {
+        return Err(Error::NotFound(format!("community {} is not in the atlas", q.community)));
+    }
+    in_scope(&atlas, &who, &q.community)?;
+    let a = side(&state, &who, &access, &q.community, q.a.as_deref().unwrap_or("published")).await?;
+    let b = side(&state, &who, &access, &q.community, &q.b).await?;
+    let (ga, gb, at, acc) = (a.grids.clone(), b.grids.clone(), atlas.clone(), access.clone());
+    let c = tokio::task::spawn_blocking(move || {
+        crate::atlas::plan::compare::compare(&at, &ga, &gb, |layer, i| {
+            let f = &at.layer(layer)?.features[i];
+            match layer {
+                Layer::Households => f.nonempty_prop("head").map(|h| acc.household(&at, &f.code).name(h)),
+                _ => Some(f.name().to_string()),
+            }
+        })
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?;
+    Ok(Json(json!({
+        "community": q.community,
+        "a": side_json(&a),
+        "b": side_json(&b),
+        "households": c.households,
+        "units": c.units,
+        "households_unchanged": c.households_unchanged,
+    })))
 }

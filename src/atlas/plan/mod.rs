@@ -21,6 +21,8 @@ use crate::model::{Feature, Layer};
 
 /// Assigning lanes and buildings to a grid: the grid's outline follows its units.
 pub mod assign;
+/// Comparing two plans: households and units that change grid and manager.
+pub mod compare;
 /// Serialising draft geometry, and the ring and vertex helpers the edits share.
 pub mod geometry;
 /// Giving a gap or an overlap to a chosen grid in one action.
