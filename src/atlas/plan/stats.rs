@@ -123,10 +123,12 @@ impl Draft {
         let mut moves = Vec::new();
         let mut placement = BTreeMap::new();
         for p in &places {
-            let inside = ctx.boundary.contains(&Point(p.at));
             let now = locate(&kids, &boxes, p.at);
             let before = locate(&pub_refs, &pub_boxes, p.at);
-            if !inside && now.is_none() && before.is_none() {
+            // The community's outline has the most vertices of all: test it only for a household no draft grid
+            // holds (is it uncovered, or outside the community altogether?).
+            let inside = now.is_some() || ctx.boundary.contains(&Point(p.at));
+            if !inside && before.is_none() {
                 continue;
             }
             households += 1;
