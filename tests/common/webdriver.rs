@@ -130,6 +130,42 @@ impl Browser {
         self.call(reqwest::Method::GET, &format!("/element/{}/text", e.0), None).await.as_str().unwrap_or("").to_string()
     }
 
+    /// Performs W3C input actions (`actions`: the sources, each with its ticks), then releases every key and button.
+    pub async fn actions(&self, actions: Value) {
+        self.call(reqwest::Method::POST, "/actions", Some(json!({ "actions": actions }))).await;
+        self.call(reqwest::Method::DELETE, "/actions", None).await;
+    }
+
+    /// A mouse click at (`x`, `y`), CSS pixels of the viewport: a real pointer event on whatever is there.
+    pub async fn click_at(&self, (x, y): (f64, f64)) {
+        let at = json!({"type": "pointerMove", "duration": 0, "origin": "viewport", "x": x.round() as i64, "y": y.round() as i64});
+        let ticks = json!([at, {"type": "pointerDown", "button": 0}, {"type": "pause", "duration": 50}, {"type": "pointerUp", "button": 0}]);
+        self.actions(json!([{"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": ticks}])).await;
+    }
+
+    /// A mouse drag from `from` to `to` (viewport CSS pixels) in `steps` moves, the button held throughout.
+    pub async fn drag(&self, from: (f64, f64), to: (f64, f64), steps: u32) {
+        let at = |x: f64, y: f64, duration: u32| json!({"type": "pointerMove", "duration": duration, "origin": "viewport", "x": x.round() as i64, "y": y.round() as i64});
+        let mut ticks = vec![at(from.0, from.1, 0), json!({"type": "pointerDown", "button": 0}), json!({"type": "pause", "duration": 100})];
+        for i in 1..=steps {
+            let f = f64::from(i) / f64::from(steps);
+            ticks.push(at(from.0 + (to.0 - from.0) * f, from.1 + (to.1 - from.1) * f, 30));
+        }
+        ticks.push(json!({"type": "pause", "duration": 100}));
+        ticks.push(json!({"type": "pointerUp", "button": 0}));
+        self.actions(json!([{"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": ticks}])).await;
+    }
+
+    /// `key` pressed with Control held (Ctrl+Z and the like), sent to the focused element.
+    pub async fn ctrl_key(&self, key: char) {
+        const CONTROL: &str = "\u{E009}";
+        let k = key.to_string();
+        let ticks = json!([
+            {"type": "keyDown", "value": CONTROL}, {"type": "keyDown", "value": k}, {"type": "keyUp", "value": k}, {"type": "keyUp", "value": CONTROL}
+        ]);
+        self.actions(json!([{"type": "key", "id": "keyboard", "actions": ticks}])).await;
+    }
+
     /// A screenshot into artifacts/`name`.
     pub async fn screenshot(&self, name: &str) {
         use base64::Engine;

@@ -64,6 +64,12 @@ export class BboxLoader {
     return Promise.all(this.layers.map((l) => this.refreshLayer(l, zoom, view)));
   }
 
+  /** Fetch every bbox layer again, even where the view is loaded already (the data changed). */
+  reload() {
+    for (const st of Object.values(this.state)) st.loaded = null;
+    return this.refresh();
+  }
+
   refreshLayer({ id, minzoom }, zoom, view) {
     const st = this.state[id];
     if (!this.isVisible(id) || zoom < minzoom) {

@@ -217,6 +217,7 @@ export function installLocate(m) {
   myGrid.setMap(m);
   let pending = null;
   map.on('click', async (e) => {
+    if (window.gridmap?.planner?.ownsClicks()) return; // the planner's tools take the clicks
     pending?.abort();
     pending = new AbortController();
     const { lng, lat } = e.lngLat;

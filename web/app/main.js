@@ -234,6 +234,8 @@ async function start() {
 
   const info = new InfoPanel($('info'), map, data);
   map.on('click', (e) => {
+    // While a draft is being edited, the map's clicks are the planner's tools' (planner.js).
+    if (window.gridmap.planner?.ownsClicks()) return;
     const hits = hitsAt(map, e.point);
     if (hits.length) {
       info.show(hits);
@@ -277,6 +279,13 @@ async function start() {
   await loader.start();
   $('loading').hidden = true;
   updateHints();
+  // Fetches every layer again, e.g. after a plan was published (planner.js).
+  window.gridmap.reloadLayers = async () => {
+    const whole = await Promise.all(LAYERS.filter((l) => !l.bbox).map((l) => fetchLayer(l.id).then((fc) => [l.id, fc])));
+    for (const [id, fc] of whole) data.set(id, fc);
+    await loader.reload();
+    updateHints();
+  };
 
   // Report once the map has drawn all it has loaded, then keep the report current. A frame in which
   // everything is loaded counts as well as 'idle', which needs one more animation frame that a headless
