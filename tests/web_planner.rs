@@ -213,3 +213,92 @@ async fn a_planner_reshapes_a_grid_on_the_map_sees_the_statistics_and_publishes(
     assert!(text_of(&b, "#planner-publish-error").await.contains("方案未作任何改动"));
     assert_eq!(api(&app, &pa, "/api/v1/layers/grids").await, grids, "nothing was overwritten");
 }
+
+/// 方案对比: a draft made through the API moves the shared edge of 001/002 east past H0002 and unit
+/// 610522001001002001; in the panel, 现行方案 against that draft lists exactly that household (002 → 001, with
+/// both managers) and that unit, and both plans' outlines (A dashed blue, B solid red) and labels and the moved
+/// household's point are on the map; leaving the comparison removes its layers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planner_compares_the_published_plan_with_a_draft_on_the_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    let token = app.token_for("planner.a", Role::Planner, "county").await;
+    let pa = TestApp::client_with(&token);
+
+    let r = pa.post(app.url("/api/v1/plans")).json(&json!({"community": C, "name": "东移"})).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"].clone();
+    for y in [Y0, Y0 + 0.01] {
+        let e = json!({"op": "move_vertex", "from": [X0 + 0.005, y], "to": [X0 + 0.008, y], "snap_m": 0.5});
+        let r = pa.post(app.url(&format!("/api/v1/plans/{id}/edits"))).json(&e).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{e}");
+    }
+
+    let b = Browser::start(DESKTOP).await;
+    b.goto(&app.url("/")).await;
+    let login = "return fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'}, \
+                 body: JSON.stringify({username: 'planner.a', password: 'a-long-password-2026'})}).then(r => r.status)";
+    assert_eq!(b.eval(login, vec![]).await, 200);
+    b.goto(&app.url(&format!("/?panel=planner&community={C}"))).await;
+    let draft = format!("draft:{id}");
+    let s = wait_status(&b, "the compare choices", &format!("s.ready && s.community === '{C}' && s.compare?.options.includes('{draft}')")).await;
+    assert_eq!(s["compare"]["options"], json!(["published", draft]), "no version published yet, so no 首次发布前: {s}");
+    assert_eq!(s["compare"]["shown"], false, "{s}");
+
+    b.click(&b.find("#planner-compare-a option[value='published']").await).await;
+    b.click(&b.find(&format!("#planner-compare-b option[value='{draft}']")).await).await;
+    b.click(&b.find("#planner-compare-run").await).await;
+    let s = wait_status(
+        &b,
+        "the comparison drawn",
+        "s.compare?.shown && !s.compare.busy && s.compare.rendered['planner-compare-a-line'] > 0 && s.compare.rendered['planner-compare-b-line'] > 0 \
+         && s.compare.rendered['planner-compare-moves'] > 0",
+    )
+    .await;
+    let c = &s["compare"];
+    assert_eq!((c["a"].as_str(), c["b"].as_str()), (Some("published"), Some(draft.as_str())), "{c}");
+    assert_eq!((c["households"].as_u64(), c["households_unchanged"].as_u64(), c["units"].as_u64()), (Some(1), Some(1), Some(1)), "{c}");
+    assert_eq!(c["household_codes"], json!(["H0002"]), "{c}");
+    assert_eq!(c["unit_codes"], json!(["610522001001002001"]), "{c}");
+    assert_eq!(c["labels"][0], "现行方案", "{c}");
+    assert!(c["labels"][1].as_str().unwrap().contains("东移"), "{c}");
+    assert_eq!(c["error"], Value::Null, "{c}");
+
+    // Both outlines are rendered where the plans differ: queried on the map itself, at the old and the new edge.
+    let q = "const m = window.gridmap.map; const p = m.project(arguments[0]); \
+             const box = [[p.x - 4, p.y - 4], [p.x + 4, p.y + 4]]; \
+             return ['planner-compare-a-line', 'planner-compare-b-line'].map(l => m.queryRenderedFeatures(box, {layers: [l]}).length);";
+    let old_edge = b.eval(q, vec![json!([X0 + 0.005, Y0 + 0.005])]).await;
+    let new_edge = b.eval(q, vec![json!([X0 + 0.008, Y0 + 0.005])]).await;
+    assert!(old_edge[0].as_u64().unwrap() > 0 && old_edge[1].as_u64().unwrap() == 0, "A's edge only at x = 110.205: {old_edge}");
+    assert!(new_edge[1].as_u64().unwrap() > 0 && new_edge[0].as_u64().unwrap() == 0, "B's edge only at x = 110.208: {new_edge}");
+    let labels = b.eval("return ['planner-compare-a-label', 'planner-compare-b-label'].map(l => window.gridmap.map.queryRenderedFeatures({layers: [l]}).length)", vec![]).await;
+    assert!(labels[0].as_u64().unwrap() >= 2 && labels[1].as_u64().unwrap() >= 2, "both plans' labels: {labels}");
+    let dashed = b.eval("return window.gridmap.map.getPaintProperty('planner-compare-a-line', 'line-dasharray') ?? null", vec![]).await;
+    assert!(dashed.is_array(), "A dashed: {dashed}");
+
+    // The lists: H0002 from 002 to 001 with both managers; the unit.
+    let row = b
+        .eval("const r = document.querySelector(\"#planner-compare-households li[data-code='H0002']\"); return r && [r.dataset.from, r.dataset.to, r.innerText];", vec![])
+        .await;
+    assert_eq!((row[0].as_str(), row[1].as_str()), (Some(G2), Some(G1)), "{row}");
+    let text = row[2].as_str().unwrap();
+    assert!(text.contains("H0002") && text.contains("第2网格") && text.contains("第1网格") && text.contains("张*") && text.contains("李*"), "{text}");
+    assert!(text.find(G2).unwrap() < text.find(G1).unwrap(), "from 002 to 001: {text}");
+    assert!(text_of(&b, "#planner-compare-units").await.contains("610522001001002001"));
+    let counts = text_of(&b, "#planner-compare-counts").await;
+    assert!(counts.contains("调整网格 1 户") && counts.contains("未变 1 户"), "{counts}");
+
+    b.screenshot("web_planner_compare.png").await;
+
+    // A row flies the map to the household.
+    b.click(&b.find("#planner-compare-households li[data-code='H0002']").await).await;
+    wait_status(&b, "zoomed to H0002", "s.compare?.zoomed === 'H0002'").await;
+
+    // Leaving the comparison removes its layers and sources.
+    b.click(&b.find("#planner-compare-end").await).await;
+    let s = wait_status(&b, "the comparison ended", "s.compare && !s.compare.shown").await;
+    assert_eq!(s["compare"]["rendered"], json!({}), "{s}");
+    let left = b.eval("const m = window.gridmap.map; return ['planner-compare-a-line', 'planner-compare-b-line', 'planner-compare-moves'].filter(l => m.getLayer(l)).length + (m.getSource('planner-compare-a') ? 1 : 0)", vec![]).await;
+    assert_eq!(left, 0);
+}

@@ -90,6 +90,17 @@ export class InfoPanel {
       }
       dl.appendChild(dd);
     }
+    if (layer === 'grids' && props.code) {
+      // The grid's wall chart (网格公示图): an A4 PNG the service hall prints.
+      dl.appendChild(el('dt', '', '公示图'));
+      const dd = el('dd');
+      const a = el('a', 'info-wallchart', '打印网格公示图 (A4)');
+      a.href = `/api/v1/grids/${encodeURIComponent(props.code)}/wallchart.png`;
+      a.target = '_blank';
+      a.rel = 'noopener';
+      dd.appendChild(a);
+      dl.appendChild(dd);
+    }
     return dl;
   }
 

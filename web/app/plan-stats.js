@@ -2,6 +2,7 @@
 // community's blind spots, slivers and overlaps; every defect; and the households and units that change grid
 // against the published plan (from /plans/{id}/diff), with the grid managers on both sides; the edits made.
 
+import { API_BASE } from './config.js';
 import { KINDS } from './coverage.js';
 import { el } from './dom.js';
 import { BANDS, gridName } from './plan-layers.js';
@@ -33,6 +34,16 @@ export function renderStats(box, plan, { onGrid, onDefect, selected } = {}) {
     ' 户。',
     el('span', { class: 'planner-elapsed', id: 'planner-elapsed', text: `统计用时 ${s.elapsed_ms.toFixed(1)} 毫秒` }),
   );
+  // The draft as it would be published, for QGIS or the archive (the session cookie goes with the link).
+  const exportUrl = (format) => `${API_BASE}/plans/${encodeURIComponent(plan.id)}/export?format=${format}`;
+  const exports = el(
+    'p',
+    { class: 'planner-exports', id: 'planner-exports' },
+    '导出草案: ',
+    el('a', { href: exportUrl('geojson'), download: '', text: 'GeoJSON' }),
+    ' · ',
+    el('a', { href: exportUrl('gpkg'), download: '', text: 'GeoPackage' }),
+  );
 
   const chips = el('div', { class: 'planner-chips', id: 'planner-defect-counts' });
   const kinds = [...HEADLINE, ...Object.keys(counts).filter((k) => !HEADLINE.includes(k))];
@@ -44,7 +55,7 @@ export function renderStats(box, plan, { onGrid, onDefect, selected } = {}) {
   }
 
   const table = el('table', { class: 'coverage-table planner-grids', id: 'planner-grid-table' });
-  table.append(el('thead', {}, el('tr', {}, ...['网格', '网格员', '户数', '人数', '状态', '块数'].map((h) => el('th', { text: h })))));
+  table.append(el('thead', {}, el('tr', {}, ...['网格', '网格员', '户数', '人数', '状态', '块数', '公示图'].map((h) => el('th', { text: h })))));
   const body = el('tbody');
   for (const g of s.grids) {
     const band = BANDS[g.band] || { label: g.band, color: '#999' };
@@ -59,6 +70,16 @@ export function renderStats(box, plan, { onGrid, onDefect, selected } = {}) {
       el('td', { class: 'num people', text: fmt(g.people) }),
       el('td', {}, status),
       el('td', { class: `num parts${g.parts > 1 ? ' planner-missing' : ''}`, text: String(g.parts), title: g.parts > 1 ? '网格不连续' : null }),
+      // The grid's wall chart (网格公示图, A4 PNG) as this draft would publish it.
+      el('td', {}, el('a', {
+        class: 'planner-wallchart',
+        href: `${API_BASE}/plans/${encodeURIComponent(plan.id)}/grids/${encodeURIComponent(g.id)}/wallchart.png`,
+        target: '_blank',
+        rel: 'noopener',
+        text: '打印',
+        title: '网格公示图 (A4)',
+        on: { click: (e) => e.stopPropagation() },
+      })),
     );
     const go = () => onGrid?.(g.id);
     tr.addEventListener('click', go);
@@ -89,7 +110,7 @@ export function renderStats(box, plan, { onGrid, onDefect, selected } = {}) {
     el('summary', { text: `问题 ${s.defects.length} 项` }),
     s.defects.length ? list : el('p', { text: '没有问题。' }),
   );
-  box.replaceChildren(summary, chips, table, defects);
+  box.replaceChildren(summary, chips, table, exports, defects);
 }
 
 /**

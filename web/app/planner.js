@@ -8,7 +8,8 @@
 // community at once; publishing a draft that another publication overtook is refused (409).
 //
 // Modules: plan-drafts (the list), plan-tools (the editing tools), plan-editor (terra-draw), plan-layers (the
-// map), plan-stats (the figures), plan-publish (publishing), plans-api (the calls).
+// map), plan-stats (the figures), plan-publish (publishing), plan-compare (方案对比: two plans on the map, shown
+// with the draft list while no draft is open), plans-api (the calls).
 //
 // Self-report for tests: <pre id="planner-status" hidden> (JSON), updated after every change.
 
@@ -17,6 +18,7 @@ import { bboxOf } from './bbox.js';
 import { button, el } from './dom.js';
 import { shortName } from './labels.js';
 import { plansApi } from './plans-api.js';
+import { PlanCompare } from './plan-compare.js';
 import { DraftList } from './plan-drafts.js';
 import { PlanEditor } from './plan-editor.js';
 import { BANDS, PlanLayers, gridName } from './plan-layers.js';
@@ -75,6 +77,8 @@ export class PlannerView {
     document.body.classList.remove('planner-open');
     // terra-draw draws what it holds in any mode: empty it (reopening puts the draft back).
     this.editor?.clear();
+    // Leaving the panel leaves the comparison too: its layers would stay on the map with nothing explaining them.
+    this.compare?.clear();
     this.showLayers(false);
     this.setUrl({ panel: null, community: null, plan: null });
   }
@@ -193,6 +197,7 @@ export class PlannerView {
       onDelete: (id) => this.deletePlan(id),
     });
     this.result = el('div', { class: 'planner-section', id: 'planner-last-result', hidden: true });
+    this.compare = new PlanCompare(this);
 
     this.tools = new PlanTools(this);
     this.title = el('h3', { class: 'planner-title', id: 'planner-title' });
@@ -235,7 +240,7 @@ export class PlannerView {
       el('h3', { text: '发布' }),
       publishBox,
     );
-    this.work.append(el('label', { class: 'planner-field' }, el('span', { text: '社区' }), this.communitySelect), this.result, this.drafts.section, this.draft);
+    this.work.append(el('label', { class: 'planner-field' }, el('span', { text: '社区' }), this.communitySelect), this.result, this.drafts.section, this.compare.section, this.draft);
     this.status = el('pre', { id: 'planner-status', hidden: true });
     p.append(head, this.gate, this.work, this.status);
     document.body.append(p);
@@ -276,6 +281,7 @@ export class PlannerView {
     this.published = new Map();
     this.tools.forCommunity();
     this.drafts.section.hidden = !code;
+    this.compare.forCommunity(code);
     const f = code && this.communities.get(code);
     this.layers.setBoundary(f || null);
     this.layers.setPublished([]);
@@ -331,6 +337,7 @@ export class PlannerView {
       if (this.community !== code) return;
       this.plans = r.plans;
       this.drafts.render(this.plans, this.plan?.id ?? null);
+      this.compare.fill();
     } catch (err) {
       this.fail(err);
     }
@@ -393,6 +400,9 @@ export class PlannerView {
     this.publisher.reset();
     this.draft.hidden = false;
     this.drafts.section.hidden = true;
+    // Editing and comparing share the map: a draft opened ends the comparison.
+    this.compare.clear();
+    this.compare.section.hidden = true;
     this.setUrl({ community: plan.community, plan: plan.id });
     this.tools.tool = 'reshape';
     this.showPlan(plan);
@@ -410,6 +420,7 @@ export class PlannerView {
     this.tools.render();
     this.draft.hidden = true;
     this.drafts.section.hidden = !this.community;
+    this.compare.section.hidden = !this.community;
     this.clearError();
     if (!quiet) {
       this.setUrl({ plan: null });
@@ -539,6 +550,8 @@ export class PlannerView {
     this.publishedVersion = r.version;
     this.publishedCodes = r.codes;
     this.closePlan();
+    // A new version to compare with.
+    this.compare.forCommunity(this.community);
     // The draft is gone; what the publication did stays on the panel above the community's drafts.
     this.result.replaceChildren(resultView(r), button('重新载入页面', () => location.reload(), { class: 'planner-link' }));
     this.result.hidden = false;
@@ -606,6 +619,7 @@ export class PlannerView {
       published_codes: this.publishedCodes,
       page_reloaded: this.reloaded || 0,
       rendered,
+      compare: this.compare ? this.compare.report() : null,
       seq: this.seq,
     });
     if (!settled && !this.reportPending && this.layers.added) {

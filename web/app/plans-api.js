@@ -16,4 +16,7 @@ export const plansApi = {
   redo: (id) => postJSON(`${plan(id)}/redo`),
   diff: (id) => getJSON(`${plan(id)}/diff`),
   publish: (id, acknowledge) => postJSON(`${plan(id)}/publish`, { acknowledge }),
+  versions: (community) => getJSON(`/plans/versions?community=${encodeURIComponent(community)}`),
+  /** `a`, `b`: `published`, `v:N` or `draft:ID`. */
+  compare: (community, a, b) => getJSON(`/plans/compare?community=${encodeURIComponent(community)}&a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`),
 };
