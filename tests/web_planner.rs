@@ -125,6 +125,9 @@ async fn a_planner_reshapes_a_grid_on_the_map_sees_the_statistics_and_publishes(
     let inside = pixel(&b, X0 + 0.0075, Y0 + 0.005).await;
     b.click_at(inside).await;
     wait_status(&b, "grid 002 selected", &format!("s.selected === '{G2}'")).await;
+    // This drag is to move 002 alone (the neighbour following is the default): untick it first.
+    b.click(&b.find("#planner-linked").await).await;
+    assert_eq!(b.eval("return document.getElementById('planner-linked').checked", vec![]).await, json!(false));
     let from = pixel(&b, X0 + 0.005, Y0).await;
     let to = pixel(&b, X0 + 0.0085, Y0).await;
     b.drag(from, to, 5).await;

@@ -31,7 +31,9 @@ export class PlanTools {
     this.tool = 'reshape';
     this.picks = { grids: [], units: new Set() };
     this.snap = 3;
-    this.linked = false;
+    // Dragging a vertex another grid shares moves it in both by default, so a shared edge stays shared; unticked,
+    // the drag reshapes the selected grid alone (and the server snaps what lands near a neighbour).
+    this.linked = true;
     this.assignTarget = null;
     this.units = null; // the community's lanes and buildings, loaded for the assign tool
     this.popup = null;
