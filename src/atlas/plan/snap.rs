@@ -28,22 +28,18 @@ impl Snap {
     }
 }
 
-/// The vertices and edges a vertex may snap to, projected to metres once.
+/// The vertices and edges a vertex may snap to (lon/lat). Distances are local metres around the point snapped
+/// (see [`metres_per_degree`]): exact enough for a tolerance of metres, and no projection of every vertex of
+/// the community on every edit.
 pub struct Snapper {
-    crs: crate::model::crs::MetricCrs,
-    verts: Vec<(Coord<f64>, Coord<f64>)>,
+    verts: Vec<Coord<f64>>,
     /// Lon/lat ends.
     edges: Vec<[Coord<f64>; 2]>,
-}
-
-fn to_m(crs: crate::model::crs::MetricCrs, c: Coord<f64>) -> Result<Coord<f64>, PlanError> {
-    crs.project(c.x, c.y).map_err(|e| PlanError::Invalid(format!("cannot project [{}, {}]: {e}", c.x, c.y)))
 }
 
 impl Snapper {
     /// Targets: every grid of the draft except `exclude`, and the community boundary.
     pub fn new(draft: &Draft, ctx: &Context<'_>, exclude: &[&str]) -> Result<Snapper, PlanError> {
-        let crs = ctx.atlas.crs;
         let polys = draft
             .grids
             .iter()
@@ -54,31 +50,26 @@ impl Snapper {
         let mut edges = Vec::new();
         for p in polys {
             for r in rings(p) {
-                let ms: Vec<Coord<f64>> = r.0.iter().map(|c| to_m(crs, *c)).collect::<Result<_, _>>()?;
                 for (i, c) in r.0.iter().enumerate() {
-                    verts.push((*c, ms[i]));
+                    verts.push(*c);
                     if i + 1 < r.0.len() {
                         edges.push([*c, r.0[i + 1]]);
                     }
                 }
             }
         }
-        Ok(Snapper { crs, verts, edges })
+        Ok(Snapper { verts, edges })
     }
 
     /// Snaps `p` (lon/lat) within `tol_m`: to a vertex first, else to an edge.
     pub fn snap(&self, p: Coord<f64>, tol_m: f64) -> Result<Snap, PlanError> {
-        let pm = to_m(self.crs, p)?;
-        let d2 = |a: Coord<f64>, b: Coord<f64>| (a.x - b.x).powi(2) + (a.y - b.y).powi(2);
+        let (kx, ky) = metres_per_degree(p.y);
+        let d2 = |a: Coord<f64>| ((a.x - p.x) * kx).powi(2) + ((a.y - p.y) * ky).powi(2);
         let tol2 = tol_m * tol_m;
-        // Edges: the foot is found in lon/lat scaled to local metres (x by cos(latitude)) rather than in the
-        // Gauss-Kruger plane: there a meridian is tilted by the grid convergence, so a point 1 m west of a
-        // north-south edge would land a centimetre up or down it instead of level with it. Over a grid's edge
-        // (a few km at most) the local scale is exact to well under a millimetre of snap.
         if let Some((ll, _)) = self
             .verts
             .iter()
-            .map(|(ll, m)| (ll, d2(*m, pm)))
+            .map(|ll| (ll, d2(*ll)))
             .filter(|(_, d)| *d <= tol2)
             .min_by(|a, b| a.1.total_cmp(&b.1))
         {
