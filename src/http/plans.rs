@@ -109,12 +109,16 @@ async fn stats_of(atlas: std::sync::Arc<Atlas>, draft: Draft) -> Result<(Draft, 
 
 /// A draft as the API shows it: its record, grids (GeoJSON), statistics and whether it is stale.
 async fn view(state: &AppState, rec: &PlanRecord, content: Content, access: Access) -> Result<Value> {
+    let (draft, stats) = stats_of(state.atlas(), content.draft).await?;
+    view_with(state, rec, &content.base, &draft, stats, access).await
+}
+
+/// [`view`] with the statistics already computed.
+async fn view_with(state: &AppState, rec: &PlanRecord, base: &[BaseGrid], draft: &Draft, mut stats: Stats, access: Access) -> Result<Value> {
     let atlas = state.atlas();
     let version = state.store().plan_version(&rec.community).await?;
-    let base_now = base_of(&atlas, &rec.community);
-    let stale = version != rec.base_version || base_now != content.base;
-    let atlas_for_names = atlas.clone();
-    let (draft, mut stats) = stats_of(atlas, content.draft).await?;
+    let stale = version != rec.base_version || base_of(&atlas, &rec.community) != base;
+    let atlas_for_names = atlas;
     for g in &mut stats.grids {
         let shown = access.grid(&atlas_for_names, &g.id);
         g.manager = g.manager.as_deref().map(|m| shown.name(m));
@@ -273,10 +277,14 @@ async fn change(
     .await
     .map_err(|e| Error::Internal(e.into()))?
     .map_err(plan_error)?;
+    // The statistics are computed while the draft is saved: neither waits for the other.
+    let for_stats = draft.clone();
     content.draft = draft;
-    let saved = save(&state, &rec, &rec.name, &content).await?;
+    let (saved, computed) = tokio::join!(save(&state, &rec, &rec.name, &content), stats_of(state.atlas(), for_stats));
+    let saved = saved?;
+    let (_, stats) = computed?;
     state.store().append_audit(&who.audit("plan.edit", what)).await?;
-    Ok(Json(view(&state, &saved, content, access).await?))
+    Ok(Json(view_with(&state, &saved, &content.base, &content.draft, stats, access).await?))
 }
 
 async fn diff(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>) -> Result<Json<Value>> {
