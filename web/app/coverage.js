@@ -9,6 +9,7 @@
 
 import { API_BASE } from './config.js';
 import { bboxOf } from './bbox.js';
+import { installView } from './view-install.js';
 
 /** Drawing per kind: colour, Chinese label, how it is drawn. */
 export const KINDS = {
@@ -324,41 +325,6 @@ export class CoverageView {
   }
 }
 
-/** The map button that opens the view. */
-class CoverageControl {
-  constructor(view) {
-    this.view = view;
-  }
-  onAdd() {
-    this.container = el('div', 'maplibregl-ctrl maplibregl-ctrl-group');
-    const b = el('button', 'coverage-button', '覆盖检查');
-    b.type = 'button';
-    b.title = '覆盖检查:盲区、缝隙、重叠、未入格住户';
-    b.addEventListener('click', () => this.view.toggle().catch?.((err) => console.error(err)));
-    this.container.append(b);
-    return this.container;
-  }
-  onRemove() {
-    this.container.remove();
-  }
-}
-
-/** Waits for main.js's map, then installs the view (opened at once with ?view=coverage or #coverage). */
-function install() {
-  const map = window.gridmap?.map;
-  if (!map) {
-    setTimeout(install, 100);
-    return;
-  }
-  const view = new CoverageView(map);
-  window.gridmap.coverage = view;
-  const ready = () => {
-    map.addControl(new CoverageControl(view), 'top-right');
-    const q = new URLSearchParams(location.search);
-    if (q.get('panel') === 'coverage' || location.hash === '#coverage') view.open().catch((err) => console.error(err));
-  };
-  if (map.loaded()) ready();
-  else map.once('load', ready);
-}
-
-if (typeof window !== 'undefined' && typeof document !== 'undefined') install();
+// Opened at once with ?panel=coverage or #coverage.
+installView('coverage', CoverageView, { label: '覆盖检查', title: '覆盖检查:盲区、缝隙、重叠、未入格住户' }, () =>
+  new URLSearchParams(location.search).get('panel') === 'coverage' || location.hash === '#coverage');

@@ -8,6 +8,7 @@
 import { getJSON } from './api.js';
 import { API_BASE } from './config.js';
 import { bboxOf } from './bbox.js';
+import { installView } from './view-install.js';
 
 const SOURCE_VILLAGES = 'merger-villages';
 const SOURCE_LINKS = 'merger-links';
@@ -206,38 +207,4 @@ export class MergerView {
   }
 }
 
-class MergerControl {
-  constructor(view) {
-    this.view = view;
-  }
-  onAdd() {
-    this.container = el('div', 'maplibregl-ctrl maplibregl-ctrl-group');
-    const b = el('button', 'coverage-button', '合并对照');
-    b.type = 'button';
-    b.title = '93→28 合并:原行政村与社区对照、跨界户';
-    b.addEventListener('click', () => Promise.resolve(this.view.toggle()).catch((err) => console.error(err)));
-    this.container.append(b);
-    return this.container;
-  }
-  onRemove() {
-    this.container.remove();
-  }
-}
-
-function install() {
-  const map = window.gridmap?.map;
-  if (!map) {
-    setTimeout(install, 100);
-    return;
-  }
-  const view = new MergerView(map);
-  window.gridmap.merger = view;
-  const ready = () => {
-    map.addControl(new MergerControl(view), 'top-right');
-    if (new URLSearchParams(location.search).get('panel') === 'merger') view.open().catch((err) => console.error(err));
-  };
-  if (map.loaded()) ready();
-  else map.once('load', ready);
-}
-
-if (typeof window !== 'undefined' && typeof document !== 'undefined') install();
+installView('merger', MergerView, { label: '合并对照', title: '93→28 合并:原行政村与社区对照、跨界户' });

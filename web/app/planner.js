@@ -25,6 +25,7 @@ import { BANDS, PlanLayers, gridName } from './plan-layers.js';
 import { PublishBox, resultView } from './plan-publish.js';
 import { defectCounts, renderDiff, renderStats, renderSteps } from './plan-stats.js';
 import { PlanTools } from './plan-tools.js';
+import { installView } from './view-install.js';
 
 const PLANNING_ROLES = ['planner', 'admin'];
 
@@ -633,42 +634,10 @@ export class PlannerView {
   }
 }
 
-/** The map button that opens the view. */
-class PlannerControl {
-  constructor(view) {
-    this.view = view;
-  }
-  onAdd() {
-    this.container = el('div', { class: 'maplibregl-ctrl maplibregl-ctrl-group' });
-    this.container.append(
-      button('网格规划', () => Promise.resolve(this.view.toggle()).catch((err) => console.error(err)), {
-        class: 'coverage-button planner-button',
-        id: 'planner-button',
-        title: '网格规划:在草稿中调整网格,实时查看覆盖和户数,然后发布',
-      }),
-    );
-    return this.container;
-  }
-  onRemove() {
-    this.container.remove();
-  }
-}
-
-/** Waits for main.js's map, then installs the view (opened at once with ?panel=planner). */
-function install() {
-  const map = window.gridmap?.map;
-  if (!map) {
-    setTimeout(install, 100);
-    return;
-  }
-  const view = new PlannerView(map);
-  window.gridmap.planner = view;
-  const ready = () => {
-    map.addControl(new PlannerControl(view), 'top-right');
-    if (new URLSearchParams(location.search).get('panel') === 'planner') view.open().catch((err) => console.error(err));
-  };
-  if (map.loaded()) ready();
-  else map.once('load', ready);
-}
-
-if (typeof window !== 'undefined' && typeof document !== 'undefined') install();
+// On the map as the 网格规划 button; opened at once with ?panel=planner.
+installView('planner', PlannerView, {
+  label: '网格规划',
+  title: '网格规划:在草稿中调整网格,实时查看覆盖和户数,然后发布',
+  className: 'coverage-button planner-button',
+  id: 'planner-button',
+});
