@@ -554,17 +554,6 @@ async fn side(state: &AppState, who: &Principal, access: &Access, community: &st
     use crate::atlas::plan::compare::{PlanGrid, published};
     let atlas = state.atlas();
     let manager_of = |code: &str, m: &str| access.grid(&atlas, code).name(m);
-    let from_features = |features: &[Feature]| -> Vec<PlanGrid> {
-        features
-            .iter()
-            .map(|f| PlanGrid {
-                id: f.code.clone(),
-                name: f.nonempty_prop("name").map(str::to_string),
-                manager: f.nonempty_prop("manager").map(|m| manager_of(&f.code, m)),
-                geometry: crate::atlas::plan::geometry::oriented_mp(&f.geometry),
-            })
-            .collect()
-    };
     let bad = || Error::BadRequest(format!("plan {reference:?}: one of published, v:N (a published version) or draft:ID"));
     if reference == "published" {
         return Ok(Side { reference: reference.into(), label: "现行方案".into(), grids: published(&atlas, community, manager_of) });
@@ -583,7 +572,7 @@ async fn side(state: &AppState, who: &Principal, access: &Access, community: &st
         };
         let read = crate::model::geojson_io::parse_layer(&fc.to_string(), &format!("version {v}"), Layer::Grids, None)
             .map_err(|e| Error::Internal(anyhow::anyhow!("stored version {v}: {e}")))?;
-        return Ok(Side { reference: reference.into(), label, grids: from_features(&read.features) });
+        return Ok(Side { reference: reference.into(), label, grids: read.features.iter().map(|f| PlanGrid::of_feature(f, manager_of)).collect() });
     }
     let id: i64 = reference.strip_prefix("draft:").ok_or_else(bad)?.parse().map_err(|_| bad())?;
     let (rec, content) = load(state, id, who).await?;

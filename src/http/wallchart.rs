@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use geo::MultiPolygon;
+use geo::{BoundingRect, Intersects, MultiPolygon};
 
 use super::AppState;
 use super::error::{Error, Result};
@@ -86,8 +86,17 @@ async fn published(State(state): State<AppState>, access: Access, Path(code): Pa
     let grids = atlas.layer(Layer::Grids).ok_or_else(|| Error::NotFound("no grids are loaded".into()))?;
     let f = grids.get(&code).ok_or_else(|| Error::NotFound(format!("no grid {code}")))?;
     let community = f.str_prop("community_code").unwrap_or_default().to_string();
-    let neighbours: Vec<(String, MultiPolygon<f64>)> =
-        grids.features.iter().filter(|g| g.code != code).map(|g| (g.name().to_string(), outline(g))).collect();
+    // Only grids near this one can show on its chart: the rest would be projected for nothing.
+    let near = f.geometry.bounding_rect().map(|r| {
+        let pad = r.width().max(r.height());
+        geo::Rect::new((r.min().x - pad, r.min().y - pad), (r.max().x + pad, r.max().y + pad))
+    });
+    let neighbours: Vec<(String, MultiPolygon<f64>)> = grids
+        .features
+        .iter()
+        .filter(|g| g.code != code && near.is_some_and(|n| g.geometry.bounding_rect().is_some_and(|r| r.intersects(&n))))
+        .map(|g| (g.name().to_string(), outline(g)))
+        .collect();
     let footer = format!("数据版本 {} · 制图 {}", atlas.revision, &clock::rfc3339(clock::now())[..10]);
     let props = ChartProps::of(&f.properties, &code, place_of(&atlas, &community), access.grid(&atlas, &code), footer);
     let grid = outline(f);

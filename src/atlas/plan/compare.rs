@@ -98,17 +98,21 @@ pub fn compare(atlas: &Atlas, a: &[PlanGrid], b: &[PlanGrid], name_of: impl Fn(L
     out
 }
 
-/// The community's published grids as plan grids, managers shown by `manager`.
-pub fn published(atlas: &Atlas, community: &str, manager: impl Fn(&str, &str) -> String) -> Vec<PlanGrid> {
-    published_grids(atlas, community)
-        .into_iter()
-        .map(|f| PlanGrid {
+impl PlanGrid {
+    /// A stored grid feature as a plan grid, its manager shown by `manager(code, name)`.
+    pub fn of_feature(f: &crate::model::Feature, manager: impl Fn(&str, &str) -> String) -> PlanGrid {
+        PlanGrid {
             id: f.code.clone(),
             name: f.nonempty_prop("name").map(str::to_string),
             manager: f.nonempty_prop("manager").map(|m| manager(&f.code, m)),
             geometry: super::geometry::oriented_mp(&f.geometry),
-        })
-        .collect()
+        }
+    }
+}
+
+/// The community's published grids as plan grids, managers shown by `manager`.
+pub fn published(atlas: &Atlas, community: &str, manager: impl Fn(&str, &str) -> String) -> Vec<PlanGrid> {
+    published_grids(atlas, community).into_iter().map(|f| PlanGrid::of_feature(f, &manager)).collect()
 }
 
 #[cfg(test)]
