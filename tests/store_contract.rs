@@ -5,7 +5,8 @@ mod common;
 use gridmap::model::{Dataset, Feature, Layer};
 use gridmap::store::gpkg::GpkgStore;
 use gridmap::store::postgis::PostgisStore;
-use gridmap::store::{AnyStore, ChangeRecord, NewPlan, PlanRecord, PlanSave, Publication, Store};
+use gridmap::store::accounts::AuditRecord;
+use gridmap::store::{AnyStore, ChangeRecord, NewPlan, NextStep, PlanRecord, PlanSave, Publication, StepWrite, Store};
 
 async fn gpkg() -> (AnyStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -240,6 +241,11 @@ async fn postgis_accounts_credentials_and_audit() {
     accounts_credentials_and_audit(&postgis().await).await;
 }
 
+/// A plan write's audit entry.
+fn audited() -> AuditRecord {
+    AuditRecord { actor: "规划员甲".into(), action: "plan.test".into(), address: "127.0.0.1".into(), households: vec![], detail: serde_json::json!({}) }
+}
+
 fn new_plan(community: &str, name: &str, base_version: i64) -> NewPlan {
     NewPlan {
         community: community.into(),
@@ -252,9 +258,9 @@ fn new_plan(community: &str, name: &str, base_version: i64) -> NewPlan {
 
 async fn keeps_drafts_of_several_planners(store: &AnyStore) {
     store.replace_layers(&common::mini_dataset()).await.unwrap();
-    let a = store.create_plan(&new_plan("610522001001", "东片调整", 0)).await.unwrap();
-    let b = store.create_plan(&new_plan("610522001001", "西片调整", 0)).await.unwrap();
-    let c = store.create_plan(&new_plan("610522102206", "老虎城", 0)).await.unwrap();
+    let a = store.create_plan(&new_plan("610522001001", "东片调整", 0), &audited()).await.unwrap();
+    let b = store.create_plan(&new_plan("610522001001", "西片调整", 0), &audited()).await.unwrap();
+    let c = store.create_plan(&new_plan("610522102206", "老虎城", 0), &audited()).await.unwrap();
     assert_ne!(a.id, b.id);
     assert_eq!((a.edits, a.base_version, a.author.as_str()), (0, 0, "规划员甲"));
     assert!(a.created_at.ends_with('Z'), "{}", a.created_at);
@@ -266,16 +272,66 @@ async fn keeps_drafts_of_several_planners(store: &AnyStore) {
 
     // A save lands only on the edits count it read.
     let content = serde_json::json!({"grids": ["x"]});
-    let saved = store.save_plan(&PlanSave { id: a.id, expected_edits: 0, name: "东片调整二稿", content: &content }).await.unwrap();
+    let saved = store.save_plan(&PlanSave { id: a.id, expected_edits: 0, name: "东片调整二稿", content: &content, step: StepWrite::Keep, audit: &audited() }).await.unwrap();
     assert_eq!(saved.as_ref().map(|p| (p.edits, p.name.as_str())), Some((1, "东片调整二稿")));
-    let late = store.save_plan(&PlanSave { id: a.id, expected_edits: 0, name: "lost", content: &serde_json::json!({}) }).await.unwrap();
+    let late = store.save_plan(&PlanSave { id: a.id, expected_edits: 0, name: "lost", content: &serde_json::json!({}), step: StepWrite::Keep, audit: &audited() }).await.unwrap();
     assert!(late.is_none(), "a save from a stale read is refused");
     let back = store.plan(a.id).await.unwrap().unwrap();
     assert_eq!((back.name.as_str(), &back.content), ("东片调整二稿", &content));
 
-    assert!(store.delete_plan(c.id).await.unwrap());
-    assert!(!store.delete_plan(c.id).await.unwrap());
+    assert!(store.delete_plan(c.id, &audited()).await.unwrap());
+    assert!(!store.delete_plan(c.id, &audited()).await.unwrap());
     assert!(store.plan(c.id).await.unwrap().is_none());
+}
+
+/// Saves `n` on draft `id` with `step`, as read at `edits`.
+async fn save_step(store: &AnyStore, id: i64, edits: i64, n: i64, step: StepWrite<'_>) -> Option<PlanRecord> {
+    let content = serde_json::json!({ "n": n });
+    store.save_plan(&PlanSave { id, expected_edits: edits, name: "步骤", content: &content, step, audit: &audited() }).await.unwrap()
+}
+
+async fn keeps_a_drafts_steps_for_undo_and_redo(store: &AnyStore) {
+    store.replace_layers(&common::mini_dataset()).await.unwrap();
+    let a = store.create_plan(&new_plan("610522001001", "步骤", 0), &audited()).await.unwrap();
+    assert_eq!((a.steps_done, a.steps_total), (0, 0));
+    assert_eq!(store.plan_step(a.id, NextStep::Undo).await.unwrap(), None);
+    let (e1, s1) = (serde_json::json!({"op": "merge"}), serde_json::json!({"changed": 1}));
+    let (e2, s2) = (serde_json::json!({"op": "split"}), serde_json::json!({"changed": 2}));
+    let r = save_step(store, a.id, 0, 1, StepWrite::Push { edit: &e1, step: &s1 }).await.unwrap();
+    let r = save_step(store, a.id, r.edits, 2, StepWrite::Push { edit: &e2, step: &s2 }).await.unwrap();
+    assert_eq!((r.edits, r.steps_done, r.steps_total), (2, 2, 2));
+    assert_eq!(store.plan_edits(a.id).await.unwrap(), vec![e1.clone(), e2.clone()]);
+
+    // Undo takes the newest applied step; redo the oldest undone.
+    let (seq, step) = store.plan_step(a.id, NextStep::Undo).await.unwrap().unwrap();
+    assert_eq!(step, s2);
+    let r = save_step(store, a.id, r.edits, 1, StepWrite::Undo(seq)).await.unwrap();
+    assert_eq!((r.steps_done, r.steps_total), (1, 2));
+    assert_eq!(store.plan_edits(a.id).await.unwrap(), vec![e1.clone()]);
+    assert_eq!(store.plan_step(a.id, NextStep::Redo).await.unwrap(), Some((seq, s2.clone())));
+    // A stale save writes neither the draft, nor the step, nor an audit entry; a save writes all three.
+    let audited_before = store.audit(100, None).await.unwrap().len();
+    assert!(save_step(store, a.id, r.edits - 1, 9, StepWrite::Redo(seq)).await.is_none());
+    assert_eq!(store.audit(100, None).await.unwrap().len(), audited_before);
+    assert_eq!(store.plan(a.id).await.unwrap().unwrap().content, serde_json::json!({"n": 1}));
+    assert_eq!(store.plan_step(a.id, NextStep::Redo).await.unwrap(), Some((seq, s2.clone())));
+    let r = save_step(store, a.id, r.edits, 2, StepWrite::Redo(seq)).await.unwrap();
+    assert_eq!((r.steps_done, r.steps_total), (2, 2));
+    assert_eq!(store.audit(100, None).await.unwrap().len(), audited_before + 1);
+
+    // A new edit after an undo drops what could have been redone.
+    let (seq, _) = store.plan_step(a.id, NextStep::Undo).await.unwrap().unwrap();
+    let r = save_step(store, a.id, r.edits, 1, StepWrite::Undo(seq)).await.unwrap();
+    let e3 = serde_json::json!({"op": "give"});
+    let r = save_step(store, a.id, r.edits, 3, StepWrite::Push { edit: &e3, step: &s1 }).await.unwrap();
+    assert_eq!((r.steps_done, r.steps_total), (2, 2));
+    assert_eq!(store.plan_edits(a.id).await.unwrap(), vec![e1, e3]);
+    assert_eq!(store.plan_step(a.id, NextStep::Redo).await.unwrap(), None);
+    assert_eq!(store.plans(Some("610522001001")).await.unwrap()[0].steps_done, 2);
+
+    // A deleted draft takes its steps with it (a new draft of the same id, in SQLite, starts clean).
+    assert!(store.delete_plan(a.id, &audited()).await.unwrap());
+    assert!(store.plan_edits(a.id).await.unwrap().is_empty());
 }
 
 async fn publishes_atomically_and_refuses_a_stale_base(store: &AnyStore) {
@@ -283,8 +339,8 @@ async fn publishes_atomically_and_refuses_a_stale_base(store: &AnyStore) {
     store.replace_layers(&ds).await.unwrap();
     let community = "610522001001";
     assert_eq!(store.plan_version(community).await.unwrap(), 0);
-    let a = store.create_plan(&new_plan(community, "甲稿", 0)).await.unwrap();
-    let b = store.create_plan(&new_plan(community, "乙稿", 0)).await.unwrap();
+    let a = store.create_plan(&new_plan(community, "甲稿", 0), &audited()).await.unwrap();
+    let b = store.create_plan(&new_plan(community, "乙稿", 0), &audited()).await.unwrap();
     let before: Vec<Feature> = ds.get(Layer::Grids)[..2].to_vec();
     // Grid 002 is merged into 001: one grid covering the community, household H0002 moves to it.
     let mut merged = before[0].clone();
@@ -305,8 +361,13 @@ async fn publishes_atomically_and_refuses_a_stale_base(store: &AnyStore) {
         units: vec![unit.clone()],
         households: vec![hh.clone()],
         detail: serde_json::json!({"plan": plan.id}),
+        audit: audited(),
     };
+    let (edit, step) = (serde_json::json!({"op": "merge"}), serde_json::json!({}));
+    let save = PlanSave { id: a.id, expected_edits: a.edits, name: &a.name, content: &a.content, step: StepWrite::Push { edit: &edit, step: &step }, audit: &audited() };
+    let a = store.save_plan(&save).await.unwrap().unwrap();
     assert_eq!(store.publish_plan(&publication(&a)).await.unwrap(), 1);
+    assert!(store.plan_edits(a.id).await.unwrap().is_empty(), "a published draft's steps are gone");
     let back = store.load().await.unwrap();
     let grids: Vec<&str> = back.get(Layer::Grids).iter().map(|f| f.code.as_str()).collect();
     assert_eq!(grids, vec!["610522102206001", "610522001001001"], "the other community's grid is untouched");
@@ -337,7 +398,7 @@ async fn publishes_atomically_and_refuses_a_stale_base(store: &AnyStore) {
 async fn a_failed_publication_changes_nothing(store: &AnyStore) {
     let ds = common::mini_dataset();
     store.replace_layers(&ds).await.unwrap();
-    let plan = store.create_plan(&new_plan("610522001001", "坏稿", 0)).await.unwrap();
+    let plan = store.create_plan(&new_plan("610522001001", "坏稿", 0), &audited()).await.unwrap();
     let mut ghost = ds.get(Layer::Households)[0].clone();
     ghost.code = "NOPE".into();
     let p = Publication {
@@ -351,8 +412,11 @@ async fn a_failed_publication_changes_nothing(store: &AnyStore) {
         units: vec![],
         households: vec![ghost],
         detail: serde_json::json!({}),
+        audit: audited(),
     };
+    let audit_before = store.audit(10, None).await.unwrap();
     assert!(store.publish_plan(&p).await.is_err());
+    assert_eq!(store.audit(10, None).await.unwrap(), audit_before, "a failed publication leaves no audit entry");
     assert_eq!(store.load().await.unwrap(), ds);
     assert_eq!(store.plan_version("610522001001").await.unwrap(), 0);
     assert!(store.plan(plan.id).await.unwrap().is_some());
@@ -367,6 +431,17 @@ async fn gpkg_keeps_drafts_of_several_planners() {
 #[tokio::test]
 async fn postgis_keeps_drafts_of_several_planners() {
     keeps_drafts_of_several_planners(&postgis().await).await;
+}
+
+#[tokio::test]
+async fn gpkg_keeps_a_drafts_steps_for_undo_and_redo() {
+    let (s, _d) = gpkg().await;
+    keeps_a_drafts_steps_for_undo_and_redo(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_keeps_a_drafts_steps_for_undo_and_redo() {
+    keeps_a_drafts_steps_for_undo_and_redo(&postgis().await).await;
 }
 
 #[tokio::test]

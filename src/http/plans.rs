@@ -22,10 +22,11 @@ use crate::atlas::Atlas;
 use crate::atlas::coverage::Settings;
 use crate::atlas::plan::publish::Acknowledgement;
 use crate::atlas::plan::stats::Stats;
-use crate::atlas::plan::{Draft, Edit, PlanError, published_grids};
+use crate::atlas::plan::{Draft, Edit, PlanError, Step, published_grids};
 use crate::model::geojson_io::geometry_json;
 use crate::model::{Feature, Layer};
-use crate::store::{self, NewPlan, PlanRecord, PlanSave, Store};
+use crate::store::accounts::AuditRecord;
+use crate::store::{self, NewPlan, NextStep, PlanRecord, PlanSave, StepWrite, Store};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,7 +44,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// What the store keeps as a draft's content: the draft, and the community's published grids it was copied
-/// from (to see changes made by other means than publishing, e.g. an import).
+/// from (to see changes made by other means than publishing, e.g. an import). Its steps are rows of their own.
 #[derive(serde::Serialize, Deserialize)]
 struct Content {
     draft: Draft,
@@ -117,6 +118,7 @@ async fn view(state: &AppState, rec: &PlanRecord, content: Content, access: Acce
 async fn view_with(state: &AppState, rec: &PlanRecord, base: &[BaseGrid], draft: &Draft, mut stats: Stats, access: Access) -> Result<Value> {
     let atlas = state.atlas();
     let version = state.store().plan_version(&rec.community).await?;
+    let steps = state.store().plan_edits(rec.id).await?;
     let stale = version != rec.base_version || base_of(&atlas, &rec.community) != base;
     let atlas_for_names = atlas;
     for g in &mut stats.grids {
@@ -143,9 +145,9 @@ async fn view_with(state: &AppState, rec: &PlanRecord, base: &[BaseGrid], draft:
         "current_version": version,
         "stale": stale,
         "edits": rec.edits,
-        "can_undo": !draft.done.is_empty(),
-        "can_redo": !draft.undone.is_empty(),
-        "steps": draft.done.iter().map(|s| &s.edit).collect::<Vec<_>>(),
+        "can_undo": rec.steps_done > 0,
+        "can_redo": rec.steps_total > rec.steps_done,
+        "steps": steps,
         "grids": { "type": "FeatureCollection", "features": features },
         "stats": stats,
     }))
@@ -180,9 +182,8 @@ async fn create(State(state): State<AppState>, access: Access, who: Principal, b
             author,
             base_version,
             content: serde_json::to_value(&content).map_err(|e| Error::Internal(e.into()))?,
-        })
+        }, &who.audit("plan.create", json!({ "name": b.name.trim(), "community": b.community })))
         .await?;
-    state.store().append_audit(&who.audit("plan.create", json!({ "plan": rec.id, "name": rec.name, "community": rec.community }))).await?;
     let v = view(&state, &rec, content, access).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
@@ -214,12 +215,13 @@ struct RenameBody {
     name: String,
 }
 
-/// Saves `content` over what was read as `rec`; 409 when another save came first.
-async fn save(state: &AppState, rec: &PlanRecord, name: &str, content: &Content) -> Result<PlanRecord> {
+/// Saves `content` over what was read as `rec`, moving its steps by `step`, with its audit entry; 409 when
+/// another save came first.
+async fn save(state: &AppState, rec: &PlanRecord, name: &str, content: &Content, step: StepWrite<'_>, audit: &AuditRecord) -> Result<PlanRecord> {
     let value = serde_json::to_value(content).map_err(|e| Error::Internal(e.into()))?;
     state
         .store()
-        .save_plan(&PlanSave { id: rec.id, expected_edits: rec.edits, name, content: &value })
+        .save_plan(&PlanSave { id: rec.id, expected_edits: rec.edits, name, content: &value, step, audit })
         .await?
         .ok_or_else(|| Error::Conflict(format!("plan {} was changed by another request meanwhile; reload it and try again", rec.id)))
 }
@@ -230,60 +232,87 @@ async fn rename(State(state): State<AppState>, who: Principal, Path(id): Path<i6
         return Err(Error::BadRequest("a plan needs a name".into()));
     }
     let (rec, content) = load(&state, id, &who).await?;
-    let saved = save(&state, &rec, b.name.trim(), &content).await?;
-    state.store().append_audit(&who.audit("plan.rename", json!({ "plan": id, "name": saved.name }))).await?;
+    let audit = who.audit("plan.rename", json!({ "plan": id, "name": b.name.trim() }));
+    let saved = save(&state, &rec, b.name.trim(), &content, StepWrite::Keep, &audit).await?;
     Ok(Json(json!(saved)))
 }
 
 async fn remove(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> Result<StatusCode> {
     let (rec, _) = load(&state, id, &who).await?;
-    if !state.store().delete_plan(id).await? {
+    let audit = who.audit("plan.delete", json!({ "plan": id, "name": rec.name, "community": rec.community }));
+    if !state.store().delete_plan(id, &audit).await? {
         return Err(Error::NotFound(format!("plan {id} does not exist")));
     }
-    state.store().append_audit(&who.audit("plan.delete", json!({ "plan": id, "name": rec.name, "community": rec.community }))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn edit(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>, b: std::result::Result<Json<Edit>, JsonRejection>) -> Result<Json<Value>> {
     let e = body(b)?;
     let what = json!({ "plan": id, "edit": e });
-    change(state, access, who, id, what, move |d, atlas| d.apply(atlas, &e).map(|_| ())).await
+    change(state, access, who, id, what, Change::Edit(e)).await
 }
 
 async fn undo(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>) -> Result<Json<Value>> {
-    change(state, access, who, id, json!({ "plan": id, "edit": "undo" }), |d, _| d.undo()).await
+    change(state, access, who, id, json!({ "plan": id, "edit": "undo" }), Change::Undo).await
 }
 
 async fn redo(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>) -> Result<Json<Value>> {
-    change(state, access, who, id, json!({ "plan": id, "edit": "redo" }), |d, _| d.redo()).await
+    change(state, access, who, id, json!({ "plan": id, "edit": "redo" }), Change::Redo).await
 }
 
-/// Loads a draft, changes it, saves it and shows it with its new statistics.
-async fn change(
-    state: AppState,
-    access: Access,
-    who: Principal,
-    id: i64,
-    what: Value,
-    f: impl FnOnce(&mut Draft, &Atlas) -> std::result::Result<(), PlanError> + Send + 'static,
-) -> Result<Json<Value>> {
+/// What a request does to a draft.
+enum Change {
+    Edit(Edit),
+    Undo,
+    Redo,
+}
+
+/// Loads a draft, changes it, saves it with its step and shows it with its new statistics.
+async fn change(state: AppState, access: Access, who: Principal, id: i64, what: Value, how: Change) -> Result<Json<Value>> {
     let (rec, mut content) = load(&state, id, &who).await?;
     let atlas = state.atlas();
     let draft = content.draft;
-    let draft = tokio::task::spawn_blocking(move || {
-        let mut d = draft;
-        f(&mut d, &atlas).map(|_| d)
-    })
-    .await
-    .map_err(|e| Error::Internal(e.into()))?
-    .map_err(plan_error)?;
-    // The statistics are computed while the draft is saved: neither waits for the other.
-    let for_stats = draft.clone();
-    content.draft = draft;
-    let (saved, computed) = tokio::join!(save(&state, &rec, &rec.name, &content), stats_of(state.atlas(), for_stats));
+    let undo = matches!(how, Change::Undo);
+    match how {
+        Change::Edit(e) => {
+            let (draft, step) = tokio::task::spawn_blocking(move || {
+                let mut d = draft;
+                d.apply(&atlas, &e).map(|step| (d, step))
+            })
+            .await
+            .map_err(|e| Error::Internal(e.into()))?
+            .map_err(plan_error)?;
+            content.draft = draft;
+            // An edit that changed nothing is saved (it counts as a save) but is no step.
+            let stored = step
+                .map(|s| Ok::<_, serde_json::Error>((serde_json::to_value(&s.edit)?, serde_json::to_value(&s)?)))
+                .transpose()
+                .map_err(|e| Error::Internal(e.into()))?;
+            let write = stored.as_ref().map_or(StepWrite::Keep, |(edit, step)| StepWrite::Push { edit, step });
+            finish(state, access, who, rec, content, write, what).await
+        }
+        Change::Undo | Change::Redo => {
+            let which = if undo { NextStep::Undo } else { NextStep::Redo };
+            let nothing = if undo { PlanError::NothingToUndo } else { PlanError::NothingToRedo };
+            let (seq, v) = state.store().plan_step(id, which).await?.ok_or_else(|| plan_error(nothing))?;
+            let step: Step = serde_json::from_value(v).map_err(|e| Error::Internal(anyhow::anyhow!("plan {id} step {seq}: {e}")))?;
+            let mut draft = draft;
+            if undo { draft.undo(&step) } else { draft.redo(&step) }
+            content.draft = draft;
+            let write = if undo { StepWrite::Undo(seq) } else { StepWrite::Redo(seq) };
+            finish(state, access, who, rec, content, write, what).await
+        }
+    }
+}
+
+/// Saves a changed draft with its audit entry while its statistics are computed (neither waits for the
+/// other), and shows the draft.
+async fn finish(state: AppState, access: Access, who: Principal, rec: PlanRecord, content: Content, write: StepWrite<'_>, what: Value) -> Result<Json<Value>> {
+    let for_stats = content.draft.clone();
+    let audit = who.audit("plan.edit", what);
+    let (saved, computed) = tokio::join!(save(&state, &rec, &rec.name, &content, write, &audit), stats_of(state.atlas(), for_stats));
     let saved = saved?;
     let (_, stats) = computed?;
-    state.store().append_audit(&who.audit("plan.edit", what)).await?;
     Ok(Json(view_with(&state, &saved, &content.base, &content.draft, stats, access).await?))
 }
 
@@ -394,13 +423,14 @@ async fn publish(State(state): State<AppState>, who: Principal, Path(id): Path<i
         units: p.units.clone(),
         households: p.households.clone(),
         detail: detail.clone(),
+        // The version it becomes if it lands (else the transaction, and this entry, are rolled back).
+        audit: who.audit("plan.publish", json!({ "version": rec.base_version + 1, "plan": detail })),
     };
     let new_version = match state.store().publish_plan(&publication).await {
         Ok(v) => v,
         Err(store::Error::Stale { current, .. }) => return Err(Error::Conflict(stale_msg(current))),
         Err(e) => return Err(e.into()),
     };
-    state.store().append_audit(&who.audit("plan.publish", json!({ "version": new_version, "plan": detail }))).await?;
     state.reload_if_changed().await?;
     Ok(Json(json!({
         "version": new_version,

@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use super::gpkg::GpkgStore;
 use super::postgis::PostgisStore;
-use super::{AnyStore, Error, Result};
+use super::{AnyStore, Error, HasDb, Result};
 use crate::accounts::{Account, Role, Scope, clock};
 
 /// A new account.
@@ -367,6 +367,15 @@ macro_rules! account_queries {
 
             /// Appends an entry to the audit log; returns its id.
             pub async fn append_audit(&self, r: &AuditRecord) -> Result<i64> {
+                let mut tx = self.pool().begin().await?;
+                let id = Self::audit_in(&mut tx, r).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            /// Appends an audit entry inside a write's transaction: the write and its record land together
+            /// or not at all.
+            pub(crate) async fn audit_in(tx: &mut sqlx::Transaction<'_, <Self as HasDb>::Db>, r: &AuditRecord) -> Result<i64> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO gridmap_audit (at, actor, action, address, households, detail) \
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -377,7 +386,7 @@ macro_rules! account_queries {
                 .bind(&r.address)
                 .bind(serde_json::to_string(&r.households).expect("strings serialise"))
                 .bind(r.detail.to_string())
-                .fetch_one(self.pool())
+                .fetch_one(&mut **tx)
                 .await?)
             }
 
@@ -407,24 +416,7 @@ fn found(rows: u64, username: &str) -> Result<()> {
 account_queries!(GpkgStore);
 account_queries!(PostgisStore);
 
-/// Dispatches each account operation to the backend.
-macro_rules! dispatch {
-    ($( $(#[$m:meta])* fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty; )*) => {
-        impl AnyStore {
-            $(
-                $(#[$m])*
-                pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
-                    match self {
-                        AnyStore::Gpkg(s) => s.$name($($arg),*).await,
-                        AnyStore::Postgis(s) => s.$name($($arg),*).await,
-                    }
-                }
-            )*
-        }
-    };
-}
-
-dispatch! {
+super::dispatch! {
     /// Creates an account; [`Error::Exists`] if the username is taken.
     fn create_account(&self, a: &NewAccount) -> Result<Account>;
     /// The account named `username`, if any.

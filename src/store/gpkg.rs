@@ -12,7 +12,7 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::schema::{ColumnType, ColumnValue, column_value, columns, geometry_type};
 use super::plans::collection;
-use super::{ChangeEntry, ChangeRecord, Error, NewPlan, PlanRecord, PlanSave, PlanVersion, Publication, Result, Store, codec, parse_properties};
+use super::{ChangeEntry, ChangeRecord, Error, PlanVersion, Publication, Result, Store, codec, parse_properties};
 use crate::model::crs::STORED_EPSG;
 use crate::model::{Dataset, Feature, Layer};
 
@@ -111,6 +111,9 @@ impl GpkgStore {
              updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), \
              base_version INTEGER NOT NULL, edits INTEGER NOT NULL DEFAULT 0, content TEXT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS gridmap_plans_community ON gridmap_plans (community_code)",
+            "CREATE TABLE IF NOT EXISTS gridmap_plan_steps (plan_id INTEGER NOT NULL REFERENCES gridmap_plans (id), \
+             seq INTEGER NOT NULL, undone BOOLEAN NOT NULL DEFAULT 0, edit TEXT NOT NULL, step TEXT NOT NULL, \
+             PRIMARY KEY (plan_id, seq))",
             "CREATE TABLE IF NOT EXISTS gridmap_plan_versions (id INTEGER PRIMARY KEY AUTOINCREMENT, \
              community_code TEXT NOT NULL, version INTEGER NOT NULL, published_by TEXT NOT NULL, \
              published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), plan_name TEXT NOT NULL, \
@@ -270,25 +273,7 @@ impl GpkgStore {
             .await?;
         Ok(())
     }
-
-    fn plan_row(r: &sqlx::sqlite::SqliteRow, with_content: bool) -> Result<PlanRecord> {
-        let content: Option<String> = if with_content { r.try_get("content")? } else { None };
-        Ok(PlanRecord {
-            id: r.try_get("id")?,
-            community: r.try_get("community_code")?,
-            name: r.try_get("name")?,
-            author: r.try_get("author")?,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-            base_version: r.try_get("base_version")?,
-            edits: r.try_get("edits")?,
-            content: content.map_or(Ok(serde_json::Value::Null), |c| serde_json::from_str(&c))
-                .map_err(|e| Error::Corrupt { layer: "gridmap_plans".into(), code: "content".into(), reason: e.to_string() })?,
-        })
-    }
 }
-
-const PLAN_COLUMNS: &str = "id, community_code, name, author, created_at, updated_at, base_version, edits";
 
 impl Store for GpkgStore {
     async fn load(&self) -> Result<Dataset> {
@@ -365,58 +350,6 @@ impl Store for GpkgStore {
         format!("GeoPackage {}", self.path.display())
     }
 
-    async fn create_plan(&self, plan: &NewPlan) -> Result<PlanRecord> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO gridmap_plans (community_code, name, author, base_version, content) VALUES (?, ?, ?, ?, ?) \
-             RETURNING id",
-        )
-        .bind(&plan.community)
-        .bind(&plan.name)
-        .bind(&plan.author)
-        .bind(plan.base_version)
-        .bind(plan.content.to_string())
-        .fetch_one(&self.pool)
-        .await?;
-        self.plan(id).await?.ok_or_else(|| Error::NotFound { layer: "gridmap_plans".into(), code: id.to_string() })
-    }
-
-    async fn plans(&self, community: Option<&str>) -> Result<Vec<PlanRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {PLAN_COLUMNS} FROM gridmap_plans WHERE ?1 IS NULL OR community_code = ?1 ORDER BY id"
-        ))
-        .bind(community)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| Self::plan_row(r, false)).collect()
-    }
-
-    async fn plan(&self, id: i64) -> Result<Option<PlanRecord>> {
-        let row = sqlx::query(&format!("SELECT {PLAN_COLUMNS}, content FROM gridmap_plans WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| Self::plan_row(&r, true)).transpose()
-    }
-
-    async fn save_plan(&self, save: &PlanSave<'_>) -> Result<Option<PlanRecord>> {
-        let row = sqlx::query(&format!(
-            "UPDATE gridmap_plans SET name = ?, content = ?, edits = edits + 1, \
-             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ? AND edits = ? RETURNING {PLAN_COLUMNS}"
-        ))
-        .bind(save.name)
-        .bind(save.content.to_string())
-        .bind(save.id)
-        .bind(save.expected_edits)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| Self::plan_row(&r, false)).transpose()
-    }
-
-    async fn delete_plan(&self, id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM gridmap_plans WHERE id = ?").bind(id).execute(&self.pool).await?;
-        Ok(done.rows_affected() > 0)
-    }
-
     async fn plan_version(&self, community: &str) -> Result<i64> {
         let v: Option<i64> = sqlx::query_scalar("SELECT version FROM gridmap_plan_heads WHERE community_code = ?")
             .bind(community)
@@ -464,9 +397,11 @@ impl Store for GpkgStore {
         .bind(collection(&p.grids).to_string())
         .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM gridmap_plan_steps WHERE plan_id = ?").bind(p.plan_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM gridmap_plans WHERE id = ?").bind(p.plan_id).execute(&mut *tx).await?;
         let record = ChangeRecord { actor: p.published_by.clone(), action: "plan.publish".into(), detail: p.detail.clone() };
         Self::log_change(&mut tx, &record).await?;
+        Self::audit_in(&mut tx, &p.audit).await?;
         Self::bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(version)

@@ -9,6 +9,38 @@ use serde::Serialize;
 
 use crate::model::{Dataset, Feature, Layer};
 
+/// Dispatches each listed operation of the backends' inherent impls from [`AnyStore`] (accounts, drafts).
+macro_rules! dispatch {
+    ($( $(#[$m:meta])* fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty; )*) => {
+        impl AnyStore {
+            $(
+                $(#[$m])*
+                pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    match self {
+                        AnyStore::Gpkg(s) => s.$name($($arg),*).await,
+                        AnyStore::Postgis(s) => s.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+pub(crate) use dispatch;
+
+/// Names a backend's database, for the transactions the shared queries (accounts, drafts) take.
+pub(crate) trait HasDb {
+    type Db: sqlx::Database;
+}
+
+impl HasDb for gpkg::GpkgStore {
+    type Db = sqlx::Sqlite;
+}
+
+impl HasDb for postgis::PostgisStore {
+    type Db = sqlx::Postgres;
+}
+
 /// The embedded default: a GeoPackage 1.3 file (SQLite) that opens in QGIS, ArcGIS or SuperMap.
 pub mod gpkg;
 /// PostGIS via sqlx, for shared deployments (schema in migrations/).
@@ -22,7 +54,7 @@ pub mod accounts;
 /// Planners' drafts and the history of published plans.
 pub mod plans;
 
-pub use plans::{NewPlan, PlanRecord, PlanSave, PlanVersion, Publication};
+pub use plans::{NewPlan, NextStep, PlanRecord, PlanSave, PlanVersion, Publication, StepWrite};
 
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]
@@ -73,28 +105,12 @@ pub trait Store: Send + Sync {
     /// A short description for logs ("GeoPackage data/gridmap.gpkg", "PostGIS 127.0.0.1:5432/gridmap").
     fn describe(&self) -> String;
 
-    /// Stores a new draft and returns it with its id and times.
-    fn create_plan(&self, plan: &NewPlan) -> impl Future<Output = Result<PlanRecord>> + Send;
-
-    /// Drafts, oldest first, of one community or all, without their content.
-    fn plans(&self, community: Option<&str>) -> impl Future<Output = Result<Vec<PlanRecord>>> + Send;
-
-    /// One draft with its content.
-    fn plan(&self, id: i64) -> impl Future<Output = Result<Option<PlanRecord>>> + Send;
-
-    /// Saves a draft's name and content if no other save came since `expected_edits`; returns the saved draft
-    /// (without content), or None when the draft is gone or was saved by someone else first.
-    fn save_plan(&self, save: &PlanSave<'_>) -> impl Future<Output = Result<Option<PlanRecord>>> + Send;
-
-    /// Deletes a draft; returns whether there was one.
-    fn delete_plan(&self, id: i64) -> impl Future<Output = Result<bool>> + Send;
-
     /// The community's plan version: how many plans were published for it (0 before the first).
     fn plan_version(&self, community: &str) -> impl Future<Output = Result<i64>> + Send;
 
     /// Publishes a draft in one transaction: checks the base version ([`Error::Stale`] when another plan was
     /// published since), replaces the community's grids, updates units and households, records the version
-    /// in the history and the change log, deletes the draft and bumps the revision. Returns the new version.
+    /// in the history and the change log, deletes the draft and its steps and bumps the revision. Returns the new version.
     fn publish_plan(&self, p: &Publication) -> impl Future<Output = Result<i64>> + Send;
 
     /// The community's published versions, oldest first.
@@ -193,36 +209,6 @@ impl Store for AnyStore {
         match self {
             AnyStore::Gpkg(s) => s.describe(),
             AnyStore::Postgis(s) => s.describe(),
-        }
-    }
-    async fn create_plan(&self, plan: &NewPlan) -> Result<PlanRecord> {
-        match self {
-            AnyStore::Gpkg(s) => s.create_plan(plan).await,
-            AnyStore::Postgis(s) => s.create_plan(plan).await,
-        }
-    }
-    async fn plans(&self, community: Option<&str>) -> Result<Vec<PlanRecord>> {
-        match self {
-            AnyStore::Gpkg(s) => s.plans(community).await,
-            AnyStore::Postgis(s) => s.plans(community).await,
-        }
-    }
-    async fn plan(&self, id: i64) -> Result<Option<PlanRecord>> {
-        match self {
-            AnyStore::Gpkg(s) => s.plan(id).await,
-            AnyStore::Postgis(s) => s.plan(id).await,
-        }
-    }
-    async fn save_plan(&self, save: &PlanSave<'_>) -> Result<Option<PlanRecord>> {
-        match self {
-            AnyStore::Gpkg(s) => s.save_plan(save).await,
-            AnyStore::Postgis(s) => s.save_plan(save).await,
-        }
-    }
-    async fn delete_plan(&self, id: i64) -> Result<bool> {
-        match self {
-            AnyStore::Gpkg(s) => s.delete_plan(id).await,
-            AnyStore::Postgis(s) => s.delete_plan(id).await,
         }
     }
     async fn plan_version(&self, community: &str) -> Result<i64> {

@@ -1,13 +1,23 @@
 //! Planners' drafts and the history of published plans, as both backends keep them.
 //!
-//! A draft's content (its grids, unit assignments and undo/redo steps) is an opaque JSON document here: the
-//! store keeps it and hands it back; `crate::plan` gives it meaning. Two counters guard against lost writes:
-//! a draft's `edits` (one per saved edit, so two requests editing one draft cannot overwrite each other) and
-//! a community's plan `version` (one per publication, so a draft copied from an older plan is refused).
+//! A draft's content (its grids and unit assignments) is an opaque JSON document here, and so is each of its
+//! steps (one edit and what it changed, what undo and redo put back): the store keeps them and hands them
+//! back; `crate::atlas::plan` gives them meaning. Steps are rows of their own, so that an edit reads and
+//! writes the draft and one step, not the whole history. Two counters guard against lost writes: a draft's
+//! `edits` (one per saved edit, so two requests editing one draft cannot overwrite each other) and a
+//! community's plan `version` (one per publication, so a draft copied from an older plan is refused).
+//!
+//! The drafts' SQL is one text for SQLite and PostgreSQL but for the clock, the JSON casts and the time
+//! format, which [`plan_queries`] takes per backend.
 
 use serde::Serialize;
 use serde_json::Value;
+use sqlx::Row;
 
+use super::gpkg::GpkgStore;
+use super::postgis::PostgisStore;
+use super::accounts::AuditRecord;
+use super::{AnyStore, Error, HasDb, Result};
 use crate::model::Feature;
 
 /// A stored draft.
@@ -25,6 +35,10 @@ pub struct PlanRecord {
     pub base_version: i64,
     /// How many times the draft was saved: what a save compares against.
     pub edits: i64,
+    /// Steps applied (what undo can take back, newest last).
+    pub steps_done: i64,
+    /// Steps kept: the applied ones and those undone after them (what redo can put back).
+    pub steps_total: i64,
     /// The draft itself (`Value::Null` in listings).
     #[serde(skip_serializing_if = "Value::is_null")]
     pub content: Value,
@@ -48,6 +62,32 @@ pub struct PlanSave<'a> {
     pub expected_edits: i64,
     pub name: &'a str,
     pub content: &'a Value,
+    /// What happens to the draft's steps, in the same transaction.
+    pub step: StepWrite<'a>,
+    /// The save's audit entry, written in the same transaction.
+    pub audit: &'a AuditRecord,
+}
+
+/// How a save moves a draft's steps.
+#[derive(Clone, Copy, Debug)]
+pub enum StepWrite<'a> {
+    /// None (a rename, or an edit that changed nothing).
+    Keep,
+    /// A new step after the applied ones; the undone ones are dropped (they can no longer be redone).
+    Push { edit: &'a Value, step: &'a Value },
+    /// Step `seq` (the newest applied) is now undone.
+    Undo(i64),
+    /// Step `seq` (the oldest undone) is applied again.
+    Redo(i64),
+}
+
+/// Which step [`AnyStore::plan_step`] finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextStep {
+    /// The newest applied step.
+    Undo,
+    /// The oldest undone step.
+    Redo,
 }
 
 /// A publication: the community's grids replaced and its units and households moved, in one transaction.
@@ -70,6 +110,8 @@ pub struct Publication {
     pub households: Vec<Feature>,
     /// The change log's detail.
     pub detail: Value,
+    /// The publication's audit entry, written in its transaction.
+    pub audit: AuditRecord,
 }
 
 /// One published version of a community's plan.
@@ -92,4 +134,243 @@ pub fn collection(features: &[Feature]) -> Value {
         "type": "FeatureCollection",
         "features": features.iter().map(crate::model::geojson_io::feature_json).collect::<Vec<_>>(),
     })
+}
+
+fn corrupt(what: &str, id: i64, e: serde_json::Error) -> Error {
+    Error::Corrupt { layer: what.into(), code: id.to_string(), reason: e.to_string() }
+}
+
+/// A draft from the columns of `plan_queries`' SELECT, the content (as text) last if `with_content`.
+fn plan_from<R: Row>(r: &R, with_content: bool) -> Result<PlanRecord>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let id: i64 = r.try_get(0)?;
+    let content = if with_content {
+        let text: String = r.try_get(10)?;
+        serde_json::from_str(&text).map_err(|e| corrupt("gridmap_plans", id, e))?
+    } else {
+        Value::Null
+    };
+    Ok(PlanRecord {
+        id,
+        community: r.try_get(1)?,
+        name: r.try_get(2)?,
+        author: r.try_get(3)?,
+        created_at: r.try_get(4)?,
+        updated_at: r.try_get(5)?,
+        base_version: r.try_get(6)?,
+        edits: r.try_get(7)?,
+        steps_done: r.try_get(8)?,
+        steps_total: r.try_get(9)?,
+        content,
+    })
+}
+
+/// The drafts' queries for one backend. `$now` is the SQL of the current time as stored, `$json` the cast a
+/// JSON parameter needs, `$times` the SELECT of `created_at, updated_at` as RFC 3339 text, `$text` the cast
+/// that reads a JSON column as text.
+macro_rules! plan_queries {
+    ($store:ty, now = $now:literal, json = $json:literal, times = $times:literal, text = $text:literal) => {
+        impl $store {
+            /// Stores a new draft and its audit entry (with the draft's id as `plan` in its detail) in one
+            /// transaction, and returns the draft with its id and times.
+            pub async fn create_plan(&self, plan: &NewPlan, audit: &AuditRecord) -> Result<PlanRecord> {
+                let mut tx = self.pool().begin().await?;
+                let id: i64 = sqlx::query_scalar(concat!(
+                    "INSERT INTO gridmap_plans (community_code, name, author, base_version, content) \
+                     VALUES ($1, $2, $3, $4, $5", $json, ") RETURNING id"
+                ))
+                .bind(&plan.community)
+                .bind(&plan.name)
+                .bind(&plan.author)
+                .bind(plan.base_version)
+                .bind(plan.content.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+                let mut audit = audit.clone();
+                if let Value::Object(d) = &mut audit.detail {
+                    d.insert("plan".into(), id.into());
+                }
+                Self::audit_in(&mut tx, &audit).await?;
+                tx.commit().await?;
+                self.plan(id).await?.ok_or_else(|| Error::NotFound { layer: "gridmap_plans".into(), code: id.to_string() })
+            }
+
+            /// Drafts, oldest first, of one community or all, without their content.
+            pub async fn plans(&self, community: Option<&str>) -> Result<Vec<PlanRecord>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT id, community_code, name, author, ", $times, ", base_version, edits, ",
+                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id AND NOT s.undone), ",
+                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id) ",
+                    "FROM gridmap_plans p WHERE CAST($1 AS TEXT) IS NULL OR community_code = $1 ORDER BY id"
+                ))
+                .bind(community)
+                .fetch_all(self.pool())
+                .await?;
+                rows.iter().map(|r| plan_from(r, false)).collect()
+            }
+
+            /// One draft with its content.
+            pub async fn plan(&self, id: i64) -> Result<Option<PlanRecord>> {
+                let row = sqlx::query(concat!(
+                    "SELECT id, community_code, name, author, ", $times, ", base_version, edits, ",
+                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id AND NOT s.undone), ",
+                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id), ",
+                    "content", $text, " FROM gridmap_plans p WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+                row.map(|r| plan_from(&r, true)).transpose()
+            }
+
+            /// One draft without its content, in a transaction.
+            async fn plan_head<'c>(tx: &mut sqlx::Transaction<'c, <Self as HasDb>::Db>, id: i64) -> Result<Option<PlanRecord>> {
+                let row = sqlx::query(concat!(
+                    "SELECT id, community_code, name, author, ", $times, ", base_version, edits, ",
+                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id AND NOT s.undone), ",
+                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id) ",
+                    "FROM gridmap_plans p WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                row.map(|r| plan_from(&r, false)).transpose()
+            }
+
+            /// Saves a draft's name and content, and moves its steps, in one transaction, if no other save
+            /// came since `expected_edits`; returns the saved draft (without content), or None when the draft
+            /// is gone or was saved by someone else first (then nothing is written).
+            pub async fn save_plan(&self, save: &PlanSave<'_>) -> Result<Option<PlanRecord>> {
+                let mut tx = self.pool().begin().await?;
+                let saved = sqlx::query(concat!(
+                    "UPDATE gridmap_plans SET name = $1, content = $2", $json, ", edits = edits + 1, \
+                     updated_at = ", $now, " WHERE id = $3 AND edits = $4"
+                ))
+                .bind(save.name)
+                .bind(save.content.to_string())
+                .bind(save.id)
+                .bind(save.expected_edits)
+                .execute(&mut *tx)
+                .await?;
+                if saved.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                match save.step {
+                    StepWrite::Keep => {}
+                    StepWrite::Push { edit, step } => {
+                        sqlx::query("DELETE FROM gridmap_plan_steps WHERE plan_id = $1 AND undone")
+                            .bind(save.id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query(concat!(
+                            "INSERT INTO gridmap_plan_steps (plan_id, seq, undone, edit, step) VALUES ($1, \
+                             (SELECT COALESCE(MAX(seq), 0) + 1 FROM gridmap_plan_steps WHERE plan_id = $1), \
+                             $2, $3", $json, ", $4", $json, ")"
+                        ))
+                        .bind(save.id)
+                        .bind(false)
+                        .bind(edit.to_string())
+                        .bind(step.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    StepWrite::Undo(seq) | StepWrite::Redo(seq) => {
+                        let undone = matches!(save.step, StepWrite::Undo(_));
+                        let moved = sqlx::query("UPDATE gridmap_plan_steps SET undone = $1 WHERE plan_id = $2 AND seq = $3 AND undone <> $1")
+                            .bind(undone)
+                            .bind(save.id)
+                            .bind(seq)
+                            .execute(&mut *tx)
+                            .await?;
+                        if moved.rows_affected() == 0 {
+                            return Ok(None);
+                        }
+                    }
+                }
+                Self::audit_in(&mut tx, save.audit).await?;
+                let head = Self::plan_head(&mut tx, save.id).await?;
+                tx.commit().await?;
+                Ok(head)
+            }
+
+            /// The step undo or redo would take: its number and content.
+            pub async fn plan_step(&self, id: i64, which: NextStep) -> Result<Option<(i64, Value)>> {
+                let row = sqlx::query(match which {
+                    NextStep::Undo => concat!(
+                        "SELECT seq, step", $text, " FROM gridmap_plan_steps WHERE plan_id = $1 AND NOT undone ",
+                        "ORDER BY seq DESC LIMIT 1"
+                    ),
+                    NextStep::Redo => concat!(
+                        "SELECT seq, step", $text, " FROM gridmap_plan_steps WHERE plan_id = $1 AND undone ",
+                        "ORDER BY seq LIMIT 1"
+                    ),
+                })
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+                row.map(|r| -> Result<(i64, Value)> {
+                    let text: String = r.try_get(1)?;
+                    Ok((r.try_get(0)?, serde_json::from_str(&text).map_err(|e| corrupt("gridmap_plan_steps", id, e))?))
+                })
+                .transpose()
+            }
+
+            /// The edits of a draft's applied steps, oldest first.
+            pub async fn plan_edits(&self, id: i64) -> Result<Vec<Value>> {
+                let texts: Vec<String> = sqlx::query_scalar(concat!(
+                    "SELECT edit", $text, " FROM gridmap_plan_steps WHERE plan_id = $1 AND NOT undone ORDER BY seq"
+                ))
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?;
+                texts.iter().map(|t| serde_json::from_str(t).map_err(|e| corrupt("gridmap_plan_steps", id, e))).collect()
+            }
+
+            /// Deletes a draft and its steps, with its audit entry, in one transaction; returns whether there
+            /// was one (if not, nothing is written).
+            pub async fn delete_plan(&self, id: i64, audit: &AuditRecord) -> Result<bool> {
+                let mut tx = self.pool().begin().await?;
+                sqlx::query("DELETE FROM gridmap_plan_steps WHERE plan_id = $1").bind(id).execute(&mut *tx).await?;
+                let done = sqlx::query("DELETE FROM gridmap_plans WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                Self::audit_in(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+        }
+    };
+}
+
+plan_queries!(GpkgStore, now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')", json = "", times = "created_at, updated_at", text = "");
+plan_queries!(
+    PostgisStore,
+    now = "now()",
+    json = "::json",
+    times = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
+             to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+    text = "::text"
+);
+
+super::dispatch! {
+    /// Stores a new draft and its audit entry and returns the draft with its id and times.
+    fn create_plan(&self, plan: &NewPlan, audit: &AuditRecord) -> Result<PlanRecord>;
+    /// Drafts, oldest first, of one community or all, without their content.
+    fn plans(&self, community: Option<&str>) -> Result<Vec<PlanRecord>>;
+    /// One draft with its content.
+    fn plan(&self, id: i64) -> Result<Option<PlanRecord>>;
+    /// Saves a draft, moves its steps and audits it if no other save came first (else None, and nothing is
+    /// written).
+    fn save_plan(&self, save: &PlanSave<'_>) -> Result<Option<PlanRecord>>;
+    /// The step undo or redo would take.
+    fn plan_step(&self, id: i64, which: NextStep) -> Result<Option<(i64, Value)>>;
+    /// The edits of a draft's applied steps, oldest first.
+    fn plan_edits(&self, id: i64) -> Result<Vec<Value>>;
+    /// Deletes a draft and its steps, audited.
+    fn delete_plan(&self, id: i64, audit: &AuditRecord) -> Result<bool>;
 }

@@ -8,7 +8,7 @@ use sqlx::{Postgres, Row, Transaction};
 
 use super::schema::{ColumnType, ColumnValue, column_value, columns};
 use super::plans::collection;
-use super::{ChangeEntry, ChangeRecord, Error, NewPlan, PlanRecord, PlanSave, PlanVersion, Publication, Result, Store, codec, parse_properties};
+use super::{ChangeEntry, ChangeRecord, Error, PlanVersion, Publication, Result, Store, codec, parse_properties};
 use crate::model::{Dataset, Feature, Layer};
 
 /// The NOTIFY channel on which committed revisions are announced.
@@ -143,29 +143,7 @@ impl PostgisStore {
             .await?;
         Ok(())
     }
-
-    fn plan_row(r: &sqlx::postgres::PgRow, with_content: bool) -> Result<PlanRecord> {
-        let content: Option<String> = if with_content { r.try_get("content")? } else { None };
-        Ok(PlanRecord {
-            id: r.try_get("id")?,
-            community: r.try_get("community_code")?,
-            name: r.try_get("name")?,
-            author: r.try_get("author")?,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-            base_version: r.try_get("base_version")?,
-            edits: r.try_get("edits")?,
-            content: content
-                .map_or(Ok(serde_json::Value::Null), |c| serde_json::from_str(&c))
-                .map_err(|e| Error::Corrupt { layer: "gridmap_plans".into(), code: "content".into(), reason: e.to_string() })?,
-        })
-    }
 }
-
-/// Times as RFC 3339 UTC text, as the change log gives them.
-const PLAN_COLUMNS: &str = "id, community_code, name, author, \
-    to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at, \
-    to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at, base_version, edits";
 
 impl Store for PostgisStore {
     async fn load(&self) -> Result<Dataset> {
@@ -250,58 +228,6 @@ impl Store for PostgisStore {
         format!("PostGIS {shown}")
     }
 
-    async fn create_plan(&self, plan: &NewPlan) -> Result<PlanRecord> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO gridmap_plans (community_code, name, author, base_version, content) \
-             VALUES ($1, $2, $3, $4, $5::json) RETURNING id",
-        )
-        .bind(&plan.community)
-        .bind(&plan.name)
-        .bind(&plan.author)
-        .bind(plan.base_version)
-        .bind(plan.content.to_string())
-        .fetch_one(&self.pool)
-        .await?;
-        self.plan(id).await?.ok_or_else(|| Error::NotFound { layer: "gridmap_plans".into(), code: id.to_string() })
-    }
-
-    async fn plans(&self, community: Option<&str>) -> Result<Vec<PlanRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {PLAN_COLUMNS} FROM gridmap_plans WHERE $1::text IS NULL OR community_code = $1 ORDER BY id"
-        ))
-        .bind(community)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| Self::plan_row(r, false)).collect()
-    }
-
-    async fn plan(&self, id: i64) -> Result<Option<PlanRecord>> {
-        let row = sqlx::query(&format!("SELECT {PLAN_COLUMNS}, content::text AS content FROM gridmap_plans WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| Self::plan_row(&r, true)).transpose()
-    }
-
-    async fn save_plan(&self, save: &PlanSave<'_>) -> Result<Option<PlanRecord>> {
-        let row = sqlx::query(&format!(
-            "UPDATE gridmap_plans SET name = $1, content = $2::json, edits = edits + 1, updated_at = now() \
-             WHERE id = $3 AND edits = $4 RETURNING {PLAN_COLUMNS}"
-        ))
-        .bind(save.name)
-        .bind(save.content.to_string())
-        .bind(save.id)
-        .bind(save.expected_edits)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| Self::plan_row(&r, false)).transpose()
-    }
-
-    async fn delete_plan(&self, id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM gridmap_plans WHERE id = $1").bind(id).execute(&self.pool).await?;
-        Ok(done.rows_affected() > 0)
-    }
-
     async fn plan_version(&self, community: &str) -> Result<i64> {
         let v: Option<i64> = sqlx::query_scalar("SELECT version FROM gridmap_plan_heads WHERE community_code = $1")
             .bind(community)
@@ -347,9 +273,11 @@ impl Store for PostgisStore {
         .bind(collection(&p.grids).to_string())
         .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM gridmap_plan_steps WHERE plan_id = $1").bind(p.plan_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM gridmap_plans WHERE id = $1").bind(p.plan_id).execute(&mut *tx).await?;
         let record = ChangeRecord { actor: p.published_by.clone(), action: "plan.publish".into(), detail: p.detail.clone() };
         Self::log_change(&mut tx, &record).await?;
+        Self::audit_in(&mut tx, &p.audit).await?;
         Self::bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(version)

@@ -4,8 +4,10 @@
 //! A draft is a copy of the community's published grids (in the stored lon/lat) and of its units' grid
 //! assignments. Edits work in lon/lat, as the coverage engine decides topology, so that a vertex shared with a
 //! neighbour stays bit-for-bit shared; distances (the snapping tolerance) are measured in metres in the
-//! atlas's CRS. Every edit records the grids and unit assignments it changed, before and after: undo and redo
-//! put those back rather than replaying the edit, so they are exact and need no geometry.
+//! atlas's CRS. Every edit returns a [`Step`]: the grids and unit assignments it changed, before and after. Undo
+//! and redo put those back rather than replaying the edit, so they are exact and need no geometry. The steps are
+//! not part of the draft: the store keeps them as rows beside it (a draft is read and written on every edit, and
+//! its history would grow with each).
 //!
 //! Grids keep their published code as their id in a draft; grids a split creates get `new-N` ids. Codes are
 //! given by the coding rule (west to east, north to south) only when the plan is published.
@@ -124,12 +126,6 @@ pub struct Draft {
     pub grids: BTreeMap<String, DraftGrid>,
     /// Unit code → grid id.
     pub units: BTreeMap<String, String>,
-    /// Applied edits, oldest first (what undo takes back).
-    #[serde(default)]
-    pub done: Vec<Step>,
-    /// Undone edits, most recently undone last (what redo puts back).
-    #[serde(default)]
-    pub undone: Vec<Step>,
     /// The number of the next new grid.
     #[serde(default)]
     pub next_new: u32,
@@ -165,7 +161,7 @@ impl Draft {
                 })
                 .collect()
         });
-        Ok(Draft { community: community.to_string(), grids, units, done: vec![], undone: vec![], next_new: 1 })
+        Ok(Draft { community: community.to_string(), grids, units, next_new: 1 })
     }
 
     /// The grid with this id.
@@ -180,10 +176,10 @@ impl Draft {
         id
     }
 
-    /// Applies `edit`; returns whether it changed anything (an edit that changes nothing is not recorded).
-    /// On error the draft is as it was.
-    pub fn apply(&mut self, atlas: &Atlas, edit: &Edit) -> Result<bool, PlanError> {
-        let mut work = Draft { done: vec![], undone: vec![], ..self.clone_content() };
+    /// Applies `edit` and returns what it changed, or `None` when it changed nothing (such an edit is not a
+    /// step). On error the draft is as it was.
+    pub fn apply(&mut self, atlas: &Atlas, edit: &Edit) -> Result<Option<Step>, PlanError> {
+        let mut work = self.clone();
         let ctx = Context::new(atlas, &self.community)?;
         match edit {
             Edit::Reshape { grid, ring, snap_m } => vertices::reshape(&mut work, &ctx, grid, ring, snap_m.unwrap_or(DEFAULT_SNAP_M))?,
@@ -197,30 +193,20 @@ impl Draft {
         }
         let step = self.diff(&work, edit.clone());
         if step.grids.is_empty() && step.units.is_empty() {
-            return Ok(false);
+            return Ok(None);
         }
-        self.grids = work.grids;
-        self.units = work.units;
-        self.next_new = work.next_new;
-        self.done.push(step);
-        self.undone.clear();
-        Ok(true)
+        *self = work;
+        Ok(Some(step))
     }
 
-    /// Takes back the last applied edit.
-    pub fn undo(&mut self) -> Result<(), PlanError> {
-        let step = self.done.pop().ok_or(PlanError::NothingToUndo)?;
-        self.put(&step, false);
-        self.undone.push(step);
-        Ok(())
+    /// Takes back `step`, the last edit applied.
+    pub fn undo(&mut self, step: &Step) {
+        self.put(step, false);
     }
 
-    /// Puts back the last undone edit.
-    pub fn redo(&mut self) -> Result<(), PlanError> {
-        let step = self.undone.pop().ok_or(PlanError::NothingToRedo)?;
-        self.put(&step, true);
-        self.done.push(step);
-        Ok(())
+    /// Puts back `step`, the last edit undone.
+    pub fn redo(&mut self, step: &Step) {
+        self.put(step, true);
     }
 
     fn put(&mut self, step: &Step, forward: bool) {
@@ -235,17 +221,6 @@ impl Draft {
                 Some(grid) => self.units.insert(u.unit.clone(), grid.clone()),
                 None => self.units.remove(&u.unit),
             };
-        }
-    }
-
-    fn clone_content(&self) -> Draft {
-        Draft {
-            community: self.community.clone(),
-            grids: self.grids.clone(),
-            units: self.units.clone(),
-            done: vec![],
-            undone: vec![],
-            next_new: self.next_new,
         }
     }
 
@@ -361,28 +336,25 @@ mod tests {
     }
 
     #[test]
-    fn undo_and_redo_any_number_of_steps() {
+    fn undo_and_redo_put_back_exactly_what_a_step_changed() {
         let atlas = atlas(2);
         let mut d = draft(&atlas);
         let original = d.clone();
-        assert!(d.apply(&atlas, &Edit::Merge { grid: A.into(), with: B.into() }).unwrap());
-        let merged = d.grids.clone();
-        assert!(d.apply(&atlas, &Edit::Split { grid: A.into(), line: vec![[X0 - 0.001, Y0 + D / 2.0], [X0 + D + 0.001, Y0 + D / 2.0]] }).unwrap());
-        let split = d.grids.clone();
-        assert_eq!(split.len(), 2);
-        d.undo().unwrap();
-        assert_eq!(d.grids, merged);
-        d.undo().unwrap();
+        let merge = d.apply(&atlas, &Edit::Merge { grid: A.into(), with: B.into() }).unwrap().unwrap();
+        // The step names what changed, before and after: A grown, B gone, B's unit moved to A.
+        assert_eq!(merge.grids.iter().map(|g| (g.id.as_str(), g.before.is_some(), g.after.is_some())).collect::<Vec<_>>(), vec![(A, true, true), (B, true, false)]);
+        assert_eq!(merge.units.iter().map(|u| (u.unit.as_str(), u.after.as_deref())).collect::<Vec<_>>(), vec![("610522001001002001", Some(A))]);
+        let merged = d.clone();
+        let split = d.apply(&atlas, &Edit::Split { grid: A.into(), line: vec![[X0 - 0.001, Y0 + D / 2.0], [X0 + D + 0.001, Y0 + D / 2.0]] }).unwrap().unwrap();
+        let after_split = d.grids.clone();
+        assert_eq!(after_split.len(), 2);
+        d.undo(&split);
+        assert_eq!(d.grids, merged.grids);
+        d.undo(&merge);
         assert_eq!((&d.grids, &d.units), (&original.grids, &original.units));
-        assert_eq!(d.undo(), Err(PlanError::NothingToUndo));
-        d.redo().unwrap();
-        d.redo().unwrap();
-        assert_eq!(d.grids, split);
-        assert_eq!(d.redo(), Err(PlanError::NothingToRedo));
-        // A new edit after an undo drops what could have been redone.
-        d.undo().unwrap();
-        assert!(d.apply(&atlas, &Edit::AddVertex { grid: A.into(), at: [X0, Y0 + 0.003] }).unwrap());
-        assert!(d.undone.is_empty());
+        d.redo(&merge);
+        d.redo(&split);
+        assert_eq!(d.grids, after_split);
     }
 
     #[test]
