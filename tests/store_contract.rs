@@ -69,7 +69,7 @@ async fn updates_by_code_and_logs_the_change(store: &AnyStore) {
     let rev = store.revision().await.unwrap();
     let mut h = ds.get(Layer::Households)[1].clone();
     h.properties.insert("grid_code".into(), "610522001001002".into());
-    let record = ChangeRecord { actor: "王秀兰".into(), action: "test".into(), detail: serde_json::json!({"n": 1}) };
+    let record = ChangeRecord { actor: "王秀兰".into(), action: "test".into(), detail: serde_json::json!({"n": 1}), audit: Some(audited()) };
     store.update_features(Layer::Households, std::slice::from_ref(&h), &record).await.unwrap();
     let back = store.load().await.unwrap();
     assert_eq!(back.get(Layer::Households)[1], h);
@@ -85,9 +85,11 @@ async fn updates_by_code_and_logs_the_change(store: &AnyStore) {
     ghost.code = "NOPE".into();
     let mut first = ds.get(Layer::Households)[0].clone();
     first.properties.insert("members".into(), 9.into());
+    assert_eq!(store.audit(10, None).await.unwrap().len(), 1, "the write's audit entry landed with it");
     assert!(store.update_features(Layer::Households, &[first, ghost], &record).await.is_err());
     assert_eq!(store.load().await.unwrap().get(Layer::Households)[0], ds.get(Layer::Households)[0]);
     assert_eq!(store.changes(10).await.unwrap().len(), 1);
+    assert_eq!(store.audit(10, None).await.unwrap().len(), 1, "a failed write leaves no audit entry");
 }
 
 #[tokio::test]

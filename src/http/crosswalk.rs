@@ -239,9 +239,9 @@ async fn apply(
         "community": body.community,
         "moves": p.moves.iter().map(|m| json!({ "household": m.household, "from": m.from_grid, "to": m.to_grid })).collect::<Vec<_>>(),
     });
-    let record = ChangeRecord { actor: who.actor(), action: "crosswalk.reassign".into(), detail: detail.clone() };
+    let audit = who.audit("crosswalk.reassign", detail.clone());
+    let record = ChangeRecord { actor: who.actor(), action: "crosswalk.reassign".into(), detail, audit: Some(audit) };
     state.store().update_features(Layer::Households, &moved, &record).await?;
-    state.store().append_audit(&who.audit("crosswalk.reassign", detail)).await?;
     state.reload_if_changed().await?;
     let entry = state.store().changes(1).await?.into_iter().next();
     Ok(Json(json!({

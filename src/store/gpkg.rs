@@ -271,6 +271,9 @@ impl GpkgStore {
             .bind(record.detail.to_string())
             .execute(&mut **tx)
             .await?;
+        if let Some(audit) = &record.audit {
+            Self::audit_in(tx, audit).await?;
+        }
         Ok(())
     }
 }
@@ -399,9 +402,8 @@ impl Store for GpkgStore {
         .await?;
         sqlx::query("DELETE FROM gridmap_plan_steps WHERE plan_id = ?").bind(p.plan_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM gridmap_plans WHERE id = ?").bind(p.plan_id).execute(&mut *tx).await?;
-        let record = ChangeRecord { actor: p.published_by.clone(), action: "plan.publish".into(), detail: p.detail.clone() };
+        let record = ChangeRecord { actor: p.published_by.clone(), action: "plan.publish".into(), detail: p.detail.clone(), audit: Some(p.audit.clone()) };
         Self::log_change(&mut tx, &record).await?;
-        Self::audit_in(&mut tx, &p.audit).await?;
         Self::bump_revision(&mut tx).await?;
         tx.commit().await?;
         Ok(version)

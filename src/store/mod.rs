@@ -123,6 +123,9 @@ pub struct ChangeRecord {
     pub actor: String,
     pub action: String,
     pub detail: serde_json::Value,
+    /// The write's audit entry, appended in the same transaction (a request's write; none for the store's
+    /// own bookkeeping).
+    pub audit: Option<accounts::AuditRecord>,
 }
 
 /// A change-log entry as read back.

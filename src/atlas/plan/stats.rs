@@ -9,13 +9,14 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use geo::{Area, BooleanOps, BoundingRect, Contains, Coord, Geometry, Intersects, MultiPolygon, Point, Polygon};
+use geo::{Area, BooleanOps, BoundingRect, Coord, Geometry, Intersects, MultiPolygon, Polygon};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{Draft, PlanError, published_grids};
 use crate::atlas::Atlas;
 use crate::atlas::contain::representative_point;
+use crate::atlas::coverage::cells::CellIndex;
 use crate::atlas::coverage::{Kind, Settings, gaps, inscribed, overlaps};
 use crate::model::Layer;
 use crate::model::geojson_io::geometry_json;
@@ -91,9 +92,11 @@ impl Draft {
         let ids: Vec<&String> = self.grids.keys().collect();
         let kids: Vec<&MultiPolygon<f64>> = self.grids.values().map(|g| &g.geometry).collect();
         let boxes: Vec<Option<geo::Rect<f64>>> = kids.iter().map(|k| k.bounding_rect()).collect();
-        let locate = |polys: &[&MultiPolygon<f64>], boxes: &[Option<geo::Rect<f64>>], c: Coord<f64>| -> Option<usize> {
-            (0..polys.len()).find(|&i| boxes[i].is_some_and(|b| b.intersects(&c)) && polys[i].contains(&Point(c)))
-        };
+        // Households are placed through cell indexes of the draft's and the published grids, as the atlas places
+        // them (a point on a shared edge goes to one grid, the lower index where grids overlap); rural grids
+        // carry thousands of vertices, and a polygon test per household and grid was a third of the time.
+        let cells = CellIndex::build(&kids, None);
+        let community = CellIndex::build(&[&ctx.boundary], None);
 
         // Households near the community: through the R-tree, in metres, over the community and the draft.
         let mut env = ctx.boundary.bounding_rect();
@@ -101,33 +104,33 @@ impl Draft {
             env = Some(env.map_or(*b, |e| merge_rect(e, *b)));
         }
         let mut places: Vec<Place<'_>> = Vec::new();
+        let points = household_points(atlas);
         if let (Some(env), Some(hh)) = (env, atlas.layer(Layer::Households)) {
             let lo = crs.project(env.min().x, env.min().y).map_err(|e| PlanError::Invalid(e.to_string()))?;
             let hi = crs.project(env.max().x, env.max().y).map_err(|e| PlanError::Invalid(e.to_string()))?;
             let (m, pad) = (rstar::AABB::from_corners([lo.x.min(hi.x), lo.y.min(hi.y)], [lo.x.max(hi.x), lo.y.max(hi.y)]), 50.0);
             let m = rstar::AABB::from_corners([m.lower()[0] - pad, m.lower()[1] - pad], [m.upper()[0] + pad, m.upper()[1] + pad]);
             for e in hh.tree.locate_in_envelope_intersecting(&m) {
-                let f = &hh.features[e.data];
-                if let Some(at) = representative_point(&f.geometry) {
-                    places.push(Place { code: &f.code, people: f.int_prop("members").map_or(1, |n| n.max(0) as u64), at });
+                if let Some(at) = points.at[e.data] {
+                    places.push(Place { code: &hh.features[e.data].code, people: points.people[e.data], at });
                 }
             }
         }
         let published: Vec<&crate::model::Feature> = published_grids(atlas, &self.community);
         let pub_polys: Vec<MultiPolygon<f64>> = published.iter().map(|f| super::geometry::oriented_mp(&f.geometry)).collect();
         let pub_refs: Vec<&MultiPolygon<f64>> = pub_polys.iter().collect();
-        let pub_boxes: Vec<Option<geo::Rect<f64>>> = pub_polys.iter().map(|p| p.bounding_rect()).collect();
+        let pub_cells = CellIndex::build(&pub_refs, None);
 
         let mut per_grid = vec![(0u64, 0u64); ids.len()];
         let (mut households, mut uncovered_codes) = (0u64, Vec::new());
         let mut moves = Vec::new();
         let mut placement = BTreeMap::new();
         for p in &places {
-            let now = locate(&kids, &boxes, p.at);
-            let before = locate(&pub_refs, &pub_boxes, p.at);
+            let now = cells.locate(p.at, &kids);
+            let before = pub_cells.locate(p.at, &pub_refs);
             // The community's outline has the most vertices of all: test it only for a household no draft grid
             // holds (is it uncovered, or outside the community altogether?).
-            let inside = now.is_some() || ctx.boundary.contains(&Point(p.at));
+            let inside = now.is_some() || community.locate(p.at, &[&ctx.boundary]).is_some();
             if !inside && before.is_none() {
                 continue;
             }
@@ -275,6 +278,26 @@ impl Draft {
             elapsed_ms: t0.elapsed().as_secs_f64() * 1e3,
         })
     }
+}
+
+/// Each household's representative point (lon/lat) and people, in layer order.
+pub struct HouseholdPoints {
+    at: Vec<Option<Coord<f64>>>,
+    people: Vec<u64>,
+}
+
+/// The households' points and people of `atlas`, computed on first use and kept with it: some households are
+/// building footprints whose interior points are costly, and reading `members` from every household's
+/// properties near a community was another third of an edit's statistics.
+pub fn household_points(atlas: &Atlas) -> std::sync::Arc<HouseholdPoints> {
+    use rayon::prelude::*;
+    atlas.memo(|| {
+        let features = atlas.layer(Layer::Households).map_or(&[][..], |hh| &hh.features[..]);
+        HouseholdPoints {
+            at: features.par_iter().map(|f| representative_point(&f.geometry)).collect(),
+            people: features.iter().map(|f| f.int_prop("members").map_or(1, |n| n.max(0) as u64)).collect(),
+        }
+    })
 }
 
 /// Ids as `kind:codes`, numbered where the same kind and codes repeat (`sliver:A+B#2`); households are not
