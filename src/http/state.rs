@@ -37,6 +37,7 @@ impl AppState {
                 crate::atlas::directory::Directory::of(&atlas);
                 super::coverage::warm(&atlas);
                 super::crosswalk::warm(&atlas);
+                crate::atlas::plan::stats::household_points(&atlas);
                 tracing::debug!(revision = atlas.revision, ms = t.elapsed().as_millis() as u64, "atlas warmed");
             })
             .expect("spawn the warm-atlas thread");
