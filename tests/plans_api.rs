@@ -146,6 +146,9 @@ async fn every_edit_changes_the_statistics_and_undo_redo_walk_the_steps() {
     // Reshape G2 short of the community's east edge: a blind spot appears.
     let v = edit(&app, &pa, id, json!({"op": "reshape", "grid": G2, "ring": [[X0 + h, Y0], [X0 + 0.008, Y0], [X0 + 0.008, Y0 + 0.01], [X0 + h, Y0 + 0.01]], "snap_m": 1.0})).await;
     assert!(kinds(&v).contains(&"blind_spot".to_string()), "{:?}", kinds(&v));
+    // A new edit after the undos drops what could have been redone: one step applied, nothing to redo.
+    let ops: Vec<&str> = v["steps"].as_array().unwrap().iter().map(|s| s["op"].as_str().unwrap()).collect();
+    assert_eq!((ops, &v["can_undo"], &v["can_redo"]), (vec!["reshape"], &json!(true), &json!(false)));
     // Give it back to G2 by clicking in it.
     let v = edit(&app, &pa, id, json!({"op": "give", "at": [X0 + 0.009, Y0 + 0.005], "to": G2})).await;
     assert!(!kinds(&v).contains(&"blind_spot".to_string()), "{:?}", kinds(&v));
