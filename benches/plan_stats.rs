@@ -84,7 +84,7 @@ fn main() {
         postgis(&ds, &atlas, &drafts, &mut rows);
     }
 
-    rows.sort_by(|a, b| (b.edit + b.stats).cmp(&(a.edit + a.stats)));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.edit + r.stats));
     println!("community     grids households  edit_ms stats_ms total_ms  postgis_ms  ratio (slowest first)");
     for r in &rows {
         let total = r.edit + r.stats;

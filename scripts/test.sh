@@ -7,3 +7,7 @@ cd "$(dirname "$0")/.."
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 cargo test --locked --all-targets "$@"
 cargo test --locked --doc
+# Lints as a gate: a new warning fails the run (skipped where the toolchain has no clippy).
+if cargo clippy --version >/dev/null 2>&1; then
+  cargo clippy --locked --all-targets -- -D warnings
+fi

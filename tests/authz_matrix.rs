@@ -266,14 +266,14 @@ async fn every_route_as_every_role() {
                 Status(s) if status != s => Some(format!("status {status}, expected {s}")),
                 Status(_) => None,
                 _ if !(200..300).contains(&status) => Some(format!("status {status}, expected 2xx")),
-                Masked | Ok if !sees_personal && PERSONAL.iter().any(|s| shows(s)) => {
+                Masked | Ok if !sees_personal && PERSONAL.iter().any(&shows) => {
                     Some(format!("shows {:?} unmasked", PERSONAL.iter().filter(|s| shows(s)).collect::<Vec<_>>()))
                 }
-                Masked if PERSONAL.iter().any(|s| shows(s)) => {
+                Masked if PERSONAL.iter().any(&shows) => {
                     Some(format!("shows {:?} unmasked", PERSONAL.iter().filter(|s| shows(s)).collect::<Vec<_>>()))
                 }
                 Full(s) if !text.contains(s) => Some(format!("does not show {s:?} in full")),
-                _ if scoped && OUT_OF_SCOPE.iter().any(|s| shows(s)) => {
+                _ if scoped && OUT_OF_SCOPE.iter().any(&shows) => {
                     Some(format!("shows {:?} from outside its scope", OUT_OF_SCOPE.iter().filter(|s| shows(s)).collect::<Vec<_>>()))
                 }
                 _ => None,

@@ -213,17 +213,17 @@ async fn publish_then_conflict(app: &common::TestApp) {
     let (_, units) = app.get_json("/api/v1/layers/units").await;
     let u2 = units["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == "610522001001002001").unwrap();
     assert_eq!(u2["properties"]["grid_code"], G1);
-    let (_, hist) = get(&app, &pa, &format!("/api/v1/plans/versions?community={C}")).await;
+    let (_, hist) = get(app, &pa, &format!("/api/v1/plans/versions?community={C}")).await;
     assert_eq!(hist["versions"][0]["published_by"], "planner.a");
     assert_eq!(hist["versions"][0]["grids_before"]["features"].as_array().unwrap().len(), 2);
     let (_, log) = get(app, &pa, "/api/v1/changes").await;
     assert_eq!(log["changes"][0]["action"], "plan.publish");
     assert_eq!(log["changes"][0]["detail"]["acknowledged"][0]["reason"], "试点社区,户数少");
-    let (s, _) = get(&app, &pa, &format!("/api/v1/plans/{}", a["id"])).await;
+    let (s, _) = get(app, &pa, &format!("/api/v1/plans/{}", a["id"])).await;
     assert_eq!(s, 404, "a published draft is gone");
 
     // The second planner's draft was copied from version 0: stale, and refused with 409.
-    let (_, bv) = get(&app, &pa, &format!("/api/v1/plans/{}", b["id"])).await;
+    let (_, bv) = get(app, &pa, &format!("/api/v1/plans/{}", b["id"])).await;
     assert_eq!((bv["stale"].as_bool(), bv["current_version"].as_i64()), (Some(true), Some(1)));
     let (s, e) = post(app, &pb, &format!("/api/v1/plans/{}/publish", b["id"]), json!({"acknowledge": ack})).await;
     assert_eq!(s, 409, "{e}");

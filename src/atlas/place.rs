@@ -67,7 +67,9 @@ impl Placer {
 
     /// For each household (in layer order) the index of the community, grid, unit and village holding it.
     pub fn place(&self) -> Vec<[Option<usize>; 4]> {
-        let refs: Vec<Option<(Vec<&MultiPolygon<f64>>, &CellIndex)>> =
+        // Per layer: its outlines and their cells.
+        type Indexed<'a> = Option<(Vec<&'a MultiPolygon<f64>>, &'a CellIndex)>;
+        let refs: Vec<Indexed<'_>> =
             self.layers.iter().map(|l| l.as_ref().map(|l| (l.polys.iter().collect(), &l.cells))).collect();
         self.points
             .par_iter()

@@ -118,14 +118,14 @@ async fn load(args: &CheckArgs) -> anyhow::Result<(Dataset, Vec<(Layer, ParsedPr
         return Ok((ds, parsed, 0));
     }
     let loc = args.store.location();
-    if let Location::Gpkg(p) = &loc {
-        if !p.exists() {
-            return Err(BadInput(format!(
-                "{}: no such store; give a dataset directory (gridmap check DIR), --store PATH or --database-url URL",
-                p.display()
-            ))
-            .into());
-        }
+    if let Location::Gpkg(p) = &loc
+        && !p.exists()
+    {
+        return Err(BadInput(format!(
+            "{}: no such store; give a dataset directory (gridmap check DIR), --store PATH or --database-url URL",
+            p.display()
+        ))
+        .into());
     }
     let store = AnyStore::open(&loc).await.map_err(|e| BadInput(format!("opening the store: {e}")))?;
     let ds = store.load().await?;

@@ -213,11 +213,11 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap, address: String) -> 
     }
     if let Some(c) = cookie(headers, SESSION_COOKIE) {
         let hash = secret::digest(c);
-        if let Some((t, a)) = state.store().credential(&hash, now).await? {
-            if t.kind == TokenKind::Session {
-                let credential = Credential::Session { id: t.id, token_hash: hash, csrf: t.csrf };
-                return Ok(Principal { account: Some(a), credential, address });
-            }
+        if let Some((t, a)) = state.store().credential(&hash, now).await?
+            && t.kind == TokenKind::Session
+        {
+            let credential = Credential::Session { id: t.id, token_hash: hash, csrf: t.csrf };
+            return Ok(Principal { account: Some(a), credential, address });
         }
     }
     Ok(Principal::anonymous(address))

@@ -87,10 +87,10 @@ struct FormatQuery {
 }
 
 fn check_community(atlas: &Atlas, code: Option<&str>) -> Result<()> {
-    if let Some(c) = code {
-        if atlas.layer(Layer::Communities).and_then(|l| l.get(c)).is_none() {
-            return Err(Error::NotFound(format!("community {c:?} is not in the dataset")));
-        }
+    if let Some(c) = code
+        && atlas.layer(Layer::Communities).and_then(|l| l.get(c)).is_none()
+    {
+        return Err(Error::NotFound(format!("community {c:?} is not in the dataset")));
     }
     Ok(())
 }

@@ -84,10 +84,10 @@ fn collection<'a>(
             out.push(b',');
         }
         let mut v = feature_json(f);
-        if access.view(atlas, layer, f, None).masked() {
-            if let Some(serde_json::Value::Object(p)) = v.get_mut("properties") {
-                super::privacy::mask_properties(p);
-            }
+        if access.view(atlas, layer, f, None).masked()
+            && let Some(serde_json::Value::Object(p)) = v.get_mut("properties")
+        {
+            super::privacy::mask_properties(p);
         }
         serde_json::to_writer(&mut out, &v).expect("writing to a Vec cannot fail");
     }

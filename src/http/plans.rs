@@ -333,11 +333,11 @@ async fn diff(State(state): State<AppState>, access: Access, who: Principal, Pat
         .moves
         .iter()
         .map(|m| {
-            let to = m.to.as_deref().map(|t| grid_props(t)).unwrap_or((None, None));
+            let to = m.to.as_deref().map(grid_props).unwrap_or((None, None));
             json!({
                 "household": m.household,
                 "from": m.from,
-                "from_manager": m.from.as_deref().and_then(|c| published_manager(c)),
+                "from_manager": m.from.as_deref().and_then(published_manager),
                 "to": m.to,
                 "to_manager": to.1,
             })
@@ -352,7 +352,7 @@ async fn diff(State(state): State<AppState>, access: Access, who: Principal, Pat
             let Some((to, _)) = draft.grids.iter().find(|(_, g)| g.geometry.contains(&geo::Point(at))) else { continue };
             let from = f.str_prop("grid_code");
             if from != Some(to.as_str()) {
-                units.push(json!({ "unit": f.code, "name": f.name(), "from": from, "from_manager": from.and_then(|c| published_manager(c)), "to": to, "to_manager": grid_props(to).1 }));
+                units.push(json!({ "unit": f.code, "name": f.name(), "from": from, "from_manager": from.and_then(published_manager), "to": to, "to_manager": grid_props(to).1 }));
             }
         }
     }

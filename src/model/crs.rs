@@ -213,16 +213,15 @@ fn transform_geometry(
     mut f: impl FnMut(&mut [Coord<f64>]) -> Result<(), CrsError>,
 ) -> Result<Geometry<f64>, CrsError> {
     use geo::{LineString, MultiPolygon, Polygon};
+    type Ring<'a> = dyn FnMut(&LineString<f64>) -> Result<LineString<f64>, CrsError> + 'a;
     let mut ring = |ls: &LineString<f64>| -> Result<LineString<f64>, CrsError> {
         let mut cs = ls.0.clone();
         f(&mut cs)?;
         Ok(LineString(cs))
     };
-    let poly = |p: &Polygon<f64>,
-                    ring: &mut dyn FnMut(&LineString<f64>) -> Result<LineString<f64>, CrsError>|
-     -> Result<Polygon<f64>, CrsError> {
+    let poly = |p: &Polygon<f64>, ring: &mut Ring<'_>| -> Result<Polygon<f64>, CrsError> {
         let ext = ring(p.exterior())?;
-        let ints = p.interiors().iter().map(|r| ring(r)).collect::<Result<Vec<_>, _>>()?;
+        let ints = p.interiors().iter().map(&mut *ring).collect::<Result<Vec<_>, _>>()?;
         Ok(Polygon::new(ext, ints))
     };
     Ok(match g {

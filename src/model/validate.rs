@@ -82,10 +82,10 @@ fn polygon_problems(p: &Polygon<f64>, out: &mut Vec<GeometryProblem>) {
             out.push(GeometryProblem { reason: format!("{role} is not {want}"), location: ring.0[0] });
         }
     }
-    if out.len() == before {
-        if let Err(e) = p.check_validation() {
-            out.push(GeometryProblem { reason: e.to_string(), location: p.exterior().0[0] });
-        }
+    if out.len() == before
+        && let Err(e) = p.check_validation()
+    {
+        out.push(GeometryProblem { reason: e.to_string(), location: p.exterior().0[0] });
     }
 }
 
@@ -108,11 +108,8 @@ fn self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
             }
             let adjacent = j == i + 1 || (i == 0 && j == n - 1);
             match line_intersection(*a, segs[j]) {
-                Some(LineIntersection::SinglePoint { intersection, .. }) => {
-                    if !adjacent {
-                        return Some(intersection);
-                    }
-                }
+                Some(LineIntersection::SinglePoint { intersection, .. }) if !adjacent => return Some(intersection),
+                Some(LineIntersection::SinglePoint { .. }) => {}
                 Some(LineIntersection::Collinear { intersection }) => return Some(intersection.start),
                 None => {}
             }
@@ -163,10 +160,10 @@ pub fn dataset_problems(ds: &Dataset) -> Vec<DatasetProblem> {
             if !seen.insert(f.code.as_str()) {
                 bad("duplicate code".into());
             }
-            if let Some(len) = code_len(layer) {
-                if f.code.len() != len || !f.code.bytes().all(|b| b.is_ascii_digit()) {
-                    bad(format!("code must be {len} digits"));
-                }
+            if let Some(len) = code_len(layer)
+                && (f.code.len() != len || !f.code.bytes().all(|b| b.is_ascii_digit()))
+            {
+                bad(format!("code must be {len} digits"));
             }
             let kinds: &[&str] = match layer {
                 Layer::Communities => &["urban", "rural"],

@@ -128,18 +128,17 @@ fn outline_of(h: usize, mp: &MultiPolygon<f64>, grids: &[&MultiPolygon<f64>], ce
 /// assert!((part_area(&yard, &grid) - 4.0).abs() < 1e-9);
 /// ```
 pub fn part_area(feature: &MultiPolygon<f64>, grid: &MultiPolygon<f64>) -> f64 {
-    if let [p] = feature.0.as_slice() {
-        if p.interiors().is_empty() {
-            if let Some(window) = convex_ccw(p) {
-                let mut total = 0.0;
-                for gp in &grid.0 {
-                    for ring in std::iter::once(gp.exterior()).chain(gp.interiors()) {
-                        total += signed_area(&clip(&ring.0, &window));
-                    }
-                }
-                return total.abs();
+    if let [p] = feature.0.as_slice()
+        && p.interiors().is_empty()
+        && let Some(window) = convex_ccw(p)
+    {
+        let mut total = 0.0;
+        for gp in &grid.0 {
+            for ring in std::iter::once(gp.exterior()).chain(gp.interiors()) {
+                total += signed_area(&clip(&ring.0, &window));
             }
         }
+        return total.abs();
     }
     feature.intersection(grid).unsigned_area()
 }

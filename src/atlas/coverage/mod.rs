@@ -883,10 +883,10 @@ impl<'a> Assembly<'a> {
                 continue;
             }
             // In two overlapping grids, one of them the roster's: not a roster error (the overlap is reported).
-            if let Some(r) = roster.and_then(|r| gi.index_of(r)) {
-                if cells::contains_xy(grid_polys[r], rep[h]) {
-                    continue;
-                }
+            if let Some(r) = roster.and_then(|r| gi.index_of(r))
+                && cells::contains_xy(grid_polys[r], rep[h])
+            {
+                continue;
             }
             let message = match roster {
                 Some(r) => format!("住户 {} 名册登记在网格 {},实际位于网格 {}。", f.code, r, actual),

@@ -41,7 +41,7 @@ pub struct Comparison {
     pub households_unchanged: usize,
 }
 
-fn locate<'a>(grids: &'a [PlanGrid], p: Point<f64>) -> Option<&'a PlanGrid> {
+fn locate(grids: &[PlanGrid], p: Point<f64>) -> Option<&PlanGrid> {
     grids.iter().find(|g| g.geometry.bounding_rect().is_some_and(|r| r.intersects(&p)) && g.geometry.contains(&p))
 }
 

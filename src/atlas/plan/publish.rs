@@ -78,7 +78,7 @@ impl Draft {
             let (id, g) = live[i];
             let code = GridCode::new(&community, seq as u16 + 1).to_string();
             let mut props = g.properties.clone();
-            let standard = props.get("name").and_then(Value::as_str).is_none_or(|n| is_standard_name(n));
+            let standard = props.get("name").and_then(Value::as_str).is_none_or(is_standard_name);
             props.insert("code".into(), code.clone().into());
             if standard {
                 props.insert("name".into(), format!("{prefix}第{}网格", seq + 1).into());

@@ -182,12 +182,10 @@ fn insert_in_ring(r: &mut Vec<Coord<f64>>, at: Coord<f64>, a: Coord<f64>, b: Coo
     let mut hit = false;
     while i + 1 < r.len() {
         let (u, v) = (r[i], r[i + 1]);
-        if (same(u, a) && same(v, b)) || (same(u, b) && same(v, a)) {
-            if !same(u, at) && !same(v, at) {
-                r.insert(i + 1, at);
-                hit = true;
-                i += 1;
-            }
+        if ((same(u, a) && same(v, b)) || (same(u, b) && same(v, a))) && !same(u, at) && !same(v, at) {
+            r.insert(i + 1, at);
+            hit = true;
+            i += 1;
         }
         i += 1;
     }

@@ -34,7 +34,7 @@ pub fn split(d: &mut Draft, grid: &str, line: &[[f64; 2]]) -> Result<Vec<String>
         .geometry
         .0
         .iter()
-        .map(|p| super::geometry::rings(p).map(|r| open_ring(r)).collect())
+        .map(|p| super::geometry::rings(p).map(open_ring).collect())
         .collect();
     let path: Vec<[f64; 2]> = pts.iter().map(|c| [c.x, c.y]).collect();
     let sliced = shapes.slice_by(&path, FillRule::NonZero);
