@@ -48,6 +48,11 @@ async fn a_failed_write_changes_nothing(store: &AnyStore) {
     assert!(store.replace_layers(&bad).await.is_err());
     assert_eq!(store.load().await.unwrap(), ds, "the store is exactly as it was");
     assert_eq!(store.revision().await.unwrap(), rev, "no revision for a failed write");
+    // An import and its audit entry land together, or neither does.
+    assert!(store.import_layers(&bad, &audited()).await.is_err());
+    assert!(store.audit(10, None).await.unwrap().is_empty(), "a failed import leaves no audit entry");
+    store.import_layers(&ds, &audited()).await.unwrap();
+    assert_eq!(store.audit(10, None).await.unwrap().len(), 1);
 }
 
 async fn replaces_only_the_given_layers(store: &AnyStore) {

@@ -10,6 +10,7 @@ use crate::model::crs::InputCrs;
 use crate::model::geojson_io::{ParsedProblem, read_dir, read_layer_file};
 use crate::model::validate::{dataset_problems, geometry_problems, repair};
 use crate::model::{Dataset, Layer};
+use crate::store::accounts::AuditRecord;
 use crate::store::{AnyStore, Store};
 
 #[derive(Args, Debug)]
@@ -47,25 +48,27 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
             prepare(ds, problems, &args.path, args.repair)?
         }
     };
+    let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+    write_checked(&store, ds, &args.path, &actor).await
+}
+
+/// The audit entry of an import of `ds` from `source`.
+fn import_record(ds: &Dataset, source: &Path, actor: &str) -> AuditRecord {
     let layers: Vec<&str> = ds.layers.keys().map(|l| l.name()).collect();
-    let detail = serde_json::json!({ "path": args.path.display().to_string(), "layers": layers });
-    write_checked(&store, ds, &args.path).await?;
-    let record = crate::store::accounts::AuditRecord {
-        actor: format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
+    AuditRecord {
+        actor: actor.to_string(),
         action: "import".into(),
         address: "cli".into(),
         households: vec![],
-        detail,
-    };
-    store.append_audit(&record).await?;
-    Ok(())
+        detail: serde_json::json!({ "path": source.display().to_string(), "layers": layers }),
+    }
 }
 
-/// Imports a dataset directory as `gridmap import DIR` does.
-pub async fn import_dir(store: &AnyStore, dir: &Path, crs: Option<InputCrs>, repair_geometry: bool) -> anyhow::Result<()> {
+/// Imports a dataset directory as `gridmap import DIR` does, audited as `actor`.
+pub async fn import_dir(store: &AnyStore, dir: &Path, crs: Option<InputCrs>, repair_geometry: bool, actor: &str) -> anyhow::Result<()> {
     let (ds, problems) = read_dir(dir, crs)?;
     let ds = prepare(ds, problems, dir, repair_geometry)?;
-    write_checked(store, ds, dir).await
+    write_checked(store, ds, dir, actor).await
 }
 
 /// Refuses invalid geometry with every reason and location, or repairs it when asked.
@@ -112,7 +115,7 @@ fn prepare(mut ds: Dataset, mut problems: Vec<(Layer, ParsedProblem)>, source: &
 }
 
 /// Checks codes and parents against the store as it would be after the import, then writes in one transaction.
-async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path) -> anyhow::Result<()> {
+async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path, actor: &str) -> anyhow::Result<()> {
     let stored = store.load().await?;
     let after = stored.overlaid(&ds);
     let problems = dataset_problems(&after);
@@ -127,7 +130,8 @@ async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path) -> anyhow::
         }
         bail!(msg);
     }
-    store.replace_layers(&ds).await.context("writing to the store (nothing was changed)")?;
+    // The layers and the import's audit entry land together, or neither does.
+    store.import_layers(&ds, &import_record(&ds, source, actor)).await.context("writing to the store (nothing was changed)")?;
     for (layer, n) in ds.counts() {
         tracing::info!(%layer, features = n, "imported");
     }

@@ -43,16 +43,8 @@ pub async fn open_state(store: &StoreArgs, seed: &std::path::Path) -> anyhow::Re
     let mut ds = store.load().await?;
     if ds.layers.is_empty() && seed.is_dir() {
         tracing::info!(store = %store.describe(), seed = %seed.display(), "empty store: importing the seed dataset");
-        super::import::import_dir(&store, seed, None, false).await?;
-        let detail = serde_json::json!({ "path": seed.display().to_string(), "seed": true });
-        let record = crate::store::accounts::AuditRecord {
-            actor: "serve".into(),
-            action: "import".into(),
-            address: "cli".into(),
-            households: vec![],
-            detail,
-        };
-        store.append_audit(&record).await?;
+        // Audited as `serve`: the seed import of an empty store.
+        super::import::import_dir(&store, seed, None, false, "serve").await?;
         ds = store.load().await?;
     }
     let revision = store.revision().await?;

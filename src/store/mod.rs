@@ -87,6 +87,9 @@ pub trait Store: Send + Sync {
     /// Replaces each layer present in `ds` by its features, in one transaction: all of it lands, or nothing.
     fn replace_layers(&self, ds: &Dataset) -> impl Future<Output = Result<()>> + Send;
 
+    /// [`Store::replace_layers`] with the import's audit entry in the same transaction.
+    fn import_layers(&self, ds: &Dataset, audit: &accounts::AuditRecord) -> impl Future<Output = Result<()>> + Send;
+
     /// Updates existing features (matched by code) and appends `record` to the change log, in one
     /// transaction. A code that is not stored fails the whole write.
     fn update_features(
@@ -188,6 +191,12 @@ impl Store for AnyStore {
         match self {
             AnyStore::Gpkg(s) => s.replace_layers(ds).await,
             AnyStore::Postgis(s) => s.replace_layers(ds).await,
+        }
+    }
+    async fn import_layers(&self, ds: &Dataset, audit: &accounts::AuditRecord) -> Result<()> {
+        match self {
+            AnyStore::Gpkg(s) => s.import_layers(ds, audit).await,
+            AnyStore::Postgis(s) => s.import_layers(ds, audit).await,
         }
     }
     async fn update_features(&self, layer: Layer, features: &[Feature], record: &ChangeRecord) -> Result<()> {

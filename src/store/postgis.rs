@@ -8,6 +8,7 @@ use sqlx::{Postgres, Row, Transaction};
 
 use super::schema::{ColumnType, ColumnValue, column_value, columns};
 use super::plans::collection;
+use super::accounts::AuditRecord;
 use super::{ChangeEntry, ChangeRecord, Error, PlanVersion, Publication, Result, Store, codec, parse_properties};
 use crate::model::{Dataset, Feature, Layer};
 
@@ -134,6 +135,20 @@ impl PostgisStore {
         Ok(())
     }
 
+    /// Replaces the layers of `ds` and appends `audit`, in one transaction.
+    async fn replace_audited(&self, ds: &Dataset, audit: Option<&AuditRecord>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (layer, features) in &ds.layers {
+            Self::write_layer(&mut tx, *layer, features).await?;
+        }
+        Self::bump_revision(&mut tx).await?;
+        if let Some(audit) = audit {
+            Self::audit_in(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn log_change(tx: &mut Transaction<'_, Postgres>, record: &ChangeRecord) -> Result<()> {
         sqlx::query("INSERT INTO gridmap_changes (actor, action, detail) VALUES ($1, $2, $3::json)")
             .bind(&record.actor)
@@ -178,13 +193,11 @@ impl Store for PostgisStore {
     }
 
     async fn replace_layers(&self, ds: &Dataset) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        for (layer, features) in &ds.layers {
-            Self::write_layer(&mut tx, *layer, features).await?;
-        }
-        Self::bump_revision(&mut tx).await?;
-        tx.commit().await?;
-        Ok(())
+        self.replace_audited(ds, None).await
+    }
+
+    async fn import_layers(&self, ds: &Dataset, audit: &AuditRecord) -> Result<()> {
+        self.replace_audited(ds, Some(audit)).await
     }
 
     async fn update_features(&self, layer: Layer, features: &[Feature], record: &ChangeRecord) -> Result<()> {
