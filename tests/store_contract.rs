@@ -172,9 +172,10 @@ async fn accounts_credentials_and_audit(store: &AnyStore) {
         scope: Scope::Community("610522001001".into()),
         must_change_password: true,
     };
-    let a = store.create_account(&new("wang.xl")).await.unwrap();
+    let a = store.create_account(&new("wang.xl"), &audited()).await.unwrap();
     assert_eq!((a.role, a.scope.clone(), a.enabled, a.must_change_password), (Role::Secretary, Scope::Community("610522001001".into()), true, true));
-    assert!(store.create_account(&new("wang.xl")).await.is_err(), "a username is unique");
+    assert!(store.create_account(&new("wang.xl"), &audited()).await.is_err(), "a username is unique");
+    assert_eq!(store.audit(10, None).await.unwrap().len(), 1, "a refused account leaves no audit entry");
     assert_eq!(store.account_count().await.unwrap(), 1);
     assert_eq!(store.account("wang.xl").await.unwrap().unwrap(), a);
 
@@ -205,7 +206,7 @@ async fn accounts_credentials_and_audit(store: &AnyStore) {
     assert!(store.revoke_token(a.id, live).await.unwrap());
     assert!(store.credential("h1", 1_500).await.unwrap().is_none(), "revoked");
     store.insert_token(&token("h3", 2_000_000_000)).await.unwrap();
-    store.set_enabled("wang.xl", false).await.unwrap();
+    store.set_enabled("wang.xl", false, &audited()).await.unwrap();
     assert!(store.credential("h3", 1_500).await.unwrap().is_none(), "disabled");
 
     // The audit log: newest first, household codes kept, and no change or removal possible.
@@ -220,7 +221,8 @@ async fn accounts_credentials_and_audit(store: &AnyStore) {
         store.append_audit(&r).await.unwrap();
     }
     let log = store.audit(10, None).await.unwrap();
-    assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["read.personal", "auth.login"]);
+    // The account's creation and disabling were audited in their own transactions (the first two entries).
+    assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["read.personal", "auth.login", "plan.test", "plan.test"]);
     assert_eq!(log[0].households, ["H0001"]);
     assert!(log[0].at.ends_with('Z'));
     let refused = match store {

@@ -56,9 +56,13 @@ fn cli_actor() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
 }
 
+/// A command's audit entry.
+fn record(action: &str, detail: serde_json::Value) -> AuditRecord {
+    AuditRecord { actor: cli_actor(), action: action.into(), address: "cli".into(), households: vec![], detail }
+}
+
 async fn audit(store: &AnyStore, action: &str, detail: serde_json::Value) -> anyhow::Result<()> {
-    let r = AuditRecord { actor: cli_actor(), action: action.into(), address: "cli".into(), households: vec![], detail };
-    store.append_audit(&r).await?;
+    store.append_audit(&record(action, detail)).await?;
     Ok(())
 }
 
@@ -75,7 +79,6 @@ pub async fn add_account(store: &AnyStore, username: &str, role: Role, scope: Sc
         scope: scope.clone(),
         must_change_password: true,
     };
-    store.create_account(&a).await?;
     let r = AuditRecord {
         actor: actor.into(),
         action: "account.add".into(),
@@ -83,7 +86,7 @@ pub async fn add_account(store: &AnyStore, username: &str, role: Role, scope: Sc
         households: vec![],
         detail: json!({ "username": username, "role": role, "scope": scope }),
     };
-    store.append_audit(&r).await?;
+    store.create_account(&a, &r).await?;
     Ok(one_time)
 }
 
@@ -131,19 +134,17 @@ pub async fn run(args: UserArgs) -> anyhow::Result<()> {
         }
         UserAction::Disable { username } | UserAction::Enable { username } if username.is_empty() => bail!("no username"),
         UserAction::Disable { username } => {
-            store.set_enabled(&username, false).await?;
-            audit(&store, "account.disable", json!({ "username": username })).await?;
+            store.set_enabled(&username, false, &record("account.disable", json!({ "username": username }))).await?;
             println!("{username}: disabled, its sessions and tokens revoked");
         }
         UserAction::Enable { username } => {
-            store.set_enabled(&username, true).await?;
-            audit(&store, "account.enable", json!({ "username": username })).await?;
+            store.set_enabled(&username, true, &record("account.enable", json!({ "username": username }))).await?;
             println!("{username}: enabled");
         }
         UserAction::Reset { username } => {
             let p = password::one_time();
-            store.set_password(&username, &password::hash(&p).map_err(anyhow::Error::msg)?, true).await?;
-            audit(&store, "account.reset", json!({ "username": username })).await?;
+            let audit = record("account.reset", json!({ "username": username }));
+            store.set_password(&username, &password::hash(&p).map_err(anyhow::Error::msg)?, true, Some(&audit)).await?;
             println!("{username}: one-time password {p} (to be changed at first sign-in)");
         }
         UserAction::Token { username, days, label } => {

@@ -155,7 +155,8 @@ async fn change_password(State(state): State<AppState>, who: Principal, b: JsonB
         return Err(Error::Forbidden("旧密码错误 (wrong current password)".into()));
     };
     let hashed = hashed.map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-    state.store().set_password(&account.username, &hashed, false).await?;
+    // Its audit entry follows the revocations below, to count them.
+    state.store().set_password(&account.username, &hashed, false, None).await?;
     let keep = match who.credential {
         Credential::Session { id, .. } | Credential::Api { id, .. } => Some(id),
         _ => None,

@@ -180,8 +180,10 @@ fn exists_or(e: sqlx::Error, what: &str) -> Error {
 macro_rules! account_queries {
     ($store:ty) => {
         impl $store {
-            /// Creates an account; [`Error::Exists`] if the username is taken.
-            pub async fn create_account(&self, a: &NewAccount) -> Result<Account> {
+            /// Creates an account with its audit entry, in one transaction; [`Error::Exists`] if the username
+            /// is taken (then nothing is written).
+            pub async fn create_account(&self, a: &NewAccount, audit: &AuditRecord) -> Result<Account> {
+                let mut tx = self.pool().begin().await?;
                 sqlx::query(
                     "INSERT INTO gridmap_accounts (username, display_name, password_hash, role, scope, enabled, \
                      must_change_password, failed_logins, locked_until, created_at) \
@@ -195,9 +197,11 @@ macro_rules! account_queries {
                 .bind(true)
                 .bind(a.must_change_password)
                 .bind(clock::rfc3339(clock::now()))
-                .execute(self.pool())
+                .execute(&mut *tx)
                 .await
                 .map_err(|e| exists_or(e, &format!("account {:?}", a.username)))?;
+                Self::audit_in(&mut tx, audit).await?;
+                tx.commit().await?;
                 self.account(&a.username).await?.ok_or_else(|| Error::NotFound {
                     layer: "gridmap_accounts".into(),
                     code: a.username.clone(),
@@ -226,8 +230,10 @@ macro_rules! account_queries {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM gridmap_accounts").fetch_one(self.pool()).await?)
             }
 
-            /// Sets a new password hash (and whether it is one-time); clears failures and any lock.
-            pub async fn set_password(&self, username: &str, hash: &str, must_change: bool) -> Result<()> {
+            /// Sets a new password hash (and whether it is one-time); clears failures and any lock; with `audit`,
+            /// its entry lands in the same transaction.
+            pub async fn set_password(&self, username: &str, hash: &str, must_change: bool, audit: Option<&AuditRecord>) -> Result<()> {
+                let mut tx = self.pool().begin().await?;
                 let done = sqlx::query(
                     "UPDATE gridmap_accounts SET password_hash = $1, must_change_password = $2, failed_logins = 0, \
                      locked_until = 0 WHERE username = $3",
@@ -235,17 +241,24 @@ macro_rules! account_queries {
                 .bind(hash)
                 .bind(must_change)
                 .bind(username)
-                .execute(self.pool())
+                .execute(&mut *tx)
                 .await?;
-                found(done.rows_affected(), username)
+                found(done.rows_affected(), username)?;
+                if let Some(audit) = audit {
+                    Self::audit_in(&mut tx, audit).await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
-            /// Enables or disables an account. Disabling also revokes every credential it holds.
-            pub async fn set_enabled(&self, username: &str, enabled: bool) -> Result<()> {
+            /// Enables or disables an account, audited, in one transaction. Disabling also revokes every
+            /// credential it holds.
+            pub async fn set_enabled(&self, username: &str, enabled: bool, audit: &AuditRecord) -> Result<()> {
+                let mut tx = self.pool().begin().await?;
                 let done = sqlx::query("UPDATE gridmap_accounts SET enabled = $1 WHERE username = $2")
                     .bind(enabled)
                     .bind(username)
-                    .execute(self.pool())
+                    .execute(&mut *tx)
                     .await?;
                 found(done.rows_affected(), username)?;
                 if !enabled {
@@ -255,9 +268,11 @@ macro_rules! account_queries {
                     )
                     .bind(true)
                     .bind(username)
-                    .execute(self.pool())
+                    .execute(&mut *tx)
                     .await?;
                 }
+                Self::audit_in(&mut tx, audit).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -417,18 +432,18 @@ account_queries!(GpkgStore);
 account_queries!(PostgisStore);
 
 super::dispatch! {
-    /// Creates an account; [`Error::Exists`] if the username is taken.
-    fn create_account(&self, a: &NewAccount) -> Result<Account>;
+    /// Creates an account with its audit entry; [`Error::Exists`] if the username is taken.
+    fn create_account(&self, a: &NewAccount, audit: &AuditRecord) -> Result<Account>;
     /// The account named `username`, if any.
     fn account(&self, username: &str) -> Result<Option<Account>>;
     /// Every account, by username.
     fn accounts(&self) -> Result<Vec<Account>>;
     /// How many accounts exist.
     fn account_count(&self) -> Result<i64>;
-    /// Sets a new password hash; clears failures and any lock.
-    fn set_password(&self, username: &str, hash: &str, must_change: bool) -> Result<()>;
-    /// Enables or disables an account (disabling revokes its credentials).
-    fn set_enabled(&self, username: &str, enabled: bool) -> Result<()>;
+    /// Sets a new password hash, audited if given; clears failures and any lock.
+    fn set_password(&self, username: &str, hash: &str, must_change: bool, audit: Option<&AuditRecord>) -> Result<()>;
+    /// Enables or disables an account, audited (disabling revokes its credentials).
+    fn set_enabled(&self, username: &str, enabled: bool, audit: &AuditRecord) -> Result<()>;
     /// Counts a failed sign-in, locking at the `lock_after`th in a row.
     fn login_failed(&self, username: &str, lock_after: i64, locked_until: i64) -> Result<Option<Account>>;
     /// Clears the failure count.

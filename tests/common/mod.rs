@@ -62,7 +62,7 @@ impl TestApp {
         let scope: gridmap::accounts::Scope = scope.parse().expect("scope");
         gridmap::cli::user::add_account(&store, user, role, scope, None, "test").await.expect("add account");
         let hash = gridmap::accounts::password::hash("a-long-password-2026").expect("hash");
-        store.set_password(user, &hash, false).await.expect("set password");
+        store.set_password(user, &hash, false, None).await.expect("set password");
         gridmap::cli::user::issue_token(&store, user, 1, "test").await.expect("token").1
     }
 
