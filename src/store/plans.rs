@@ -174,6 +174,17 @@ where
 /// that reads a JSON column as text.
 macro_rules! plan_queries {
     ($store:ty, now = $now:literal, json = $json:literal, times = $times:literal, text = $text:literal) => {
+        /// The SELECT of a draft's record without its content, in the order `plan_from` reads it.
+        macro_rules! plan_columns {
+            () => {
+                concat!(
+                    "SELECT id, community_code, name, author, ", $times, ", base_version, edits, ",
+                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id AND NOT s.undone), ",
+                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id)"
+                )
+            };
+        }
+
         impl $store {
             /// Stores a new draft and its audit entry (with the draft's id as `plan` in its detail) in one
             /// transaction, and returns the draft with its id and times.
@@ -202,10 +213,7 @@ macro_rules! plan_queries {
             /// Drafts, oldest first, of one community or all, without their content.
             pub async fn plans(&self, community: Option<&str>) -> Result<Vec<PlanRecord>> {
                 let rows = sqlx::query(concat!(
-                    "SELECT id, community_code, name, author, ", $times, ", base_version, edits, ",
-                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id AND NOT s.undone), ",
-                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id) ",
-                    "FROM gridmap_plans p WHERE CAST($1 AS TEXT) IS NULL OR community_code = $1 ORDER BY id"
+                    plan_columns!(), " FROM gridmap_plans p WHERE CAST($1 AS TEXT) IS NULL OR community_code = $1 ORDER BY id"
                 ))
                 .bind(community)
                 .fetch_all(self.pool())
@@ -216,10 +224,7 @@ macro_rules! plan_queries {
             /// One draft with its content.
             pub async fn plan(&self, id: i64) -> Result<Option<PlanRecord>> {
                 let row = sqlx::query(concat!(
-                    "SELECT id, community_code, name, author, ", $times, ", base_version, edits, ",
-                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id AND NOT s.undone), ",
-                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id), ",
-                    "content", $text, " FROM gridmap_plans p WHERE id = $1"
+                    plan_columns!(), ", content", $text, " FROM gridmap_plans p WHERE id = $1"
                 ))
                 .bind(id)
                 .fetch_optional(self.pool())
@@ -230,10 +235,7 @@ macro_rules! plan_queries {
             /// One draft without its content, in a transaction.
             async fn plan_head<'c>(tx: &mut sqlx::Transaction<'c, <Self as HasDb>::Db>, id: i64) -> Result<Option<PlanRecord>> {
                 let row = sqlx::query(concat!(
-                    "SELECT id, community_code, name, author, ", $times, ", base_version, edits, ",
-                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id AND NOT s.undone), ",
-                    "(SELECT count(*) FROM gridmap_plan_steps s WHERE s.plan_id = p.id) ",
-                    "FROM gridmap_plans p WHERE id = $1"
+                    plan_columns!(), " FROM gridmap_plans p WHERE id = $1"
                 ))
                 .bind(id)
                 .fetch_optional(&mut **tx)
