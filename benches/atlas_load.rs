@@ -4,25 +4,17 @@
 //! `cargo bench --bench atlas_load` (needs PostgreSQL with PostGIS at TEST_DATABASE_URL, default
 //! postgres://postgres@127.0.0.1:5432/postgres). Prints the median and spread of each phase over several runs.
 
-use std::path::PathBuf;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use gridmap::atlas::Atlas;
-use gridmap::model::geojson_io::read_dir;
 use gridmap::store::gpkg::GpkgStore;
 use gridmap::store::postgis::PostgisStore;
 use gridmap::store::{AnyStore, Store};
+use support::{BenchDb, fmt_ms, spread};
 
 const RUNS: usize = 7;
-
-fn median(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
-    v.sort();
-    (v[0], v[v.len() / 2], v[v.len() - 1])
-}
-
-fn fmt(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
 
 async fn time_store(name: &str, store: &AnyStore) -> Duration {
     let mut load = Vec::new();
@@ -39,43 +31,34 @@ async fn time_store(name: &str, store: &AnyStore) -> Duration {
         build.push(t2 - t1);
         total.push(t2 - t0);
     }
-    let (lmin, lmed, lmax) = median(load);
-    let (bmin, bmed, bmax) = median(build);
-    let (tmin, tmed, tmax) = median(total);
-    println!("{name:<11} read store  median {:>9} (min {}, max {})", fmt(lmed), fmt(lmin), fmt(lmax));
-    println!("{name:<11} build atlas median {:>9} (min {}, max {})", fmt(bmed), fmt(bmin), fmt(bmax));
-    println!("{name:<11} total       median {:>9} (min {}, max {})", fmt(tmed), fmt(tmin), fmt(tmax));
-    tmed
+    let (l, b, t) = (spread(load), spread(build), spread(total));
+    println!("{name:<11} read store  median {:>9} (min {}, max {})", fmt_ms(l.median), fmt_ms(l.best), fmt_ms(l.worst));
+    println!("{name:<11} build atlas median {:>9} (min {}, max {})", fmt_ms(b.median), fmt_ms(b.best), fmt_ms(b.worst));
+    println!("{name:<11} total       median {:>9} (min {}, max {})", fmt_ms(t.median), fmt_ms(t.best), fmt_ms(t.worst));
+    t.median
 }
 
 fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let geodata = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata");
-        let (ds, _) = read_dir(&geodata, None).expect("geodata/ holds the default dataset");
+        let ds = support::default_dataset();
         let counts = ds.counts();
         println!("dataset: {counts:?}");
-        println!("machine: {} cores; {RUNS} runs each", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+        println!("machine: {} cores; {RUNS} runs each", support::cores());
 
         let dir = tempfile::tempdir().unwrap();
         let gpkg = AnyStore::Gpkg(GpkgStore::open(&dir.path().join("bench.gpkg")).await.unwrap());
         gpkg.replace_layers(&ds).await.unwrap();
         let g = time_store("GeoPackage", &gpkg).await;
 
-        let admin = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL for the comparison");
-        let name = format!("gridmap_bench_{}", std::process::id());
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut conn).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
-        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-        let pg = AnyStore::Postgis(PostgisStore::connect(&url).await.unwrap());
+        let db = BenchDb::create("load").await.expect("PostgreSQL for the comparison");
+        let pg = AnyStore::Postgis(PostgisStore::connect(&db.url).await.unwrap());
         pg.replace_layers(&ds).await.unwrap();
         let p = time_store("PostGIS", &pg).await;
         drop(pg);
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+        db.remove().await;
 
         println!("ratio PostGIS / GeoPackage total: {:.2}", p.as_secs_f64() / g.as_secs_f64());
-        println!("target: GeoPackage total under 2000 ms: {}", if g < Duration::from_secs(2) { "met" } else { "NOT met" });
+        println!("target: GeoPackage total under 2000 ms: {}", support::verdict(g < Duration::from_secs(2)));
     });
 }

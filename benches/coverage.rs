@@ -6,35 +6,23 @@
 //! COVERAGE_BENCH_HOUSEHOLDS (sizes), COVERAGE_BENCH_POSTGIS=0 to skip PostGIS, TEST_DATABASE_URL (default
 //! postgres://postgres@127.0.0.1:5432/postgres). Prints figures; asserts nothing.
 
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Instant;
 
 use geo::{Coord, Geometry, MultiPolygon};
 use gridmap::atlas::Atlas;
 use gridmap::atlas::coverage::cells::CellIndex;
 use gridmap::atlas::coverage::households::locate_points;
-use gridmap::atlas::coverage::synthetic::{self, Spec};
 use gridmap::atlas::coverage::{Kind, Settings};
 use gridmap::model::{Dataset, Layer};
+use gridmap::synth::lattice::{self, Spec};
+use support::{BenchDb, ms};
 
-fn env_usize(key: &str, default: usize) -> usize {
-    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// Best and median of `runs` timings of `f`.
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..runs {
-        let t = Instant::now();
-        last = Some(f());
-        times.push(ms(t.elapsed()));
-    }
-    times.sort_by(f64::total_cmp);
-    (times[0], times[times.len() / 2], last.unwrap())
+/// Best and median of `runs` timings of `f` in milliseconds, and its last result.
+fn time<T>(runs: usize, f: impl FnMut() -> T) -> (f64, f64, T) {
+    let (s, last) = support::time(runs, f);
+    (ms(s.best), ms(s.median), last)
 }
 
 fn check_figures(name: &str, atlas: &Atlas, runs: usize) -> f64 {
@@ -99,31 +87,13 @@ fn assignment_figures(atlas: &Atlas, runs: usize) -> (f64, usize) {
     (best, pts.len())
 }
 
-async fn fresh_database(admin: &str) -> Result<String, String> {
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(admin).await.map_err(|e| e.to_string())?;
-    let name = format!("gridmap_bench_{}", std::process::id());
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.map_err(|e| e.to_string())?;
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.map_err(|e| e.to_string())?;
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.to_string());
-    Ok(format!("{base}/{name}"))
-}
-
-async fn drop_database(admin: &str, url: &str) {
-    use sqlx::Connection;
-    if let (Ok(mut conn), Some((_, name))) = (sqlx::PgConnection::connect(admin).await, url.rsplit_once('/')) {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
-    }
-}
-
 /// PostGIS on the same questions: returns (gaps ms, overlaps ms, point-in-polygon ms).
 async fn postgis_figures(ds: &Dataset) -> Result<(f64, f64, f64), String> {
     use gridmap::store::Store;
     use gridmap::store::postgis::PostgisStore;
-    let admin = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let url = fresh_database(&admin).await?;
+    let db = BenchDb::create("coverage").await.map_err(|e| e.to_string())?;
     let result = async {
-        let store = PostgisStore::connect(&url).await.map_err(|e| e.to_string())?;
+        let store = PostgisStore::connect(&db.url).await.map_err(|e| e.to_string())?;
         let t = Instant::now();
         store.replace_layers(ds).await.map_err(|e| e.to_string())?;
         println!("  PostGIS: loaded in {:.1} s", t.elapsed().as_secs_f64());
@@ -159,7 +129,7 @@ async fn postgis_figures(ds: &Dataset) -> Result<(f64, f64, f64), String> {
         Ok((g_ms, o_ms, p_ms))
     }
     .await;
-    drop_database(&admin, &url).await;
+    db.remove().await;
     result
 }
 
@@ -214,36 +184,35 @@ fn main() {
     }
     println!("coverage benchmark, {} threads (rayon)", rayon::current_num_threads());
     // The default dataset, when the repository has it.
-    let geodata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
-    if geodata.join("grids.geojson").exists() {
-        let (ds, _) = gridmap::model::geojson_io::read_dir(&geodata, None).expect("geodata/");
+    if support::geodata().join("grids.geojson").exists() {
+        let ds = support::default_dataset();
         let atlas = Atlas::build(&ds, 0).expect("atlas");
         println!("default dataset: {:?}", atlas.counts());
         let best = check_figures("default dataset", &atlas, 10);
-        println!("  target < 100 ms: {}", if best < 100.0 { "met" } else { "NOT met" });
+        println!("  target < 100 ms: {}", support::verdict(best < 100.0));
     } else {
         println!("default dataset: geodata/ has no grids.geojson yet; skipped");
     }
 
-    let grids = env_usize("COVERAGE_BENCH_GRIDS", 10_000);
-    let households = env_usize("COVERAGE_BENCH_HOUSEHOLDS", 1_000_000);
+    let grids = support::env_usize("COVERAGE_BENCH_GRIDS", 10_000);
+    let households = support::env_usize("COVERAGE_BENCH_HOUSEHOLDS", 1_000_000);
     let t = Instant::now();
-    let syn = synthetic::build(&Spec::with_grids(grids, households));
+    let syn = lattice::build(&Spec::with_grids(grids, households));
     println!("\nsynthetic county (seeded, {grids} grids, {households} households): built in {:.1} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let atlas = Atlas::build(&syn.dataset, 0).expect("atlas");
     println!("  atlas built in {:.1} s: {:?}", t.elapsed().as_secs_f64(), atlas.counts());
     let best = check_figures("synthetic county", &atlas, 5);
-    println!("  target < 1000 ms: {}", if best < 1000.0 { "met" } else { "NOT met" });
+    println!("  target < 1000 ms: {}", support::verdict(best < 1000.0));
     let (assign_ms, n) = assignment_figures(&atlas, 5);
     let rate = n as f64 / (assign_ms / 1e3) / 1e6;
-    println!("  target ≥ 5 M households/s: {}", if rate >= 5.0 { "met" } else { "NOT met" });
+    println!("  target ≥ 5 M households/s: {}", support::verdict(rate >= 5.0));
     let (gap_ms, pairs_ms) = gap_overlap_figures(&atlas);
     let report = atlas.coverage(&Settings::default());
     let planted_overlaps = report.defects.iter().filter(|d| d.kind == Kind::Overlap).count();
     println!("  ({planted_overlaps} overlaps reported by the check, which overlays pairs only in parents whose excess is not zero)");
 
-    if std::env::var("COVERAGE_BENCH_POSTGIS").as_deref() != Ok("0") {
+    if !support::switched_off("COVERAGE_BENCH_POSTGIS") {
         let rt = tokio::runtime::Runtime::new().unwrap();
         match rt.block_on(postgis_figures(&syn.dataset)) {
             Ok((g, o, p)) => {

@@ -8,39 +8,27 @@
 //! village × community shares by area and households, split villages, community make-up, and the
 //! cross-boundary household list with both sides.
 
-use std::path::PathBuf;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use gridmap::atlas::Atlas;
-use gridmap::model::geojson_io::read_dir;
 use gridmap::store::postgis::PostgisStore;
 use gridmap::store::{AnyStore, Store};
+use support::{BenchDb, ms};
 
 const RUNS: usize = 15;
 
 /// (best, median) of `runs` timed calls after one warm-up.
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
-    std::hint::black_box(f());
-    let mut v: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(f());
-            t.elapsed()
-        })
-        .collect();
-    v.sort();
-    (v[0], v[v.len() / 2])
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+fn time<T>(runs: usize, f: impl FnMut() -> T) -> (Duration, Duration) {
+    let (s, _) = support::time_warm(runs, f);
+    (s.best, s.median)
 }
 
 fn main() {
-    let geodata = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata");
-    let (ds, _) = read_dir(&geodata, None).expect("geodata/ holds the default dataset");
+    let ds = support::default_dataset();
     println!("dataset: {:?}", ds.counts());
-    println!("machine: {} cores; best and median of {RUNS} runs", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!("machine: {} cores; best and median of {RUNS} runs", support::cores());
     let atlas = Atlas::build(&ds, 0).unwrap();
 
     let (pb, pm) = time(RUNS, || atlas.place_households());
@@ -54,20 +42,16 @@ fn main() {
     println!("cross-boundary list     best {:>8.1} ms  median {:>8.1} ms", ms(xb), ms(xm));
     println!("whole crosswalk         best {:>8.1} ms  median {:>8.1} ms  ({} villages, {} cross-boundary households)",
         ms(wb), ms(wm), cw.villages.len(), cw.households.len());
-    println!("target: whole crosswalk under 200 ms: {}", if wm < Duration::from_millis(200) { "met" } else { "NOT met" });
+    println!("target: whole crosswalk under 200 ms: {}", support::verdict(wm < Duration::from_millis(200)));
 
-    if std::env::var("CROSSWALK_BENCH_POSTGIS").as_deref() == Ok("0") {
+    if support::switched_off("CROSSWALK_BENCH_POSTGIS") {
         return;
     }
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        use sqlx::{Connection, Row};
-        let admin = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL for the comparison");
-        let name = format!("gridmap_bench_cw_{}", std::process::id());
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut conn).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
-        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        use sqlx::Row;
+        let db = BenchDb::create("cw").await.expect("PostgreSQL for the comparison");
+        let url = db.url.clone();
         let store = PostgisStore::connect(&url).await.unwrap();
         AnyStore::Postgis(PostgisStore::connect(&url).await.unwrap()).replace_layers(&ds).await.unwrap();
         let pool = store.pool().clone();
@@ -101,6 +85,6 @@ fn main() {
         println!("ratio PostGIS containment / gridmap place households: {:.1}×", c.as_secs_f64() / pm.as_secs_f64());
         drop(store);
         pool.close().await;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+        db.remove().await;
     });
 }

@@ -2,28 +2,31 @@
 //! through its GiST indexes, in one run.
 //!
 //! `cargo bench --bench locate` (or `scripts/bench-locate.sh`). Uses the default dataset when geodata/ has
-//! households; otherwise a seeded synthetic county of the same size (about 45,000 households, 384 grids with
-//! ~64-vertex warped boundaries, 3,072 units, courtyards and door points). PostgreSQL with PostGIS at
+//! households; otherwise the seeded lattice county (`gridmap::synth::lattice`) of about the same size (384
+//! grids, 45,000 household points; no units, names or addresses). PostgreSQL with PostGIS at
 //! TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); without it the PostGIS part is
 //! reported as skipped. Every load loop is bounded in count and time and targets 127.0.0.1 only.
 //!
 //! Targets (issue: grid managers): locate < 20 µs per point in process; over HTTP ≥ 10,000 requests/s with
 //! p99 < 5 ms; search p99 < 5 ms.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use geo::{Coord, Geometry, MultiPolygon, Point, Polygon};
+use geo::Coord;
 use gridmap::atlas::Atlas;
 use gridmap::atlas::directory::Directory;
 use gridmap::atlas::search::{SearchOptions, pinyin_spellings};
-use gridmap::model::geojson_io::{read_dir, write_dir};
-use gridmap::model::{Dataset, Feature, Layer};
+use gridmap::model::geojson_io::write_dir;
+use gridmap::model::{Dataset, Layer};
+use gridmap::synth::lattice::{self, Spec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::json;
+use support::{BenchDb, Stats, show, stats};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// HTTP load: connections, duration and request cap (bounded).
@@ -32,200 +35,6 @@ const HTTP_SECONDS: f64 = 8.0;
 const HTTP_MAX_REQUESTS: usize = 400_000;
 const PG_CONNECTIONS: usize = 8;
 const PG_SECONDS: f64 = 6.0;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-struct Stats {
-    n: usize,
-    mean: f64,
-    p50: f64,
-    p99: f64,
-    max: f64,
-}
-
-fn stats(mut v: Vec<f64>) -> Stats {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    let mean = v.iter().sum::<f64>() / n.max(1) as f64;
-    Stats { n, mean, p50: percentile(&v, 0.5), p99: percentile(&v, 0.99), max: v.last().copied().unwrap_or(f64::NAN) }
-}
-
-fn show(label: &str, unit: &str, s: &Stats) {
-    println!(
-        "{label:<44} n={:<7} mean {:>8.2} {unit}  p50 {:>8.2} {unit}  p99 {:>8.2} {unit}  max {:>8.2} {unit}",
-        s.n, s.mean, s.p50, s.p99, s.max
-    );
-}
-
-// ----------------------------------------------------------------------------------------------------------
-// The synthetic county (used only when geodata/ has no households layer).
-
-const SURNAMES: &str = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文单";
-const GIVEN: &str = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建军玉兰凤英志强海燕红梅小红文博晓东德胜春生秋菊冬梅振华永刚";
-const TOWNS: [&str; 6] = ["城关街道", "太要镇", "秦东镇", "桐峪镇", "代字营镇", "安乐镇"];
-
-/// A rectangle in lattice units with each side split into `per_side` segments, warped to lon/lat.
-fn warped_rect(x0: f64, y0: f64, x1: f64, y1: f64, per_side: usize, warp: &impl Fn(f64, f64) -> Coord<f64>) -> Geometry<f64> {
-    let mut ring = Vec::new();
-    let side = |ring: &mut Vec<Coord<f64>>, (ax, ay): (f64, f64), (bx, by): (f64, f64)| {
-        for i in 0..per_side {
-            let t = i as f64 / per_side as f64;
-            ring.push(warp(ax + t * (bx - ax), ay + t * (by - ay)));
-        }
-    };
-    side(&mut ring, (x0, y0), (x1, y0));
-    side(&mut ring, (x1, y0), (x1, y1));
-    side(&mut ring, (x1, y1), (x0, y1));
-    side(&mut ring, (x0, y1), (x0, y0));
-    ring.push(ring[0]);
-    Geometry::MultiPolygon(MultiPolygon(vec![Polygon::new(ring.into(), vec![])]))
-}
-
-fn feature(code: String, props: serde_json::Value, geometry: Geometry<f64>) -> Feature {
-    let mut p = props.as_object().unwrap().clone();
-    p.insert("code".into(), code.clone().into());
-    Feature { code, properties: p, geometry }
-}
-
-/// A seeded county of 24 × 16 grids (lattice units: one grid = 1 × 1), warped so that no edge is straight
-/// and neighbours share every vertex; 6 towns, 24 communities, 96 legacy villages, 3,072 units, ~45,000
-/// households (courtyards in rural communities, door points in urban ones).
-fn synthetic_county(seed: u64) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (lon0, lat0, cell_lon, cell_lat) = (110.08, 34.38, 0.0155, 0.0135); // a grid is ~1.4 km × 1.5 km
-    let warp = move |x: f64, y: f64| Coord {
-        x: lon0 + cell_lon * (x + 0.18 * (1.7 * y).sin() + 0.07 * (5.3 * y + 1.1 * x).sin()),
-        y: lat0 + cell_lat * (y + 0.18 * (1.3 * x).sin() + 0.07 * (4.7 * x + 0.9 * y).cos()),
-    };
-    let (nx, ny) = (24usize, 16usize);
-    let seg = 16; // segments per grid side: ~64 vertices per grid
-    let surnames: Vec<char> = SURNAMES.chars().collect();
-    let given: Vec<char> = GIVEN.chars().collect();
-    let mut ds = Dataset::default();
-    ds.layers.insert(
-        Layer::County,
-        vec![feature("610522".into(), json!({"name": "潼关县"}), warped_rect(0.0, 0.0, nx as f64, ny as f64, seg * nx, &warp))],
-    );
-    let (mut towns, mut communities, mut villages, mut grids, mut units, mut households) =
-        (vec![], vec![], vec![], vec![], vec![], vec![]);
-    // Towns: 3 × 2 blocks of 8 × 8 grids; communities: 2 × 2 per town, 4 × 4 grids each.
-    for tj in 0..2 {
-        for ti in 0..3 {
-            let t = tj * 3 + ti;
-            let town_code = format!("610522{:03}", 100 + t);
-            let (tx, ty) = ((ti * 8) as f64, (tj * 8) as f64);
-            towns.push(feature(
-                town_code.clone(),
-                json!({"name": TOWNS[t], "county_code": "610522"}),
-                warped_rect(tx, ty, tx + 8.0, ty + 8.0, seg * 8, &warp),
-            ));
-            for cj in 0..2 {
-                for ci in 0..2 {
-                    let c = cj * 2 + ci;
-                    let urban = t == 0;
-                    let community_code = format!("{town_code}{:03}", if urban { 1 + c } else { 201 + c });
-                    let community_name = if urban { format!("{}社区居委会", ["南新", "北街", "东关", "西关"][c]) } else { format!("{}村委会", ["老虎城", "寺角营", "秦王寨", "南歇马"][c]) };
-                    let (cx, cy) = (tx + (ci * 4) as f64, ty + (cj * 4) as f64);
-                    let sec: String = format!("{}{}{}", surnames[rng.gen_range(0..surnames.len())], given[rng.gen_range(0..given.len())], given[rng.gen_range(0..given.len())]);
-                    communities.push(feature(
-                        community_code.clone(),
-                        json!({"name": community_name, "town_code": town_code, "kind": if urban {"urban"} else {"rural"},
-                               "secretary": sec, "secretary_phone": format!("139{:08}", rng.gen_range(0..100_000_000u32))}),
-                        warped_rect(cx, cy, cx + 4.0, cy + 4.0, seg * 4, &warp),
-                    ));
-                    // Grids numbered west to east, then north to south.
-                    let mut seq = 0;
-                    for gj in (0..4).rev() {
-                        for gi in 0..4 {
-                            seq += 1;
-                            let grid_code = format!("{community_code}{seq:03}");
-                            let (gx, gy) = (cx + gi as f64, cy + gj as f64);
-                            let manager: String = format!("{}{}", surnames[rng.gen_range(0..surnames.len())], given[rng.gen_range(0..given.len())]);
-                            grids.push(feature(
-                                grid_code.clone(),
-                                json!({"name": format!("{}第{}网格", community_name.trim_end_matches("居委会").trim_end_matches("委会"), seq),
-                                       "community_code": community_code, "manager": manager,
-                                       "manager_phone": format!("138{:08}", rng.gen_range(0..100_000_000u32)), "target_households": 120}),
-                                warped_rect(gx, gy, gx + 1.0, gy + 1.0, seg, &warp),
-                            ));
-                            // Units: 4 × 2 per grid, a 4-unit lattice step per side.
-                            let mut useq = 0;
-                            for uj in 0..2 {
-                                for ui in 0..4 {
-                                    useq += 1;
-                                    let unit_code = format!("{grid_code}{useq:03}");
-                                    let (ux, uy) = (gx + ui as f64 * 0.25, gy + uj as f64 * 0.5);
-                                    let kind = if urban { "building" } else { "lane" };
-                                    let unit_name = if urban { format!("{useq}号楼") } else { format!("{useq}组") };
-                                    units.push(feature(
-                                        unit_code.clone(),
-                                        json!({"name": unit_name, "grid_code": grid_code, "kind": kind,
-                                               "leader": format!("{}{}", surnames[rng.gen_range(0..surnames.len())], given[rng.gen_range(0..given.len())]),
-                                               "head": format!("{}{}", surnames[rng.gen_range(0..surnames.len())], given[rng.gen_range(0..given.len())]),
-                                               "head_phone": format!("137{:08}", rng.gen_range(0..100_000_000u32))}),
-                                        warped_rect(ux, uy, ux + 0.25, uy + 0.5, 4, &warp),
-                                    ));
-                                    let n = rng.gen_range(10..20);
-                                    for h in 0..n {
-                                        let (hx, hy) = (ux + rng.gen_range(0.02..0.22), uy + rng.gen_range(0.02..0.46));
-                                        let head: String = std::iter::once(surnames[rng.gen_range(0..surnames.len())])
-                                            .chain((0..rng.gen_range(1..3)).map(|_| given[rng.gen_range(0..given.len())]))
-                                            .collect();
-                                        let geometry = if urban {
-                                            Geometry::Point(Point(warp(hx, hy)))
-                                        } else {
-                                            // A ~10 m × 20 m courtyard.
-                                            let (dx, dy) = (10.0 / 1400.0, 20.0 / 1500.0);
-                                            warped_rect(hx, hy, hx + dx, hy + dy, 1, &warp)
-                                        };
-                                        let address = if urban {
-                                            format!("潼关县{}{}{}{}单元{}室", TOWNS[t], community_name.trim_end_matches("居委会"), unit_name, h % 4 + 1, 101 + h)
-                                        } else {
-                                            format!("潼关县{}{}{}{}号", TOWNS[t], community_name.trim_end_matches("委会"), unit_name, h + 1)
-                                        };
-                                        households.push(feature(
-                                            format!("{unit_code}{:04}", h + 1),
-                                            json!({"grid_code": grid_code, "unit_code": unit_code, "village_code": format!("{town_code}{:03}", 200 + c),
-                                                   "address": address, "head": head, "members": rng.gen_range(1..7),
-                                                   "phone": format!("139{:08}", rng.gen_range(0..100_000_000u32))}),
-                                            geometry,
-                                        ));
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    // Legacy villages: blocks of 2 × 2 grids (96).
-    for vj in 0..8 {
-        for vi in 0..12 {
-            let (x, y) = ((vi * 2) as f64, (vj * 2) as f64);
-            // Merged into the community it lies in.
-            let t = (vj / 4) * 3 + vi / 4;
-            let c = ((vj % 4) / 2) * 2 + (vi % 4) / 2;
-            let town_code = format!("610522{:03}", 100 + t);
-            let community = format!("{town_code}{:03}", if t == 0 { 1 + c } else { 201 + c });
-            let code = format!("{town_code}{:03}", 200 + vj * 12 + vi);
-            villages.push(feature(
-                code,
-                json!({"name": format!("原{}村", vj * 12 + vi + 1), "town_code": town_code, "merged_into": community}),
-                warped_rect(x, y, x + 2.0, y + 2.0, seg * 2, &warp),
-            ));
-        }
-    }
-    for (l, f) in [(Layer::Towns, towns), (Layer::Communities, communities), (Layer::Villages, villages), (Layer::Grids, grids), (Layer::Units, units), (Layer::Households, households)] {
-        ds.layers.insert(l, f);
-    }
-    ds
-}
 
 // ----------------------------------------------------------------------------------------------------------
 // A raw HTTP/1.1 keep-alive load client: the least client overhead on a 2-core machine.
@@ -322,16 +131,15 @@ fn http_load(addr: SocketAddr, paths: Arc<Vec<String>>, seconds: f64, max: usize
 // ----------------------------------------------------------------------------------------------------------
 
 fn dataset() -> (Dataset, PathBuf, String, Option<tempfile::TempDir>) {
-    let geodata = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata");
+    let geodata = support::geodata();
     if geodata.join("households.geojson").exists() {
-        let (ds, _) = read_dir(&geodata, None).expect("reading geodata/");
-        return (ds, geodata, "the default dataset (geodata/)".into(), None);
+        return (support::default_dataset(), geodata, "the default dataset (geodata/)".into(), None);
     }
     let dir = tempfile::tempdir().unwrap();
-    let ds = synthetic_county(610522);
+    let ds = lattice::build(&Spec::with_grids(384, 45_000)).dataset;
     write_dir(dir.path(), &ds).unwrap();
     let path = dir.path().to_path_buf();
-    (ds, path, "a synthetic county of the default dataset's size (geodata/ has no households yet)".into(), Some(dir))
+    (ds, path, "the lattice county of the default dataset's size (geodata/ has no households yet)".into(), Some(dir))
 }
 
 /// Query points: 70% on households (their door or a point in the courtyard, jittered by up to 5 m), 30%
@@ -394,7 +202,7 @@ fn main() {
         .ok()
         .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
         .unwrap_or_default();
-    println!("machine: {} × {cpus}", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!("machine: {} × {cpus}", support::cores());
 
     let (ds, seed_dir, what, _keep) = dataset();
     println!("data: {what}: {:?}", ds.counts());
@@ -440,7 +248,7 @@ fn main() {
     let grid_us = stats(grid_only);
     show("grid containing the point (R-tree + PIP)", "µs", &grid_us);
     println!("points with a household within 30 m: {with_household} of {}", points.len());
-    println!("locate target < 20 µs per point: {}", if locate_us < 20.0 { "met" } else { "NOT met" });
+    println!("locate target < 20 µs per point: {}", support::verdict(locate_us < 20.0));
 
     let queries = search_queries(&atlas, 4000);
     let mut per_q = Vec::new();
@@ -478,7 +286,7 @@ fn main() {
     println!("locate over HTTP: {rps:.0} requests/s, {} errors, {:.1} s", load.errors, load.seconds);
     println!(
         "HTTP target ≥ 10,000 req/s with p99 < 5 ms: {}",
-        if rps >= 10_000.0 && hs.p99 < 5.0 { "met" } else { "NOT met" }
+        support::verdict(rps >= 10_000.0 && hs.p99 < 5.0)
     );
     let search_paths: Arc<Vec<String>> = Arc::new(queries.iter().map(|q| format!("/api/v1/search?q={}", urlencode(q))).collect());
     let _ = http_load(addr, search_paths.clone(), 1.0, 5_000);
@@ -486,7 +294,7 @@ fn main() {
     let ss = stats(sload.latencies_ms);
     show("GET /api/v1/search", "ms", &ss);
     println!("search over HTTP: {:.0} requests/s, {} errors", sload.requests as f64 / sload.seconds, sload.errors);
-    println!("search target p99 < 5 ms: in process {}, over HTTP {}", if sq.p99 < 5.0 { "met" } else { "NOT met" }, if ss.p99 < 5.0 { "met" } else { "NOT met" });
+    println!("search target p99 < 5 ms: in process {}, over HTTP {}", support::verdict(sq.p99 < 5.0), support::verdict(ss.p99 < 5.0));
     drop(server_rt);
 
     // --- PostGIS, same points. ---
@@ -519,16 +327,10 @@ struct Pg {
 
 fn postgis(ds: &Dataset, points: &[(f64, f64)]) -> anyhow::Result<Pg> {
     use gridmap::store::Store;
-    use sqlx::Connection;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(async {
-        let admin = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let mut conn = sqlx::PgConnection::connect(&admin).await?;
-        let name = format!("gridmap_bench_{}", std::process::id());
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut conn).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
-        let url = format!("{base}/{name}");
+        let db = BenchDb::create("locate").await?;
+        let url = db.url.clone();
         let result = async {
             let store = gridmap::store::postgis::PostgisStore::connect(&url).await?;
             store.replace_layers(ds).await?;
@@ -588,7 +390,7 @@ fn postgis(ds: &Dataset, points: &[(f64, f64)]) -> anyhow::Result<Pg> {
             anyhow::Ok(Pg { grid: stats(grid), chain: stats(chain), chain_qps: total as f64 / seconds, chain_n: total, seconds, plan })
         }
         .await;
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+        db.remove().await;
         result
     })
 }

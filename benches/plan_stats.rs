@@ -8,26 +8,23 @@
 //! The edit moves the first grid's second vertex 5 m east (as a planner's drag does), applied to a fresh copy of
 //! the draft each run. Under `cargo test` (no `--bench` argument) it only checks that it runs on one community.
 
-use std::path::PathBuf;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use gridmap::atlas::Atlas;
 use gridmap::atlas::coverage::Settings;
 use gridmap::atlas::plan::{Draft, Edit};
 use gridmap::model::Layer;
-use gridmap::model::geojson_io::{geometry_json, read_dir};
+use gridmap::model::geojson_io::geometry_json;
 use gridmap::store::postgis::PostgisStore;
 use gridmap::store::{AnyStore, Store};
+use support::{BenchDb, ms};
 
 const RUNS: usize = 7;
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
+fn median(v: Vec<Duration>) -> Duration {
+    support::spread(v).median
 }
 
 /// The edit timed: the first grid's second vertex, 5 m east.
@@ -48,14 +45,13 @@ struct Row {
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let geodata = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata");
-    let (ds, _) = read_dir(&geodata, None).expect("geodata/ holds the default dataset");
+    let ds = support::default_dataset();
     let atlas = Atlas::build(&ds, 0).unwrap();
     let settings = Settings::default();
     let communities: Vec<String> = atlas.layer(Layer::Communities).unwrap().features.iter().map(|f| f.code.clone()).collect();
     let communities = if full { communities } else { communities[..1].to_vec() };
     println!("dataset: {:?}", ds.counts());
-    println!("machine: {} cores; median of {RUNS} runs per community", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!("machine: {} cores; median of {RUNS} runs per community", support::cores());
 
     let mut rows = Vec::new();
     let mut drafts = Vec::new();
@@ -80,7 +76,7 @@ fn main() {
         drafts.push(after);
     }
 
-    if full && std::env::var("PLAN_BENCH_POSTGIS").as_deref() != Ok("0") {
+    if full && !support::switched_off("PLAN_BENCH_POSTGIS") {
         postgis(&ds, &atlas, &drafts, &mut rows);
     }
 
@@ -97,7 +93,7 @@ fn main() {
     let worst = rows.iter().map(|r| r.edit + r.stats).max().unwrap_or_default();
     let totals: Vec<Duration> = rows.iter().map(|r| r.edit + r.stats).collect();
     println!("worst community {:.1} ms, median community {:.1} ms", ms(worst), ms(median(totals)));
-    println!("target: every community within 100 ms: {}", if worst < Duration::from_millis(100) { "met" } else { "NOT met" });
+    println!("target: every community within 100 ms: {}", support::verdict(worst < Duration::from_millis(100)));
     let pg: Vec<Duration> = rows.iter().filter_map(|r| r.postgis).collect();
     if !pg.is_empty() {
         let sum_pg: f64 = pg.iter().map(Duration::as_secs_f64).sum();
@@ -112,13 +108,8 @@ fn main() {
 fn postgis(ds: &gridmap::model::Dataset, atlas: &Atlas, drafts: &[Draft], rows: &mut [Row]) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        use sqlx::Connection;
-        let admin = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL for the comparison");
-        let name = format!("gridmap_bench_plan_{}", std::process::id());
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut conn).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
-        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        let db = BenchDb::create("plan").await.expect("PostgreSQL for the comparison");
+        let url = db.url.clone();
         let store = PostgisStore::connect(&url).await.unwrap();
         AnyStore::Postgis(PostgisStore::connect(&url).await.unwrap()).replace_layers(ds).await.unwrap();
         let pool = store.pool().clone();
@@ -158,6 +149,6 @@ fn postgis(ds: &gridmap::model::Dataset, atlas: &Atlas, drafts: &[Draft], rows: 
         }
         drop(store);
         pool.close().await;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+        db.remove().await;
     });
 }

@@ -16,5 +16,7 @@ pub mod store;
 pub mod atlas;
 /// The HTTP API and map page.
 pub mod http;
+/// Seeded synthetic datasets: the Tongguan default (`geodata/`) and a lattice county for tests and benchmarks.
+pub mod synth;
 /// The command line: serve, import, export, generate.
 pub mod cli;

@@ -10,7 +10,7 @@ pub mod check;
 pub mod crosswalk;
 /// `gridmap export DIR`.
 pub mod export;
-/// `gridmap generate`: the seeded synthetic dataset.
+/// `gridmap generate`: the seeded synthetic datasets (arguments only; the generators are `crate::synth`).
 pub mod generate;
 /// `gridmap import DIR | FILE --layer L`.
 pub mod import;

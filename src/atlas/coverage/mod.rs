@@ -32,8 +32,6 @@ pub mod overlaps;
 pub mod report;
 /// Grid managers and household counts against the target band.
 pub mod staffing;
-/// A deterministic synthetic county with planted defects, for tests and benchmarks.
-pub mod synthetic;
 /// Lanes and buildings against the grids they name.
 pub mod units;
 /// Grids in more than one piece.
@@ -361,7 +359,8 @@ impl Atlas {
     ///
     /// ```
     /// use gridmap::atlas::Atlas;
-    /// use gridmap::atlas::coverage::{synthetic, Kind, Settings};
+    /// use gridmap::atlas::coverage::{Kind, Settings};
+    /// use gridmap::synth::lattice as synthetic;
     /// let mut spec = synthetic::Spec::with_grids(49, 0);
     /// spec.defects = false;
     /// let atlas = Atlas::build(&synthetic::build(&spec).dataset, 0).unwrap();

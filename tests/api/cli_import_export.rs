@@ -1,0 +1,223 @@
+//! `gridmap import` and `gridmap export` as a user runs them: the real binary over a GeoPackage file or PostGIS.
+
+use crate::common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use gridmap::model::crs::{wgs84_to_bd09, wgs84_to_gcj02};
+use gridmap::model::geojson_io::{read_dir, write_dir};
+use gridmap::model::{Dataset, Layer};
+
+fn gridmap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gridmap")).args(args).output().expect("run gridmap")
+}
+
+fn ok(out: &Output) {
+    assert!(out.status.success(), "gridmap failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn refused(out: &Output) -> String {
+    assert!(!out.status.success(), "gridmap should have refused the input");
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn export_then_import_round_trips_every_layer_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mini = common::write_mini(tmp.path());
+    let a = tmp.path().join("a.gpkg");
+    let b = tmp.path().join("b.gpkg");
+    ok(&gridmap(&["import", p(&mini), "--store", p(&a)]));
+    let out1 = tmp.path().join("out1");
+    ok(&gridmap(&["export", p(&out1), "--store", p(&a)]));
+    ok(&gridmap(&["import", p(&out1), "--store", p(&b)]));
+    let out2 = tmp.path().join("out2");
+    ok(&gridmap(&["export", p(&out2), "--store", p(&b)]));
+    let (ds1, _) = read_dir(&out1, None).unwrap();
+    assert_eq!(ds1, common::mini_dataset(), "export gives back what was imported");
+    for layer in Layer::ALL {
+        let f = layer.file_name();
+        assert_eq!(std::fs::read(out1.join(&f)).unwrap(), std::fs::read(out2.join(&f)).unwrap(), "{f} differs");
+    }
+}
+
+#[tokio::test]
+async fn round_trips_through_postgis() {
+    let url = common::fresh_postgis_url().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mini = common::write_mini(tmp.path());
+    ok(&gridmap(&["import", p(&mini), "--database-url", &url]));
+    let out = tmp.path().join("out");
+    ok(&gridmap(&["export", p(&out), "--database-url", &url]));
+    assert_eq!(read_dir(&out, None).unwrap().0, common::mini_dataset());
+}
+
+#[test]
+fn one_layer_file_replaces_that_layer_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mini = common::write_mini(tmp.path());
+    let store = tmp.path().join("s.gpkg");
+    ok(&gridmap(&["import", p(&mini), "--store", p(&store)]));
+    let mut hh = Dataset::default();
+    hh.layers.insert(Layer::Households, common::mini_dataset().get(Layer::Households)[..1].to_vec());
+    let one = tmp.path().join("one");
+    write_dir(&one, &hh).unwrap();
+    ok(&gridmap(&["import", p(&one.join("households.geojson")), "--layer", "households", "--store", p(&store)]));
+    let out = tmp.path().join("out");
+    ok(&gridmap(&["export", p(&out), "--store", p(&store)]));
+    let back = read_dir(&out, None).unwrap().0;
+    assert_eq!(back.get(Layer::Households).len(), 1);
+    assert_eq!(back.get(Layer::Grids), common::mini_dataset().get(Layer::Grids));
+}
+
+/// Imports `mini` into a store, then tries `bad`; returns the error text after checking nothing changed.
+fn refused_and_unchanged(tmp: &Path, bad_args: &[&str]) -> String {
+    let mini = tmp.join("mini");
+    if !mini.exists() {
+        common::write_mini(tmp);
+    }
+    let store = tmp.join("s.gpkg");
+    if !store.exists() {
+        ok(&gridmap(&["import", p(&mini), "--store", p(&store)]));
+    }
+    let mut args = bad_args.to_vec();
+    args.extend(["--store", p(&store)]);
+    let err = refused(&gridmap(&args));
+    let out = tmp.join("after");
+    let _ = std::fs::remove_dir_all(&out);
+    ok(&gridmap(&["export", p(&out), "--store", p(&store)]));
+    assert_eq!(read_dir(&out, None).unwrap().0, common::mini_dataset(), "the store changed after: {err}");
+    err
+}
+
+fn write_file(dir: &Path, name: &str, text: &str) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn grids_text() -> String {
+    let mut buf = Vec::new();
+    gridmap::model::geojson_io::write_layer(&mut buf, Layer::Grids, common::mini_dataset().get(Layer::Grids)).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+/// The grids layer as text, with the exterior ring of grid `i` changed by `f`.
+fn grids_with(i: usize, f: impl Fn(&mut Vec<geo::Coord<f64>>)) -> String {
+    let mut grids = common::mini_dataset().get(Layer::Grids).to_vec();
+    let geo::Geometry::MultiPolygon(mp) = &mut grids[i].geometry else { unreachable!() };
+    mp.0[0].exterior_mut(|ring| f(&mut ring.0));
+    let mut buf = Vec::new();
+    gridmap::model::geojson_io::write_layer(&mut buf, Layer::Grids, &grids).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+#[test]
+fn bad_input_is_refused_with_file_feature_and_problem_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let bad = t.join("bad");
+
+    let f = write_file(&bad, "grids.geojson", "{\"type\": \"FeatureCollection\", \"features\": [");
+    let e = refused_and_unchanged(t, &["import", &f, "--layer", "grids"]);
+    assert!(e.contains("grids.geojson") && e.contains("not GeoJSON"), "{e}");
+
+    let e = refused_and_unchanged(t, &["import", &f, "--layer", "parcels"]);
+    assert!(e.contains("parcels"), "{e}");
+
+    let dup = grids_text().replace("610522001001002", "610522001001001");
+    let f = write_file(&bad, "grids.geojson", &dup);
+    let e = refused_and_unchanged(t, &["import", &f, "--layer", "grids"]);
+    assert!(e.contains("610522001001001") && e.contains("duplicate code"), "{e}");
+
+    let orphan = grids_text().replace("\"community_code\":\"610522102206\"", "\"community_code\":\"610522102299\"");
+    let f = write_file(&bad, "grids.geojson", &orphan);
+    let e = refused_and_unchanged(t, &["import", &f, "--layer", "grids"]);
+    assert!(e.contains("610522102206001") && e.contains("610522102299") && e.contains("not a code in communities"), "{e}");
+
+    // A bow-tie ring in the second grid: swap its second and third vertices.
+    let bow = grids_with(1, |cs| cs.swap(1, 2));
+    let f = write_file(&bad, "grids.geojson", &bow);
+    let e = refused_and_unchanged(t, &["import", &f, "--layer", "grids"]);
+    assert!(e.contains("610522001001002") && e.contains("self-intersection") && e.contains("110.2075"), "{e}");
+
+    let swapped = grids_with(1, |cs| {
+        let c = cs[0];
+        cs[0] = geo::Coord { x: c.y, y: c.x };
+    });
+    let f = write_file(&bad, "grids.geojson", &swapped);
+    let e = refused_and_unchanged(t, &["import", &f, "--layer", "grids"]);
+    assert!(e.contains("feature #1") && e.contains("outside the lon/lat range"), "{e}");
+
+    let all_swapped = write_file(&bad, "county.geojson", r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"610522","name":"潼关县"},"geometry":{"type":"Polygon","coordinates":[[[34.5,110.2],[34.5,110.3],[34.6,110.3],[34.5,110.2]]]}}]}"#);
+    let e = refused_and_unchanged(t, &["import", &all_swapped, "--layer", "county"]);
+    assert!(e.contains("swapped"), "{e}");
+
+    // One good file and one bad one in a directory: the good one is not written either.
+    let dir = t.join("mixed");
+    std::fs::create_dir_all(&dir).unwrap();
+    write_dir(&dir, &common::mini_dataset()).unwrap();
+    std::fs::write(dir.join("households.geojson"), "not json").unwrap();
+    let e = refused_and_unchanged(t, &["import", dir.to_str().unwrap()]);
+    assert!(e.contains("households.geojson"), "{e}");
+}
+
+#[test]
+fn invalid_geometry_is_repaired_when_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cw = grids_with(1, |cs| cs.reverse());
+    let f = write_file(tmp.path(), "grids.geojson", &cw);
+    let store = tmp.path().join("s.gpkg");
+    let e = refused(&gridmap(&["import", &f, "--layer", "grids", "--store", p(&store)]));
+    assert!(e.contains("counter-clockwise") && e.contains("--repair"), "{e}");
+    ok(&gridmap(&["import", &f, "--layer", "grids", "--store", p(&store), "--repair"]));
+    let out = tmp.path().join("out");
+    ok(&gridmap(&["export", p(&out), "--store", p(&store)]));
+    let back = read_dir(&out, None).unwrap().0;
+    assert!(back.get(Layer::Grids).iter().all(|f| gridmap::model::validate::geometry_problems(&f.geometry).is_empty()));
+}
+
+#[test]
+fn gcj02_bd09_and_projected_input_are_converted_to_lonlat() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mini = common::mini_dataset();
+    let county = &mini.get(Layer::County)[0];
+    let conv = |f: &dyn Fn(f64, f64) -> (f64, f64)| {
+        use geo::MapCoords;
+        county.geometry.map_coords(|c| {
+            let (x, y) = f(c.x, c.y);
+            geo::Coord { x, y }
+        })
+    };
+    let crs = gridmap::model::crs::MetricCrs { epsg: 4546 };
+    let projected = |x: f64, y: f64| {
+        let c = crs.project(x, y).unwrap();
+        (c.x, c.y)
+    };
+    for (name, geom) in [("gcj02", conv(&wgs84_to_gcj02)), ("bd09", conv(&wgs84_to_bd09)), ("EPSG:4546", conv(&projected))] {
+        let mut ds = Dataset::default();
+        let mut f = county.clone();
+        f.geometry = geom;
+        ds.layers.insert(Layer::County, vec![f]);
+        let dir = tmp.path().join(name.replace(':', "_"));
+        write_dir(&dir, &ds).unwrap();
+        let store = dir.join("s.gpkg");
+        ok(&gridmap(&["import", p(&dir), "--crs", name, "--store", p(&store)]));
+        let out = dir.join("out");
+        ok(&gridmap(&["export", p(&out), "--store", p(&store)]));
+        let back = read_dir(&out, None).unwrap().0;
+        use geo::CoordsIter;
+        for (a, b) in back.get(Layer::County)[0].geometry.coords_iter().zip(county.geometry.coords_iter()) {
+            // 1e-8 degrees is about a millimetre.
+            assert!((a.x - b.x).abs() < 1e-8 && (a.y - b.y).abs() < 1e-8, "{name}: {a:?} vs {b:?}");
+        }
+    }
+    let e = refused(&gridmap(&["import", p(&tmp.path().join("gcj02")), "--crs", "mars", "--store", p(&tmp.path().join("x.gpkg"))]));
+    assert!(e.contains("unknown CRS"), "{e}");
+}

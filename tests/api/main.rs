@@ -1,0 +1,51 @@
+//! The integration tests, one binary (one link of PROJ and the whole stack, not one per capability): the real
+//! server on 127.0.0.1:0 over a fresh store per test, the real `gridmap` binary, PostGIS as an oracle, GDAL and
+//! headless Chromium as independent clients. `cargo test --test api coverage` runs the modules whose path
+//! matches. Tests run in parallel threads of one process: nothing here may set environment variables, change
+//! the current directory or bind a fixed port.
+
+/// The shared harness: `spawn_app`, fresh PostGIS databases, the mini dataset, browsers.
+mod common;
+
+/// Accounts over HTTP: sign-in, password change, CSRF, lock-out, tokens, masking, the audit log.
+mod accounts_api;
+/// Accounts through the real binary: the first admin, `gridmap user ...`.
+mod accounts_cli;
+/// Every API route as every role against one written table of who may do what.
+mod authz_matrix;
+/// `gridmap import` and `gridmap export` over a GeoPackage file or PostGIS.
+mod cli_import_export;
+/// The coverage endpoints on the real server, over GeoPackage and PostGIS.
+mod coverage_api;
+/// `gridmap check`: formats, exit status, thresholds, bad input.
+mod coverage_cli;
+/// Coverage exactness with PostGIS as the oracle.
+mod coverage_postgis;
+/// The coverage rules over an atlas, on hand-made and lattice datasets.
+mod coverage_rules;
+/// The merger crosswalk over HTTP and the CLI, and its reassignment.
+mod crosswalk_api;
+/// The GeoPackage store read by GDAL's ogrinfo.
+mod gpkg_ogrinfo;
+/// Health, metadata, layers as GeoJSON, 4xx errors and the map page.
+mod http_layers;
+/// Locate, nearest, search and household lists over HTTP, with masking.
+mod locate_api;
+/// `gridmap locate` on a directory and on a store.
+mod locate_cli;
+/// Planners' drafts, edits, undo, diff, publish and export over HTTP.
+mod plans_api;
+/// The store contract on both backends.
+mod store_contract;
+/// Servers hearing changes made elsewhere (LISTEN/NOTIFY, imports).
+mod store_sync;
+/// The map page in headless Chromium.
+mod web_map;
+/// The "my grid" view on a phone-sized window.
+mod web_phone;
+/// The planner panel driven through ChromeDriver.
+mod web_planner;
+/// Signing in on the map page through ChromeDriver.
+mod web_signin;
+/// The coverage and merger views in headless Chromium.
+mod web_views;

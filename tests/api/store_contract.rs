@@ -1,0 +1,476 @@
+//! The store contract: the same tests on the GeoPackage file and on PostGIS.
+
+use crate::common;
+
+use gridmap::model::{Dataset, Feature, Layer};
+use gridmap::store::gpkg::GpkgStore;
+use gridmap::store::postgis::PostgisStore;
+use gridmap::store::accounts::AuditRecord;
+use gridmap::store::{AnyStore, ChangeRecord, NewPlan, NextStep, PlanRecord, PlanSave, Publication, StepWrite, Store};
+
+async fn gpkg() -> (AnyStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = GpkgStore::open(&dir.path().join("t.gpkg")).await.unwrap();
+    (AnyStore::Gpkg(s), dir)
+}
+
+async fn postgis() -> AnyStore {
+    AnyStore::Postgis(PostgisStore::connect(&common::fresh_postgis_url().await).await.unwrap())
+}
+
+async fn round_trips_every_layer_exactly(store: &AnyStore) {
+    assert!(store.load().await.unwrap().layers.is_empty(), "a new store is empty");
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let back = store.load().await.unwrap();
+    assert_eq!(back, ds);
+    // Key order of properties is kept too, not just the set of keys.
+    let keys = |d: &Dataset| -> Vec<Vec<String>> {
+        d.get(Layer::Households).iter().map(|f| f.properties.keys().cloned().collect()).collect()
+    };
+    assert_eq!(keys(&back), keys(&ds));
+}
+
+async fn a_failed_write_changes_nothing(store: &AnyStore) {
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let rev = store.revision().await.unwrap();
+    // New towns and grids, then households with a duplicate code: the database refuses the last layer after
+    // the others were written inside the same transaction.
+    let mut bad = Dataset::default();
+    let mut towns = ds.get(Layer::Towns).to_vec();
+    towns.truncate(1);
+    bad.layers.insert(Layer::Towns, towns);
+    bad.layers.insert(Layer::Grids, vec![]);
+    let mut hh = ds.get(Layer::Households).to_vec();
+    hh.push(hh[0].clone());
+    bad.layers.insert(Layer::Households, hh);
+    assert!(store.replace_layers(&bad).await.is_err());
+    assert_eq!(store.load().await.unwrap(), ds, "the store is exactly as it was");
+    assert_eq!(store.revision().await.unwrap(), rev, "no revision for a failed write");
+    // An import and its audit entry land together, or neither does.
+    assert!(store.import_layers(&bad, &audited()).await.is_err());
+    assert!(store.audit(10, None).await.unwrap().is_empty(), "a failed import leaves no audit entry");
+    store.import_layers(&ds, &audited()).await.unwrap();
+    assert_eq!(store.audit(10, None).await.unwrap().len(), 1);
+}
+
+async fn replaces_only_the_given_layers(store: &AnyStore) {
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let rev = store.revision().await.unwrap();
+    let mut one = Dataset::default();
+    one.layers.insert(Layer::Households, ds.get(Layer::Households)[..2].to_vec());
+    store.replace_layers(&one).await.unwrap();
+    let back = store.load().await.unwrap();
+    assert_eq!(back.get(Layer::Households).len(), 2);
+    assert_eq!(back.get(Layer::Grids), ds.get(Layer::Grids));
+    assert!(store.revision().await.unwrap() > rev);
+}
+
+async fn updates_by_code_and_logs_the_change(store: &AnyStore) {
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let rev = store.revision().await.unwrap();
+    let mut h = ds.get(Layer::Households)[1].clone();
+    h.properties.insert("grid_code".into(), "610522001001002".into());
+    let record = ChangeRecord { actor: "王秀兰".into(), action: "test".into(), detail: serde_json::json!({"n": 1}), audit: Some(audited()) };
+    store.update_features(Layer::Households, std::slice::from_ref(&h), &record).await.unwrap();
+    let back = store.load().await.unwrap();
+    assert_eq!(back.get(Layer::Households)[1], h);
+    assert_eq!(back.get(Layer::Households)[0], ds.get(Layer::Households)[0]);
+    assert!(store.revision().await.unwrap() > rev);
+    let log = store.changes(10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].actor.as_str(), log[0].action.as_str()), ("王秀兰", "test"));
+    assert_eq!(log[0].detail["n"], 1);
+    assert!(log[0].at.ends_with('Z') && log[0].at.len() >= 20, "{}", log[0].at);
+    // An unknown code fails the whole write: the first feature is not changed either.
+    let mut ghost = h.clone();
+    ghost.code = "NOPE".into();
+    let mut first = ds.get(Layer::Households)[0].clone();
+    first.properties.insert("members".into(), 9.into());
+    assert_eq!(store.audit(10, None).await.unwrap().len(), 1, "the write's audit entry landed with it");
+    assert!(store.update_features(Layer::Households, &[first, ghost], &record).await.is_err());
+    assert_eq!(store.load().await.unwrap().get(Layer::Households)[0], ds.get(Layer::Households)[0]);
+    assert_eq!(store.changes(10).await.unwrap().len(), 1);
+    assert_eq!(store.audit(10, None).await.unwrap().len(), 1, "a failed write leaves no audit entry");
+}
+
+#[tokio::test]
+async fn gpkg_updates_by_code_and_logs_the_change() {
+    let (s, _d) = gpkg().await;
+    updates_by_code_and_logs_the_change(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_updates_by_code_and_logs_the_change() {
+    updates_by_code_and_logs_the_change(&postgis().await).await;
+}
+
+#[tokio::test]
+async fn gpkg_round_trips_every_layer_exactly() {
+    let (s, _d) = gpkg().await;
+    round_trips_every_layer_exactly(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_round_trips_every_layer_exactly() {
+    round_trips_every_layer_exactly(&postgis().await).await;
+}
+
+#[tokio::test]
+async fn gpkg_failed_write_changes_nothing() {
+    let (s, _d) = gpkg().await;
+    a_failed_write_changes_nothing(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_failed_write_changes_nothing() {
+    a_failed_write_changes_nothing(&postgis().await).await;
+}
+
+#[tokio::test]
+async fn gpkg_replaces_only_the_given_layers() {
+    let (s, _d) = gpkg().await;
+    replaces_only_the_given_layers(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_replaces_only_the_given_layers() {
+    replaces_only_the_given_layers(&postgis().await).await;
+}
+
+#[tokio::test]
+async fn reopening_a_gpkg_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.gpkg");
+    let ds = common::mini_dataset();
+    GpkgStore::open(&path).await.unwrap().replace_layers(&ds).await.unwrap();
+    assert_eq!(GpkgStore::open(&path).await.unwrap().load().await.unwrap(), ds);
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_geopackage_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.sqlite");
+    std::process::Command::new("sqlite3").arg(&path).arg("PRAGMA application_id = 42; CREATE TABLE t(x);").status().unwrap();
+    let e = GpkgStore::open(&path).await.err().expect("refused").to_string();
+    assert!(e.contains("not a GeoPackage"), "{e}");
+}
+
+/// Accounts, credentials and the audit log behave alike on both backends; the audit log refuses changes at the
+/// database itself.
+async fn accounts_credentials_and_audit(store: &AnyStore) {
+    use gridmap::accounts::{Role, Scope};
+    use gridmap::store::accounts::{AuditRecord, NewAccount, NewToken, TokenKind};
+    let new = |u: &str| NewAccount {
+        username: u.into(),
+        display_name: "王秀兰".into(),
+        password_hash: "$argon2id$x".into(),
+        role: Role::Secretary,
+        scope: Scope::Community("610522001001".into()),
+        must_change_password: true,
+    };
+    let a = store.create_account(&new("wang.xl"), &audited()).await.unwrap();
+    assert_eq!((a.role, a.scope.clone(), a.enabled, a.must_change_password), (Role::Secretary, Scope::Community("610522001001".into()), true, true));
+    assert!(store.create_account(&new("wang.xl"), &audited()).await.is_err(), "a username is unique");
+    assert_eq!(store.audit(10, None).await.unwrap().len(), 1, "a refused account leaves no audit entry");
+    assert_eq!(store.account_count().await.unwrap(), 1);
+    assert_eq!(store.account("wang.xl").await.unwrap().unwrap(), a);
+
+    // Five failures lock; a success clears the count.
+    for _ in 0..4 {
+        store.login_failed("wang.xl", 5, 9_999_999_999).await.unwrap();
+    }
+    assert!(!store.account("wang.xl").await.unwrap().unwrap().locked_at(0));
+    store.login_failed("wang.xl", 5, 9_999_999_999).await.unwrap();
+    assert!(store.account("wang.xl").await.unwrap().unwrap().locked_at(0));
+    store.login_succeeded("wang.xl").await.unwrap();
+    assert_eq!(store.account("wang.xl").await.unwrap().unwrap().failed_logins, 0);
+
+    // Credentials by hash, expiring and revocable; disabling the account ends them all.
+    let token = |hash: &str, expires_at: i64| NewToken {
+        token_hash: hash.into(),
+        account_id: a.id,
+        kind: TokenKind::Api,
+        label: "t".into(),
+        csrf: String::new(),
+        expires_at,
+    };
+    let live = store.insert_token(&token("h1", 2_000_000_000)).await.unwrap();
+    store.insert_token(&token("h2", 1_000)).await.unwrap();
+    assert_eq!(store.credential("h1", 1_500).await.unwrap().map(|(t, acc)| (t.id, acc.username)), Some((live, "wang.xl".into())));
+    assert!(store.credential("h2", 1_500).await.unwrap().is_none(), "expired");
+    assert!(store.credential("nope", 0).await.unwrap().is_none());
+    assert!(store.revoke_token(a.id, live).await.unwrap());
+    assert!(store.credential("h1", 1_500).await.unwrap().is_none(), "revoked");
+    store.insert_token(&token("h3", 2_000_000_000)).await.unwrap();
+    store.set_enabled("wang.xl", false, &audited()).await.unwrap();
+    assert!(store.credential("h3", 1_500).await.unwrap().is_none(), "disabled");
+
+    // The audit log: newest first, household codes kept, and no change or removal possible.
+    for action in ["auth.login", "read.personal"] {
+        let r = AuditRecord {
+            actor: "wang.xl".into(),
+            action: action.into(),
+            address: "127.0.0.1:5000".into(),
+            households: vec!["H0001".into()],
+            detail: serde_json::json!({"route": "/api/v1/layers/{layer}"}),
+        };
+        store.append_audit(&r).await.unwrap();
+    }
+    let log = store.audit(10, None).await.unwrap();
+    // The account's creation and disabling were audited in their own transactions (the first two entries).
+    assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["read.personal", "auth.login", "plan.test", "plan.test"]);
+    assert_eq!(log[0].households, ["H0001"]);
+    assert!(log[0].at.ends_with('Z'));
+    let refused = match store {
+        AnyStore::Gpkg(g) => [
+            sqlx::query("UPDATE gridmap_audit SET actor = 'x'").execute(g.pool()).await.is_err(),
+            sqlx::query("DELETE FROM gridmap_audit").execute(g.pool()).await.is_err(),
+        ],
+        AnyStore::Postgis(p) => [
+            sqlx::query("UPDATE gridmap_audit SET actor = 'x'").execute(p.pool()).await.is_err(),
+            sqlx::query("TRUNCATE gridmap_audit").execute(p.pool()).await.is_err(),
+        ],
+    };
+    assert_eq!(refused, [true, true], "the audit log is append-only");
+    assert_eq!(store.audit(10, None).await.unwrap(), log);
+}
+
+#[tokio::test]
+async fn gpkg_accounts_credentials_and_audit() {
+    let (s, _d) = gpkg().await;
+    accounts_credentials_and_audit(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_accounts_credentials_and_audit() {
+    accounts_credentials_and_audit(&postgis().await).await;
+}
+
+/// A plan write's audit entry.
+fn audited() -> AuditRecord {
+    AuditRecord { actor: "规划员甲".into(), action: "plan.test".into(), address: "127.0.0.1".into(), households: vec![], detail: serde_json::json!({}) }
+}
+
+fn new_plan(community: &str, name: &str, base_version: i64) -> NewPlan {
+    NewPlan {
+        community: community.into(),
+        name: name.into(),
+        author: "规划员甲".into(),
+        base_version,
+        content: serde_json::json!({"grids": [], "steps": [1, 2]}),
+    }
+}
+
+async fn keeps_drafts_of_several_planners(store: &AnyStore) {
+    store.replace_layers(&common::mini_dataset()).await.unwrap();
+    let a = store.create_plan(&new_plan("610522001001", "东片调整", 0), &audited()).await.unwrap();
+    let b = store.create_plan(&new_plan("610522001001", "西片调整", 0), &audited()).await.unwrap();
+    let c = store.create_plan(&new_plan("610522102206", "老虎城", 0), &audited()).await.unwrap();
+    assert_ne!(a.id, b.id);
+    assert_eq!((a.edits, a.base_version, a.author.as_str()), (0, 0, "规划员甲"));
+    assert!(a.created_at.ends_with('Z'), "{}", a.created_at);
+    assert_eq!(a.content["steps"][1], 2);
+    let mine: Vec<i64> = store.plans(Some("610522001001")).await.unwrap().iter().map(|p| p.id).collect();
+    assert_eq!(mine, vec![a.id, b.id]);
+    assert_eq!(store.plans(None).await.unwrap().len(), 3);
+    assert!(store.plans(None).await.unwrap().iter().all(|p| p.content.is_null()), "listings leave content out");
+
+    // A save lands only on the edits count it read.
+    let content = serde_json::json!({"grids": ["x"]});
+    let saved = store.save_plan(&PlanSave { id: a.id, expected_edits: 0, name: "东片调整二稿", content: &content, step: StepWrite::Keep, audit: &audited() }).await.unwrap();
+    assert_eq!(saved.as_ref().map(|p| (p.edits, p.name.as_str())), Some((1, "东片调整二稿")));
+    let late = store.save_plan(&PlanSave { id: a.id, expected_edits: 0, name: "lost", content: &serde_json::json!({}), step: StepWrite::Keep, audit: &audited() }).await.unwrap();
+    assert!(late.is_none(), "a save from a stale read is refused");
+    let back = store.plan(a.id).await.unwrap().unwrap();
+    assert_eq!((back.name.as_str(), &back.content), ("东片调整二稿", &content));
+
+    assert!(store.delete_plan(c.id, &audited()).await.unwrap());
+    assert!(!store.delete_plan(c.id, &audited()).await.unwrap());
+    assert!(store.plan(c.id).await.unwrap().is_none());
+}
+
+/// Saves `n` on draft `id` with `step`, as read at `edits`.
+async fn save_step(store: &AnyStore, id: i64, edits: i64, n: i64, step: StepWrite<'_>) -> Option<PlanRecord> {
+    let content = serde_json::json!({ "n": n });
+    store.save_plan(&PlanSave { id, expected_edits: edits, name: "步骤", content: &content, step, audit: &audited() }).await.unwrap()
+}
+
+async fn keeps_a_drafts_steps_for_undo_and_redo(store: &AnyStore) {
+    store.replace_layers(&common::mini_dataset()).await.unwrap();
+    let a = store.create_plan(&new_plan("610522001001", "步骤", 0), &audited()).await.unwrap();
+    assert_eq!((a.steps_done, a.steps_total), (0, 0));
+    assert_eq!(store.plan_step(a.id, NextStep::Undo).await.unwrap(), None);
+    let (e1, s1) = (serde_json::json!({"op": "merge"}), serde_json::json!({"changed": 1}));
+    let (e2, s2) = (serde_json::json!({"op": "split"}), serde_json::json!({"changed": 2}));
+    let r = save_step(store, a.id, 0, 1, StepWrite::Push { edit: &e1, step: &s1 }).await.unwrap();
+    let r = save_step(store, a.id, r.edits, 2, StepWrite::Push { edit: &e2, step: &s2 }).await.unwrap();
+    assert_eq!((r.edits, r.steps_done, r.steps_total), (2, 2, 2));
+    assert_eq!(store.plan_edits(a.id).await.unwrap(), vec![e1.clone(), e2.clone()]);
+
+    // Undo takes the newest applied step; redo the oldest undone.
+    let (seq, step) = store.plan_step(a.id, NextStep::Undo).await.unwrap().unwrap();
+    assert_eq!(step, s2);
+    let r = save_step(store, a.id, r.edits, 1, StepWrite::Undo(seq)).await.unwrap();
+    assert_eq!((r.steps_done, r.steps_total), (1, 2));
+    assert_eq!(store.plan_edits(a.id).await.unwrap(), vec![e1.clone()]);
+    assert_eq!(store.plan_step(a.id, NextStep::Redo).await.unwrap(), Some((seq, s2.clone())));
+    // A stale save writes neither the draft, nor the step, nor an audit entry; a save writes all three.
+    let audited_before = store.audit(100, None).await.unwrap().len();
+    assert!(save_step(store, a.id, r.edits - 1, 9, StepWrite::Redo(seq)).await.is_none());
+    assert_eq!(store.audit(100, None).await.unwrap().len(), audited_before);
+    assert_eq!(store.plan(a.id).await.unwrap().unwrap().content, serde_json::json!({"n": 1}));
+    assert_eq!(store.plan_step(a.id, NextStep::Redo).await.unwrap(), Some((seq, s2.clone())));
+    let r = save_step(store, a.id, r.edits, 2, StepWrite::Redo(seq)).await.unwrap();
+    assert_eq!((r.steps_done, r.steps_total), (2, 2));
+    assert_eq!(store.audit(100, None).await.unwrap().len(), audited_before + 1);
+
+    // A new edit after an undo drops what could have been redone.
+    let (seq, _) = store.plan_step(a.id, NextStep::Undo).await.unwrap().unwrap();
+    let r = save_step(store, a.id, r.edits, 1, StepWrite::Undo(seq)).await.unwrap();
+    let e3 = serde_json::json!({"op": "give"});
+    let r = save_step(store, a.id, r.edits, 3, StepWrite::Push { edit: &e3, step: &s1 }).await.unwrap();
+    assert_eq!((r.steps_done, r.steps_total), (2, 2));
+    assert_eq!(store.plan_edits(a.id).await.unwrap(), vec![e1, e3]);
+    assert_eq!(store.plan_step(a.id, NextStep::Redo).await.unwrap(), None);
+    assert_eq!(store.plans(Some("610522001001")).await.unwrap()[0].steps_done, 2);
+
+    // A deleted draft takes its steps with it (a new draft of the same id, in SQLite, starts clean).
+    assert!(store.delete_plan(a.id, &audited()).await.unwrap());
+    assert!(store.plan_edits(a.id).await.unwrap().is_empty());
+}
+
+async fn publishes_atomically_and_refuses_a_stale_base(store: &AnyStore) {
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let community = "610522001001";
+    assert_eq!(store.plan_version(community).await.unwrap(), 0);
+    let a = store.create_plan(&new_plan(community, "甲稿", 0), &audited()).await.unwrap();
+    let b = store.create_plan(&new_plan(community, "乙稿", 0), &audited()).await.unwrap();
+    let before: Vec<Feature> = ds.get(Layer::Grids)[..2].to_vec();
+    // Grid 002 is merged into 001: one grid covering the community, household H0002 moves to it.
+    let mut merged = before[0].clone();
+    merged.geometry = geo::Geometry::MultiPolygon(geo::MultiPolygon(vec![common::square(110.20, 34.50, 110.21, 34.51)]));
+    let mut unit = ds.get(Layer::Units)[1].clone();
+    unit.properties.insert("grid_code".into(), merged.code.clone().into());
+    let mut hh = ds.get(Layer::Households)[1].clone();
+    hh.properties.insert("grid_code".into(), merged.code.clone().into());
+    let rev = store.revision().await.unwrap();
+    let publication = |plan: &PlanRecord| Publication {
+        plan_id: plan.id,
+        plan_name: plan.name.clone(),
+        community: community.into(),
+        base_version: plan.base_version,
+        published_by: "规划员甲".into(),
+        grids_before: before.clone(),
+        grids: vec![merged.clone()],
+        units: vec![unit.clone()],
+        households: vec![hh.clone()],
+        detail: serde_json::json!({"plan": plan.id}),
+        audit: audited(),
+    };
+    let (edit, step) = (serde_json::json!({"op": "merge"}), serde_json::json!({}));
+    let save = PlanSave { id: a.id, expected_edits: a.edits, name: &a.name, content: &a.content, step: StepWrite::Push { edit: &edit, step: &step }, audit: &audited() };
+    let a = store.save_plan(&save).await.unwrap().unwrap();
+    assert_eq!(store.publish_plan(&publication(&a)).await.unwrap(), 1);
+    assert!(store.plan_edits(a.id).await.unwrap().is_empty(), "a published draft's steps are gone");
+    let back = store.load().await.unwrap();
+    let grids: Vec<&str> = back.get(Layer::Grids).iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(grids, vec!["610522102206001", "610522001001001"], "the other community's grid is untouched");
+    assert_eq!(back.get(Layer::Grids)[1], merged);
+    assert_eq!(back.get(Layer::Units)[1], unit);
+    assert_eq!(back.get(Layer::Households)[1], hh);
+    assert!(store.revision().await.unwrap() > rev);
+    assert_eq!(store.plan_version(community).await.unwrap(), 1);
+    assert!(store.plan(a.id).await.unwrap().is_none(), "a published draft is gone");
+    let log = store.changes(1).await.unwrap();
+    assert_eq!((log[0].action.as_str(), log[0].actor.as_str()), ("plan.publish", "规划员甲"));
+    let history = store.plan_versions(community).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!((history[0].version, history[0].plan_name.as_str()), (1, "甲稿"));
+    assert_eq!(history[0].grids_before["features"].as_array().unwrap().len(), 2);
+    assert_eq!(history[0].grids_after["features"].as_array().unwrap().len(), 1);
+
+    // The second draft was copied from version 0: refused, and nothing is written.
+    let rev = store.revision().await.unwrap();
+    let e = store.publish_plan(&publication(&b)).await.unwrap_err();
+    assert!(matches!(e, gridmap::store::Error::Stale { base: 0, current: 1, .. }), "{e}");
+    assert_eq!(store.load().await.unwrap(), back);
+    assert_eq!(store.revision().await.unwrap(), rev);
+    assert!(store.plan(b.id).await.unwrap().is_some(), "the refused draft is kept");
+    assert_eq!(store.plan_versions(community).await.unwrap().len(), 1);
+}
+
+async fn a_failed_publication_changes_nothing(store: &AnyStore) {
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let plan = store.create_plan(&new_plan("610522001001", "坏稿", 0), &audited()).await.unwrap();
+    let mut ghost = ds.get(Layer::Households)[0].clone();
+    ghost.code = "NOPE".into();
+    let p = Publication {
+        plan_id: plan.id,
+        plan_name: plan.name.clone(),
+        community: "610522001001".into(),
+        base_version: 0,
+        published_by: "x".into(),
+        grids_before: vec![],
+        grids: vec![],
+        units: vec![],
+        households: vec![ghost],
+        detail: serde_json::json!({}),
+        audit: audited(),
+    };
+    let audit_before = store.audit(10, None).await.unwrap();
+    assert!(store.publish_plan(&p).await.is_err());
+    assert_eq!(store.audit(10, None).await.unwrap(), audit_before, "a failed publication leaves no audit entry");
+    assert_eq!(store.load().await.unwrap(), ds);
+    assert_eq!(store.plan_version("610522001001").await.unwrap(), 0);
+    assert!(store.plan(plan.id).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn gpkg_keeps_drafts_of_several_planners() {
+    let (s, _d) = gpkg().await;
+    keeps_drafts_of_several_planners(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_keeps_drafts_of_several_planners() {
+    keeps_drafts_of_several_planners(&postgis().await).await;
+}
+
+#[tokio::test]
+async fn gpkg_keeps_a_drafts_steps_for_undo_and_redo() {
+    let (s, _d) = gpkg().await;
+    keeps_a_drafts_steps_for_undo_and_redo(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_keeps_a_drafts_steps_for_undo_and_redo() {
+    keeps_a_drafts_steps_for_undo_and_redo(&postgis().await).await;
+}
+
+#[tokio::test]
+async fn gpkg_publishes_atomically_and_refuses_a_stale_base() {
+    let (s, _d) = gpkg().await;
+    publishes_atomically_and_refuses_a_stale_base(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_publishes_atomically_and_refuses_a_stale_base() {
+    publishes_atomically_and_refuses_a_stale_base(&postgis().await).await;
+}
+
+#[tokio::test]
+async fn gpkg_failed_publication_changes_nothing() {
+    let (s, _d) = gpkg().await;
+    a_failed_publication_changes_nothing(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_failed_publication_changes_nothing() {
+    a_failed_publication_changes_nothing(&postgis().await).await;
+}

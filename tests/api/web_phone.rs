@@ -1,0 +1,69 @@
+//! The "my grid" view on a phone: headless Chromium at 390×844 opens `/?grid=CODE` on the real server, and
+//! the page's self-report `<pre id="mygrid-status">` must list every household the API lists for that grid,
+//! in a full-width sheet with rows a finger can hit (at least 44 px high).
+
+use crate::common;
+
+use crate::common::browser::{self, PHONE};
+use serde_json::Value;
+
+async fn check_my_grid(base_url: &str, grid: &str) {
+    let api: Value = reqwest::get(format!("{base_url}/api/v1/grids/{grid}/households")).await.unwrap().json().await.unwrap();
+    let expected: Vec<String> =
+        api["households"].as_array().unwrap().iter().map(|h| h["code"].as_str().unwrap().to_string()).collect();
+    assert!(!expected.is_empty(), "grid {grid} has no households to list");
+
+    let url = format!("{base_url}/?grid={grid}");
+    let (status, dom) = browser::page_status(&url, PHONE, "mygrid-status").await;
+    assert_eq!(status["ready"], true, "{status}");
+    assert_eq!(status["errors"], Value::Array(vec![]), "{status}");
+    assert_eq!(status["grid"], grid, "{status}");
+    assert_eq!(status["count"].as_u64(), Some(expected.len() as u64), "{status}");
+    assert_eq!(status["listed"].as_u64(), Some(expected.len() as u64), "every household listed: {status}");
+    let listed: Vec<String> =
+        status["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    assert_eq!(listed, expected, "the page lists the API's households in its order");
+    for code in &expected {
+        assert!(dom.contains(&format!("data-code=\"{code}\"")), "household {code} not in the DOM");
+    }
+    // Laid out for the phone: a phone-width viewport (headless Chromium widens windows narrower than 500 px to
+    // 500, still under the 700 px phone breakpoint), the list a full-width sheet, the rows tall enough.
+    let width = status["viewport"][0].as_u64().unwrap();
+    assert!((u64::from(PHONE.0)..700).contains(&width), "not a phone-width viewport: {status}");
+    assert_eq!(status["panel_width"].as_u64(), Some(width), "full-width sheet on a phone: {status}");
+    let row = status["min_row_height"].as_f64().unwrap();
+    assert!(row >= 44.0, "rows must be at least 44 px high on a phone, smallest is {row}: {status}");
+    // Masked by default.
+    assert_eq!(status["masked"], true);
+    assert!(dom.contains("gm-search"), "the search box is on the page");
+
+    // A screenshot for a person to look at (artifacts/).
+    browser::screenshot(&url, PHONE, &format!("web_phone_grid_{grid}.png")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_grid_lists_its_households_on_a_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = common::spawn_app_seeded(&common::write_mini(dir.path())).await;
+    check_my_grid(&app.base_url, "610522001001001").await;
+}
+
+/// The same on the repository's default dataset, with a grid that has households (skipped only while
+/// geodata/ has no households layer yet, which the dataset issue settles).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_grid_on_the_default_dataset() {
+    let households = common::geodata().join("households.geojson");
+    if !households.exists() {
+        eprintln!("geodata/ has no households.geojson yet: covered by the mini dataset test");
+        return;
+    }
+    let app = common::spawn_app().await;
+    // The grid of the first household in the file, found through the API as a phone would.
+    let text = std::fs::read_to_string(&households).unwrap();
+    let fc: Value = serde_json::from_str(&text).unwrap();
+    let code = fc["features"][0]["properties"]["code"].as_str().unwrap().to_string();
+    let hit: Value =
+        reqwest::get(format!("{}/api/v1/search?q={code}&limit=1", app.base_url)).await.unwrap().json().await.unwrap();
+    let grid = hit["hits"][0]["chain"]["grid"]["code"].as_str().unwrap_or_else(|| panic!("no grid for {code}: {hit}")).to_string();
+    check_my_grid(&app.base_url, &grid).await;
+}

@@ -1,0 +1,62 @@
+//! The coverage and merger views in a real browser, on the default dataset: headless Chromium opens
+//! `/?panel=coverage` and `/?panel=merger` on the real server, and each view's self-report
+//! (`#coverage-status`, `#merger-status`) must agree with the API it drew from and show features on the map.
+
+use crate::common;
+
+use std::collections::BTreeMap;
+
+use crate::common::browser::{self, DESKTOP};
+use serde_json::Value;
+
+async fn get(url: String) -> Value {
+    let r = reqwest::get(&url).await.unwrap();
+    assert!(r.status().is_success(), "GET {url}: {}", r.status());
+    r.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coverage_view_draws_every_defect_kind_and_lists_every_community() {
+    let app = common::spawn_app().await;
+    let defects = get(format!("{}/api/v1/coverage/defects", app.base_url)).await;
+    let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
+    for f in defects["features"].as_array().unwrap() {
+        *by_kind.entry(f["properties"]["kind"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    assert!(by_kind.contains_key("blind_spot") && by_kind.contains_key("overlap"), "planted defects: {by_kind:?}");
+
+    let url = format!("{}/?panel=coverage", app.base_url);
+    let (status, dom) = browser::page_status(&url, DESKTOP, "coverage-status").await;
+    assert_eq!(status["ready"], true, "{status}");
+    let drawn: BTreeMap<String, u64> = serde_json::from_value(status["defects"].clone()).unwrap();
+    assert_eq!(drawn, by_kind, "the view holds every defect the API reports, by kind");
+    let rows = status["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 28, "one table row per community: {status}");
+    for code in rows {
+        assert!(dom.contains(&format!("data-code=\"{}\"", code.as_str().unwrap())), "row {code} not in the DOM");
+    }
+    let rendered = |id: &str| status["rendered"][id].as_u64().unwrap_or(0);
+    assert!(rendered("coverage-area-fill") > 0, "gaps and overlaps drawn at county zoom: {status}");
+    assert!(dom.contains("导出证据"), "the export button is on the panel");
+    browser::screenshot(&url, DESKTOP, "web_coverage.png").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merger_view_draws_villages_and_cross_boundary_households() {
+    let app = common::spawn_app().await;
+    let cw = get(format!("{}/api/v1/crosswalk", app.base_url)).await;
+    let summary = &cw["summary"];
+
+    let url = format!("{}/?panel=merger", app.base_url);
+    let (status, dom) = browser::page_status(&url, DESKTOP, "merger-status").await;
+    assert_eq!(status["ready"], true, "{status}");
+    assert_eq!(status["villages"], summary["villages"], "{status}");
+    assert_eq!(status["split_villages"], summary["split_villages"], "{status}");
+    assert_eq!(status["households"], summary["cross_boundary_households"], "one link per cross-boundary household: {status}");
+    assert!(status["rendered"]["merger-village-line"].as_u64().unwrap_or(0) > 0, "village outlines drawn: {status}");
+    assert!(status["rendered"]["merger-link"].as_u64().unwrap_or(0) > 0, "household links drawn: {status}");
+    assert!(status["table_rows"].as_u64().unwrap_or(0) > 0, "a gains and losses row per community touched: {status}");
+    assert_eq!(status["unnamed_rows"], serde_json::json!([]), "every community in the table by its name: {status}");
+    assert!(dom.contains("各社区跨界户增减"), "the gains and losses table is on the panel");
+    browser::screenshot(&url, DESKTOP, "web_merger.png").await;
+}
