@@ -14,7 +14,9 @@ pub mod accounts;
 pub mod store;
 /// The engine: every layer in memory, in metres, with an R-tree per layer.
 pub mod atlas;
+/// The use cases both faces call: startup, loading, imports, accounts, privacy, the locate view.
+pub mod app;
 /// The HTTP API and map page.
 pub mod http;
-/// The command line: serve, import, export, generate.
+/// The command line: argument parsing and output over `app`.
 pub mod cli;

@@ -1,11 +1,9 @@
-//! `gridmap import`: read, validate against what is stored, and write in one transaction, or write nothing.
+//! Importing a dataset directory or one layer file: read, validate against what is stored, and write the layers
+//! and their audit entry in one transaction, or write nothing. `gridmap import` and the first-serve seed share it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, bail};
-use clap::Args;
-
-use super::StoreArgs;
+use super::error::{Error, Result};
 use crate::model::crs::InputCrs;
 use crate::model::geojson_io::{ParsedProblem, read_dir, read_layer_file};
 use crate::model::validate::{dataset_problems, geometry_problems, repair};
@@ -13,43 +11,34 @@ use crate::model::{Dataset, Layer};
 use crate::store::accounts::AuditRecord;
 use crate::store::{AnyStore, Store};
 
-#[derive(Args, Debug)]
-pub struct ImportArgs {
-    /// A dataset directory, or one GeoJSON file with --layer
-    pub path: PathBuf,
-    /// The layer a single file holds (county, towns, communities, villages, grids, units, households)
-    #[arg(long)]
-    pub layer: Option<Layer>,
-    /// CRS of the input: wgs84, cgcs2000, gcj02, bd09 or EPSG:NNNN [default: the file's crs member, else wgs84]
-    #[arg(long)]
-    pub crs: Option<InputCrs>,
-    /// Repair invalid geometry (as ST_MakeValid does) instead of refusing it
-    #[arg(long)]
-    pub repair: bool,
-    #[command(flatten)]
-    pub store: StoreArgs,
+/// Most problems a refusal lists.
+const LISTED: usize = 50;
+
+/// Imports a dataset directory (the layers it holds replace those stored), audited as `actor`.
+pub async fn import_dir(store: &AnyStore, dir: &Path, crs: Option<InputCrs>, repair_geometry: bool, actor: &str) -> Result<()> {
+    let (ds, problems) = read_dir(dir, crs).map_err(|e| Error::BadInput(e.to_string()))?;
+    let ds = prepare(ds, problems, dir, repair_geometry)?;
+    write_checked(store, ds, dir, actor).await
 }
 
-pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
-    let store = AnyStore::open(&args.store.location()).await.context("opening the store")?;
-    let ds = match args.layer {
-        Some(layer) => {
-            if args.path.is_dir() {
-                bail!("{}: --layer takes a file, not a directory", args.path.display());
-            }
-            let read = read_layer_file(&args.path, layer, args.crs)?;
-            let problems = read.problems.into_iter().map(|p| (layer, p)).collect();
-            let mut ds = Dataset::default();
-            ds.layers.insert(layer, read.features);
-            prepare(ds, problems, &args.path, args.repair)?
-        }
-        None => {
-            let (ds, problems) = read_dir(&args.path, args.crs)?;
-            prepare(ds, problems, &args.path, args.repair)?
-        }
-    };
-    let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
-    write_checked(&store, ds, &args.path, &actor).await
+/// Imports one layer file as `layer` (it replaces the stored layer), audited as `actor`.
+pub async fn import_file(
+    store: &AnyStore,
+    file: &Path,
+    layer: Layer,
+    crs: Option<InputCrs>,
+    repair_geometry: bool,
+    actor: &str,
+) -> Result<()> {
+    if file.is_dir() {
+        return Err(Error::BadInput(format!("{}: --layer takes a file, not a directory", file.display())));
+    }
+    let read = read_layer_file(file, layer, crs).map_err(|e| Error::BadInput(e.to_string()))?;
+    let problems = read.problems.into_iter().map(|p| (layer, p)).collect();
+    let mut ds = Dataset::default();
+    ds.layers.insert(layer, read.features);
+    let ds = prepare(ds, problems, file, repair_geometry)?;
+    write_checked(store, ds, file, actor).await
 }
 
 /// The audit entry of an import of `ds` from `source`.
@@ -64,15 +53,8 @@ fn import_record(ds: &Dataset, source: &Path, actor: &str) -> AuditRecord {
     }
 }
 
-/// Imports a dataset directory as `gridmap import DIR` does, audited as `actor`.
-pub async fn import_dir(store: &AnyStore, dir: &Path, crs: Option<InputCrs>, repair_geometry: bool, actor: &str) -> anyhow::Result<()> {
-    let (ds, problems) = read_dir(dir, crs)?;
-    let ds = prepare(ds, problems, dir, repair_geometry)?;
-    write_checked(store, ds, dir, actor).await
-}
-
 /// Refuses invalid geometry with every reason and location, or repairs it when asked.
-fn prepare(mut ds: Dataset, mut problems: Vec<(Layer, ParsedProblem)>, source: &Path, repair_geometry: bool) -> anyhow::Result<Dataset> {
+fn prepare(mut ds: Dataset, mut problems: Vec<(Layer, ParsedProblem)>, source: &Path, repair_geometry: bool) -> Result<Dataset> {
     for (layer, features) in &ds.layers {
         for f in features {
             problems.extend(
@@ -97,7 +79,7 @@ fn prepare(mut ds: Dataset, mut problems: Vec<(Layer, ParsedProblem)>, source: &
         return Ok(ds);
     }
     let mut msg = format!("{}: invalid geometry, nothing imported (use --repair to repair it):", source.display());
-    for (layer, p) in problems.iter().take(50) {
+    for (layer, p) in problems.iter().take(LISTED) {
         msg.push_str(&format!(
             "\n  {}: {} {}: {} at ({:.7}, {:.7})",
             layer.file_name(),
@@ -108,30 +90,29 @@ fn prepare(mut ds: Dataset, mut problems: Vec<(Layer, ParsedProblem)>, source: &
             p.problem.location.y
         ));
     }
-    if problems.len() > 50 {
-        msg.push_str(&format!("\n  ... and {} more", problems.len() - 50));
+    if problems.len() > LISTED {
+        msg.push_str(&format!("\n  ... and {} more", problems.len() - LISTED));
     }
-    bail!(msg)
+    Err(Error::Invalid(msg))
 }
 
 /// Checks codes and parents against the store as it would be after the import, then writes in one transaction.
-async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path, actor: &str) -> anyhow::Result<()> {
+async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path, actor: &str) -> Result<()> {
     let stored = store.load().await?;
     let after = stored.overlaid(&ds);
     let problems = dataset_problems(&after);
-    // Report only what this import is responsible for: problems in its layers or caused by them.
     if !problems.is_empty() {
         let mut msg = format!("{}: nothing imported:", source.display());
-        for p in problems.iter().take(50) {
+        for p in problems.iter().take(LISTED) {
             msg.push_str(&format!("\n  {}: {p}", p.layer.file_name()));
         }
-        if problems.len() > 50 {
-            msg.push_str(&format!("\n  ... and {} more", problems.len() - 50));
+        if problems.len() > LISTED {
+            msg.push_str(&format!("\n  ... and {} more", problems.len() - LISTED));
         }
-        bail!(msg);
+        return Err(Error::Invalid(msg));
     }
     // The layers and the import's audit entry land together, or neither does.
-    store.import_layers(&ds, &import_record(&ds, source, actor)).await.context("writing to the store (nothing was changed)")?;
+    store.import_layers(&ds, &import_record(&ds, source, actor)).await?;
     for (layer, n) in ds.counts() {
         tracing::info!(%layer, features = n, "imported");
     }

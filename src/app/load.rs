@@ -1,49 +1,98 @@
-//! Where an analysis command reads its data: a dataset directory, or a store.
+//! Dataset or store → atlas, the one way: `check`, `crosswalk`, `locate` read a dataset directory or a store
+//! through [`analysable`]; `serve` and the state's reload build a store's atlas through [`store_atlas`]. Both
+//! end in [`build`].
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use clap::Args;
-
-use super::StoreArgs;
+use super::error::{Error, Result};
 use crate::atlas::Atlas;
-use crate::model::geojson_io::read_dir;
+use crate::model::crs::InputCrs;
+use crate::model::geojson_io::{ParsedProblem, read_dir};
 use crate::model::validate::dataset_problems;
-use crate::store::{AnyStore, Store};
+use crate::model::{Dataset, Layer};
+use crate::store::{AnyStore, Location, Store};
 
-/// A dataset directory (DIR), or a store (--store / --database-url; the default store when neither is given).
-#[derive(Args, Debug, Clone)]
-pub struct SourceArgs {
-    /// A dataset directory in the data contract's form (read as is; invalid geometry is reported and repaired)
-    pub dir: Option<PathBuf>,
-    #[command(flatten)]
-    pub store: StoreArgs,
+/// Where an analysis reads its data.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// A dataset directory in the data contract's form, in `crs` (default: each file's, else lon/lat).
+    Dir { path: PathBuf, crs: Option<InputCrs> },
+    /// A store, which must exist and hold some layers: reading creates none.
+    Store(Location),
 }
 
-/// Input that cannot be analysed (exit status 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BadInput(pub String);
+/// An atlas to analyse, with what only the parser saw (an unclosed ring is closed on reading, so the atlas
+/// cannot see it).
+pub struct Analysable {
+    pub atlas: Atlas,
+    pub parse_problems: Vec<(Layer, ParsedProblem)>,
+}
 
-impl SourceArgs {
-    /// Builds the atlas of the source. Bad input (unreadable files, bad or duplicate codes, missing parents) is
-    /// a [`BadInput`] error.
-    pub async fn atlas(&self) -> anyhow::Result<Atlas> {
-        let (ds, revision) = match &self.dir {
-            Some(dir) => {
-                let (ds, _parse_problems) = read_dir(dir, None).map_err(|e| BadInput(e.to_string()))?;
-                (ds, 0)
-            }
-            None => {
-                let store = AnyStore::open(&self.store.location()).await.context("opening the store")?;
-                (store.load().await?, store.revision().await?)
-            }
-        };
-        let problems = dataset_problems(&ds);
-        if !problems.is_empty() {
-            let list: Vec<String> = problems.iter().take(20).map(|p| format!("  {}: {p}", p.layer.file_name())).collect();
-            return Err(BadInput(format!("the dataset cannot be analysed:\n{}", list.join("\n"))).into());
+/// Most dataset problems an error lists.
+const LISTED: usize = 30;
+
+/// Reads `source`, refuses a dataset whose codes and parents are wrong (nothing computed over it could be
+/// trusted), and builds its atlas. Every refusal is [`Error::BadInput`].
+pub async fn analysable(source: &Source) -> Result<Analysable> {
+    let (ds, parse_problems, revision) = match source {
+        Source::Dir { path, crs } => {
+            let (ds, parsed) = read_dir(path, *crs).map_err(|e| Error::BadInput(e.to_string()))?;
+            (ds, parsed, 0)
         }
-        Ok(tokio::task::spawn_blocking(move || Atlas::build(&ds, revision)).await??)
+        Source::Store(loc) => {
+            let store = open_existing(loc).await?;
+            let ds = store.load().await?;
+            if ds.layers.is_empty() {
+                return Err(Error::BadInput(format!(
+                    "{} holds no layers: import a dataset first, or give a dataset directory",
+                    store.describe()
+                )));
+            }
+            (ds, Vec::new(), store.revision().await?)
+        }
+    };
+    validate(&ds)?;
+    Ok(Analysable { atlas: build(ds, revision).await?, parse_problems })
+}
+
+/// The atlas of what `store` holds now. Its layers were checked when they were written, so they are not
+/// checked again: a server keeps serving a store it has served before.
+pub async fn store_atlas(store: &AnyStore) -> Result<Atlas> {
+    let revision = store.revision().await?;
+    let ds = store.load().await?;
+    build(ds, revision).await
+}
+
+/// Builds the atlas of `ds` at `revision` on a blocking thread (projection and R-trees take a while).
+pub async fn build(ds: Dataset, revision: i64) -> Result<Atlas> {
+    Ok(tokio::task::spawn_blocking(move || Atlas::build(&ds, revision)).await??)
+}
+
+/// Opens a store that must already exist (a GeoPackage file is not created by reading it).
+async fn open_existing(loc: &Location) -> Result<AnyStore> {
+    if let Location::Gpkg(p) = loc
+        && !p.exists()
+    {
+        return Err(Error::BadInput(format!(
+            "{}: no such store; give a dataset directory, --store PATH or --database-url URL",
+            p.display()
+        )));
     }
+    AnyStore::open(loc).await.map_err(Error::OpenStore)
+}
+
+/// Refuses bad or duplicate codes and missing parents, listing the first [`LISTED`] by file.
+fn validate(ds: &Dataset) -> Result<()> {
+    let problems = dataset_problems(ds);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let mut list: Vec<String> = problems.iter().take(LISTED).map(|p| format!("  {}: {p}", p.layer.file_name())).collect();
+    if problems.len() > LISTED {
+        list.push(format!("  ... and {} more", problems.len() - LISTED));
+    }
+    Err(Error::BadInput(format!(
+        "the dataset cannot be analysed (codes and parents must be right first):\n{}",
+        list.join("\n")
+    )))
 }

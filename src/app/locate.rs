@@ -1,64 +1,27 @@
-//! Finding a household and the people responsible for it:
+//! The locate view: the JSON a locate, search, nearest or grid/unit households answer is made of, with people
+//! masked as the caller's [`Access`] says. `GET /api/v1/locate` and `gridmap locate` give the same object.
 //!
-//! - `GET /api/v1/locate?lon=&lat=&crs=wgs84|gcj02|bd09&radius_m=30`: the town, community (secretary),
-//!   legacy village, grid (manager), unit (leader, head) and household at a point, or the nearest household
-//!   within `radius_m`. A point outside the county is a normal answer (200, `inside_county: false`, and a
-//!   `message` saying so), not an error: a phone's position is often just over the line.
-//! - `GET /api/v1/search?q=&limit=10`: names, addresses, codes, pinyin; each hit with its location and chain
-//!   of responsible people.
-//! - `GET /api/v1/nearest?lon=&lat=&crs=&k=5&radius_m=`: the k nearest households, distances in metres.
-//! - `GET /api/v1/grids/{code}/households`, `GET /api/v1/units/{code}/households`: the households that lie in
-//!   the grid or unit, and those its roster names, each flagged.
-//!
-//! Personal data are masked unless the caller's role and scope cover the household ([`super::privacy`]).
-//! Bad coordinates get a 400 that names the parameter and what is wrong with it.
+//! - locate: the town, community (secretary), legacy village, grid (manager), unit (leader, head) and
+//!   household at a point, or the nearest household within a radius. A point outside the county is a normal
+//!   answer (`inside_county: false`, and a `message` saying so): a phone's position is often just over the line.
+//! - search: each hit with its location and chain of responsible people.
+//! - nearest: the k nearest households, distances in metres.
+//! - households of a grid or unit: those that lie in it and those its roster names, each flagged.
 
-use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use geo::BoundingRect;
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::AppState;
 use super::error::{Error, Result};
 use super::privacy::{Access, View};
 use crate::atlas::Atlas;
 use crate::atlas::directory::{Chain, Directory};
-use crate::atlas::locate::{DEFAULT_RADIUS_M, HouseholdMatch, Located};
+use crate::atlas::locate::{HouseholdMatch, Located};
 use crate::atlas::search::{MatchKind, SearchOptions};
 use crate::model::crs::InputCrs;
 use crate::model::{Feature, Layer};
 
-/// The locate, search, nearest and grid/unit household routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/locate", get(locate))
-        .route("/api/v1/search", get(search))
-        .route("/api/v1/nearest", get(nearest))
-        .route("/api/v1/grids/{code}/households", get(grid_households))
-        .route("/api/v1/units/{code}/households", get(unit_households))
-}
-
 /// Largest radius a request may ask for, metres.
 pub const MAX_RADIUS_M: f64 = 1000.0;
-/// Most households `nearest` returns.
-pub const MAX_K: usize = 100;
-/// Most hits `search` returns.
-pub const MAX_LIMIT: usize = 50;
-/// Longest query `search` accepts, in characters.
-pub const MAX_QUERY_CHARS: usize = 100;
-
-/// Query parameters as given: every one a string, so that each can be checked and reported by name.
-#[derive(Deserialize, Default)]
-pub struct PointQuery {
-    lon: Option<String>,
-    lat: Option<String>,
-    crs: Option<String>,
-    radius_m: Option<String>,
-    k: Option<String>,
-}
-
 /// A checked point: stored lon/lat, and what was asked.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct QueryPoint {
@@ -69,13 +32,14 @@ pub struct QueryPoint {
     pub lonlat: (f64, f64),
 }
 
-fn number(name: &str, v: Option<&str>, example: &str) -> Result<f64> {
+/// Parses parameter `name` as a finite number; `example` says what is expected.
+pub fn number(name: &str, v: Option<&str>, example: &str) -> Result<f64> {
     let v = v.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
-        Error::BadRequest(format!("{name} is required ({example})"))
+        Error::BadInput(format!("{name} is required ({example})"))
     })?;
-    let x: f64 = v.parse().map_err(|_| Error::BadRequest(format!("{name} {v:?} is not a number ({example})")))?;
+    let x: f64 = v.parse().map_err(|_| Error::BadInput(format!("{name} {v:?} is not a number ({example})")))?;
     if !x.is_finite() {
-        return Err(Error::BadRequest(format!("{name} {v:?} is not a finite number")));
+        return Err(Error::BadInput(format!("{name} {v:?} is not a finite number")));
     }
     Ok(x)
 }
@@ -83,7 +47,7 @@ fn number(name: &str, v: Option<&str>, example: &str) -> Result<f64> {
 /// Parses and checks `lon`, `lat` and `crs`, converting to stored lon/lat.
 ///
 /// ```
-/// use gridmap::http::locate::parse_point;
+/// use gridmap::app::locate::parse_point;
 /// let p = parse_point(Some("110.25"), Some("34.55"), Some("gcj02")).unwrap();
 /// assert!((p.lonlat.0 - 110.25).abs() < 0.01);
 /// let e = parse_point(Some("34.55"), Some("110.25"), None).unwrap_err();
@@ -96,48 +60,25 @@ pub fn parse_point(lon: Option<&str>, lat: Option<&str>, crs: Option<&str>) -> R
         None => InputCrs::Wgs84,
         Some(c) => match c.parse::<InputCrs>() {
             Ok(InputCrs::Epsg(code)) => {
-                return Err(Error::BadRequest(format!(
+                return Err(Error::BadInput(format!(
                     "crs EPSG:{code} is not accepted here: use wgs84 (or cgcs2000), gcj02 or bd09"
                 )));
             }
             Ok(crs) => crs,
-            Err(_) => return Err(Error::BadRequest(format!("crs {c:?} is unknown: use wgs84 (or cgcs2000), gcj02 or bd09"))),
+            Err(_) => return Err(Error::BadInput(format!("crs {c:?} is unknown: use wgs84 (or cgcs2000), gcj02 or bd09"))),
         },
     };
     let in_lat = |x: f64| (-90.0..=90.0).contains(&x);
     let in_lon = |x: f64| (-180.0..=180.0).contains(&x);
     if !in_lat(lat_v) {
         let hint = if in_lat(lon_v) && in_lon(lat_v) { " (lon and lat swapped?)" } else { "" };
-        return Err(Error::BadRequest(format!("lat {lat_v} is outside -90..90{hint}")));
+        return Err(Error::BadInput(format!("lat {lat_v} is outside -90..90{hint}")));
     }
     if !in_lon(lon_v) {
-        return Err(Error::BadRequest(format!("lon {lon_v} is outside -180..180")));
+        return Err(Error::BadInput(format!("lon {lon_v} is outside -180..180")));
     }
-    let lonlat = crs.to_lonlat(lon_v, lat_v).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let lonlat = crs.to_lonlat(lon_v, lat_v).map_err(|e| Error::BadInput(e.to_string()))?;
     Ok(QueryPoint { lon: lon_v, lat: lat_v, crs, lonlat })
-}
-
-fn radius(v: Option<&str>, default: Option<f64>) -> Result<Option<f64>> {
-    match v.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(default),
-        Some(s) => {
-            let r = number("radius_m", Some(s), "metres")?;
-            if !(0.0..=MAX_RADIUS_M).contains(&r) {
-                return Err(Error::BadRequest(format!("radius_m {r} must be between 0 and {MAX_RADIUS_M} metres")));
-            }
-            Ok(Some(r))
-        }
-    }
-}
-
-fn count(name: &str, v: Option<&str>, default: usize, max: usize) -> Result<usize> {
-    match v.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(default),
-        Some(s) => match s.parse::<usize>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(Error::BadRequest(format!("{name} {s:?} must be a whole number from 1 to {max}"))),
-        },
-    }
 }
 
 // --- JSON for each kind of feature, with people masked as the request may see them. ---
@@ -199,7 +140,7 @@ pub fn feature_summary(layer: Layer, f: &Feature, access: View) -> Value {
 }
 
 /// A feature as `access` may see it (see [`Access::view`]).
-fn shown(atlas: &Atlas, access: &Access, layer: Layer, f: &Feature, located_grid: Option<&str>) -> Value {
+pub fn shown(atlas: &Atlas, access: &Access, layer: Layer, f: &Feature, located_grid: Option<&str>) -> Value {
     feature_summary(layer, f, access.view(atlas, layer, f, located_grid))
 }
 
@@ -208,7 +149,7 @@ fn at(atlas: &Atlas, layer: Layer, i: Option<usize>, access: &Access) -> Value {
 }
 
 /// `{town, community, village, grid, unit}` of a chain, each null where unknown.
-fn chain_json(atlas: &Atlas, c: &Chain, access: &Access) -> Value {
+pub fn chain_json(atlas: &Atlas, c: &Chain, access: &Access) -> Value {
     json!({
         "town": at(atlas, Layer::Towns, c.town, access),
         "community": at(atlas, Layer::Communities, c.community, access),
@@ -312,93 +253,58 @@ pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: &Access
     })
 }
 
-async fn locate(State(state): State<AppState>, access: Access, Query(q): Query<PointQuery>) -> Result<Json<Value>> {
-    let p = parse_point(q.lon.as_deref(), q.lat.as_deref(), q.crs.as_deref())?;
-    let r = radius(q.radius_m.as_deref(), Some(DEFAULT_RADIUS_M))?.unwrap_or(DEFAULT_RADIUS_M);
-    Ok(Json(locate_json(&state.atlas(), &p, r, &access)))
-}
-
-async fn nearest(State(state): State<AppState>, access: Access, Query(q): Query<PointQuery>) -> Result<Json<Value>> {
-    let p = parse_point(q.lon.as_deref(), q.lat.as_deref(), q.crs.as_deref())?;
-    let k = count("k", q.k.as_deref(), 5, MAX_K)?;
-    let max = radius(q.radius_m.as_deref(), None)?;
-    let atlas = state.atlas();
-    let near = atlas.nearest(Layer::Households, p.lonlat.0, p.lonlat.1, k, max).unwrap_or_default();
+/// The `k` nearest households to a checked point (within `max_radius_m` if given).
+pub fn nearest_json(atlas: &Atlas, p: &QueryPoint, k: usize, max_radius_m: Option<f64>, access: &Access) -> Value {
+    let near = atlas.nearest(Layer::Households, p.lonlat.0, p.lonlat.1, k, max_radius_m).unwrap_or_default();
     let hh = atlas.layer(Layer::Households);
     let list: Vec<Value> = near
         .iter()
         .map(|n| {
             let f = &hh.expect("hits come from the layer").features[n.index];
-            let mut v = shown(&atlas, &access, Layer::Households, f, None);
+            let mut v = shown(atlas, access, Layer::Households, f, None);
             let m = v.as_object_mut().expect("an object");
             m.insert("distance_m".into(), round(n.distance_m, 1).into());
             m.insert("lonlat".into(), lonlat_json(point_of(f)));
             v
         })
         .collect();
-    Ok(Json(json!({
-        "query": query_json(&p),
+    json!({
+        "query": query_json(p),
         "lonlat": [round(p.lonlat.0, 7), round(p.lonlat.1, 7)],
         "k": k,
-        "radius_m": max,
+        "radius_m": max_radius_m,
         "households": list,
         "masked": access.masked(),
-    })))
-}
-
-#[derive(Deserialize)]
-struct SearchQuery {
-    q: Option<String>,
-    limit: Option<String>,
-}
-
-async fn search(State(state): State<AppState>, access: Access, Query(sq): Query<SearchQuery>) -> Result<Json<Value>> {
-    let q = sq.q.unwrap_or_default();
-    if q.trim().is_empty() {
-        return Err(Error::BadRequest("q is required: a name, address, code or pinyin (e.g. q=zhangsan)".into()));
-    }
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(Error::BadRequest(format!("q is longer than {MAX_QUERY_CHARS} characters")));
-    }
-    let limit = count("limit", sq.limit.as_deref(), 10, MAX_LIMIT)?;
-    let atlas = state.atlas();
-    let body = tokio::task::spawn_blocking(move || {
-        let dir = Directory::of(&atlas);
-        let opts = SearchOptions { limit, phones: access.viewer().role.sees_personal_data() };
-        let hits: Vec<Value> = dir
-            .search
-            .search(&q, opts)
-            .into_iter()
-            .filter_map(|h| {
-                let f = &atlas.layer(h.layer).expect("hits come from the atlas").features[h.index];
-                let view = access.view(&atlas, h.layer, f, None);
-                // A household found by its people's name, phone or address is not shown to a caller who may not
-                // see them: the hit itself would say where that person lives.
-                if h.layer == Layer::Households && view.masked() && !matches!(h.kind, MatchKind::Code | MatchKind::CodePrefix) {
-                    return None;
-                }
-                let mut v = feature_summary(h.layer, f, view);
-                let m = v.as_object_mut().expect("an object");
-                m.insert("layer".into(), h.layer.name().into());
-                m.insert("match".into(), h.kind.as_str().into());
-                m.insert("lonlat".into(), lonlat_json(dir.point(h.layer, h.index)));
-                m.insert("chain".into(), chain_json(&atlas, &dir.chain(&atlas, h.layer, h.index), &access));
-                Some(v)
-            })
-            .collect();
-        json!({ "query": q, "count": hits.len(), "hits": hits, "masked": access.masked() })
     })
-    .await
-    .map_err(|e| Error::Internal(e.into()))?;
-    Ok(Json(body))
 }
 
-async fn grid_households(State(state): State<AppState>, access: Access, Path(code): Path<String>) -> Result<Json<Value>> {
-    households_of(state, access, Layer::Grids, code).await
-}
-
-async fn unit_households(State(state): State<AppState>, access: Access, Path(code): Path<String>) -> Result<Json<Value>> {
-    households_of(state, access, Layer::Units, code).await
+/// The search answer for `q`: at most `limit` hits, each with its location and chain. Builds the atlas's
+/// directory on first use, so call it off the async threads.
+pub fn search_json(atlas: &Atlas, q: &str, limit: usize, access: &Access) -> Value {
+    let dir = Directory::of(atlas);
+    let opts = SearchOptions { limit, phones: access.viewer().role.sees_personal_data() };
+    let hits: Vec<Value> = dir
+        .search
+        .search(q, opts)
+        .into_iter()
+        .filter_map(|h| {
+            let f = &atlas.layer(h.layer).expect("hits come from the atlas").features[h.index];
+            let view = access.view(atlas, h.layer, f, None);
+            // A household found by its people's name, phone or address is not shown to a caller who may not
+            // see them: the hit itself would say where that person lives.
+            if h.layer == Layer::Households && view.masked() && !matches!(h.kind, MatchKind::Code | MatchKind::CodePrefix) {
+                return None;
+            }
+            let mut v = feature_summary(h.layer, f, view);
+            let m = v.as_object_mut().expect("an object");
+            m.insert("layer".into(), h.layer.name().into());
+            m.insert("match".into(), h.kind.as_str().into());
+            m.insert("lonlat".into(), lonlat_json(dir.point(h.layer, h.index)));
+            m.insert("chain".into(), chain_json(atlas, &dir.chain(atlas, h.layer, h.index), access));
+            Some(v)
+        })
+        .collect();
+    json!({ "query": q, "count": hits.len(), "hits": hits, "masked": access.masked() })
 }
 
 fn bbox_json(f: &Feature) -> Value {
@@ -407,62 +313,59 @@ fn bbox_json(f: &Feature) -> Value {
     })
 }
 
-async fn households_of(state: AppState, access: Access, layer: Layer, code: String) -> Result<Json<Value>> {
-    let atlas = state.atlas();
+/// The households of grid or unit `code`: those lying in it and those its roster names, each flagged.
+/// [`Error::NotFound`] if `layer` has no such code. Builds the atlas's directory on first use, so call it off
+/// the async threads.
+pub fn households_json(atlas: &Atlas, layer: Layer, code: &str, access: &Access) -> Result<Value> {
     let what = if layer == Layer::Grids { "grid" } else { "unit" };
     let index = atlas
         .layer(layer)
         .and_then(|l| l.index_of(code.trim()))
         .ok_or_else(|| Error::NotFound(format!("no {what} with code {code:?}")))?;
-    let body = tokio::task::spawn_blocking(move || {
-        let dir = Directory::of(&atlas);
-        let f = &atlas.layer(layer).expect("found above").features[index];
-        let hh = atlas.layer(Layer::Households);
-        let members = dir.households_of(&atlas, layer, index);
-        let list: Vec<Value> = members
-            .iter()
-            .map(|m| {
-                let h = &hh.expect("members come from the layer").features[m.index];
-                let place = dir.placement(m.index);
-                let lies_in = place.grid.and_then(|g| atlas.layer(Layer::Grids).map(|l| l.features[g].code.clone()));
-                let mut v = shown(&atlas, &access, Layer::Households, h, lies_in.as_deref());
-                let o = v.as_object_mut().expect("an object");
-                o.insert("lonlat".into(), lonlat_json(dir.point(Layer::Households, m.index)));
-                let unit = place.unit.and_then(|u| atlas.layer(Layer::Units).map(|l| &l.features[u]));
-                o.insert("unit".into(), unit.map_or(Value::Null, |u| Value::Object(named(u))));
-                let grid = place.grid.and_then(|g| atlas.layer(Layer::Grids).map(|l| l.features[g].code.clone()));
-                o.insert("lies_in_grid".into(), grid.map_or(Value::Null, Into::into));
-                o.insert("lies_in".into(), m.lies_in.into());
-                o.insert("on_roster".into(), m.on_roster.into());
-                v
-            })
-            .collect();
-        let lies = members.iter().filter(|m| m.lies_in).count();
-        let roster = members.iter().filter(|m| m.on_roster).count();
-        let mut chain = dir.chain(&atlas, layer, index);
-        if layer == Layer::Grids {
-            chain.unit = None;
-        }
-        let mut body = json!({
-            "layer": layer.name(),
-            what: shown(&atlas, &access, layer, f, None),
-            "chain": chain_json(&atlas, &chain, &access),
-            "bbox": bbox_json(f),
-            "lonlat": lonlat_json(dir.point(layer, index)),
-            "count": list.len(),
-            "lies_in_count": lies,
-            "on_roster_count": roster,
-            "households": list,
-            "masked": access.masked(),
-        });
-        if layer == Layer::Grids {
-            body["target_households"] = f.int_prop("target_households").map_or(Value::Null, Into::into);
-        }
-        body
-    })
-    .await
-    .map_err(|e| Error::Internal(e.into()))?;
-    Ok(Json(body))
+    let dir = Directory::of(atlas);
+    let f = &atlas.layer(layer).expect("found above").features[index];
+    let hh = atlas.layer(Layer::Households);
+    let members = dir.households_of(atlas, layer, index);
+    let list: Vec<Value> = members
+        .iter()
+        .map(|m| {
+            let h = &hh.expect("members come from the layer").features[m.index];
+            let place = dir.placement(m.index);
+            let lies_in = place.grid.and_then(|g| atlas.layer(Layer::Grids).map(|l| l.features[g].code.clone()));
+            let mut v = shown(atlas, access, Layer::Households, h, lies_in.as_deref());
+            let o = v.as_object_mut().expect("an object");
+            o.insert("lonlat".into(), lonlat_json(dir.point(Layer::Households, m.index)));
+            let unit = place.unit.and_then(|u| atlas.layer(Layer::Units).map(|l| &l.features[u]));
+            o.insert("unit".into(), unit.map_or(Value::Null, |u| Value::Object(named(u))));
+            let grid = place.grid.and_then(|g| atlas.layer(Layer::Grids).map(|l| l.features[g].code.clone()));
+            o.insert("lies_in_grid".into(), grid.map_or(Value::Null, Into::into));
+            o.insert("lies_in".into(), m.lies_in.into());
+            o.insert("on_roster".into(), m.on_roster.into());
+            v
+        })
+        .collect();
+    let lies = members.iter().filter(|m| m.lies_in).count();
+    let roster = members.iter().filter(|m| m.on_roster).count();
+    let mut chain = dir.chain(atlas, layer, index);
+    if layer == Layer::Grids {
+        chain.unit = None;
+    }
+    let mut body = json!({
+        "layer": layer.name(),
+        what: shown(atlas, access, layer, f, None),
+        "chain": chain_json(atlas, &chain, access),
+        "bbox": bbox_json(f),
+        "lonlat": lonlat_json(dir.point(layer, index)),
+        "count": list.len(),
+        "lies_in_count": lies,
+        "on_roster_count": roster,
+        "households": list,
+        "masked": access.masked(),
+    });
+    if layer == Layer::Grids {
+        body["target_households"] = f.int_prop("target_households").map_or(Value::Null, Into::into);
+    }
+    Ok(body)
 }
 
 #[cfg(test)]
@@ -481,15 +384,5 @@ mod tests {
         assert!(e(Some("110.2"), Some("34.5"), Some("mars")).contains("crs \"mars\" is unknown"));
         assert!(e(Some("110.2"), Some("34.5"), Some("EPSG:4546")).contains("not accepted"));
         assert_eq!(parse_point(Some(" 110.2 "), Some("34.5"), Some("")).unwrap().crs, InputCrs::Wgs84);
-    }
-
-    #[test]
-    fn radius_and_counts_are_bounded() {
-        assert_eq!(radius(None, Some(30.0)).unwrap(), Some(30.0));
-        assert!(radius(Some("-1"), None).is_err());
-        assert!(radius(Some("5000"), None).is_err());
-        assert_eq!(count("k", Some("7"), 5, MAX_K).unwrap(), 7);
-        assert!(count("k", Some("0"), 5, MAX_K).is_err());
-        assert!(count("k", Some("x"), 5, MAX_K).unwrap_err().to_string().contains("k \"x\""));
     }
 }

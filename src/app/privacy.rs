@@ -1,6 +1,6 @@
 //! Privacy: people's names, phones, tags and addresses below the village are masked unless the caller's role
 //! may see personal data (county admin, community secretary, grid manager) and the caller's scope covers the
-//! household (or the grid, unit or community whose staff are named). Every endpoint asks the request's
+//! household (or the grid, unit or community whose staff are named). Every answer asks the caller's
 //! [`Access`] per feature, and the household codes shown unmasked are collected for the audit log.
 //!
 //! Masking rules (one place, so every endpoint masks alike):
@@ -20,12 +20,9 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
-use super::AppState;
 use crate::accounts::role::Place;
 use crate::accounts::{Role, Scope};
 use crate::atlas::Atlas;
@@ -38,7 +35,7 @@ pub const PERSON_KEYS: [&str; 5] = ["head", "secretary", "manager", "leader", "c
 /// Whether a property holds a phone number: `phone`, `tel`, `mobile` or anything ending in `_phone`.
 ///
 /// ```
-/// use gridmap::http::privacy::is_phone_key;
+/// use gridmap::app::privacy::is_phone_key;
 /// assert!(is_phone_key("manager_phone") && is_phone_key("phone"));
 /// assert!(!is_phone_key("phonetic"));
 /// ```
@@ -49,7 +46,7 @@ pub fn is_phone_key(key: &str) -> bool {
 /// Masks a person's name: the first character stays, each other becomes `*`.
 ///
 /// ```
-/// use gridmap::http::privacy::mask_name;
+/// use gridmap::app::privacy::mask_name;
 /// assert_eq!(mask_name("张三"), "张*");
 /// assert_eq!(mask_name("张三丰"), "张**");
 /// assert_eq!(mask_name("欧阳娜娜"), "欧***");
@@ -70,7 +67,7 @@ pub fn mask_name(name: &str) -> String {
 /// three and two from 7 to 10, one and one from 3 to 6, nothing shown below 3.
 ///
 /// ```
-/// use gridmap::http::privacy::mask_phone;
+/// use gridmap::app::privacy::mask_phone;
 /// assert_eq!(mask_phone("13912341234"), "139****1234");
 /// assert_eq!(mask_phone("0913-1234567"), "091*****4567");
 /// assert_eq!(mask_phone("8123456"), "812**56");
@@ -97,7 +94,7 @@ pub fn mask_phone(phone: &str) -> String {
 /// properties are left alone, as are values that are not strings.
 ///
 /// ```
-/// use gridmap::http::privacy::mask_properties;
+/// use gridmap::app::privacy::mask_properties;
 /// let mut p = serde_json::json!({"code": "H1", "head": "张三", "phone": "13912341234", "address": "三组12号"});
 /// mask_properties(p.as_object_mut().unwrap());
 /// assert_eq!(p, serde_json::json!({"code": "H1", "head": "张*", "phone": "139****1234", "address": "***"}));
@@ -122,7 +119,7 @@ pub fn mask_properties(props: &mut Map<String, Value>) {
 /// Whether `props` hold anything [`mask_properties`] would change: a person's name or phone, an address or tags.
 ///
 /// ```
-/// use gridmap::http::privacy::has_personal;
+/// use gridmap::app::privacy::has_personal;
 /// assert!(has_personal(serde_json::json!({"code": "H1", "head": "张三"}).as_object().unwrap()));
 /// assert!(!has_personal(serde_json::json!({"code": "610522001", "name": "城关街道", "head": ""}).as_object().unwrap()));
 /// ```
@@ -138,7 +135,7 @@ pub fn has_personal(props: &Map<String, Value>) -> bool {
 /// 村委会, 村) becomes `***`; an address with none of them is hidden whole.
 ///
 /// ```
-/// use gridmap::http::privacy::mask_address;
+/// use gridmap::app::privacy::mask_address;
 /// assert_eq!(mask_address("潼关县城关街道南新社区4号楼1单元101"), "潼关县城关街道南新社区***");
 /// assert_eq!(mask_address("太要镇老虎城村三组12号"), "太要镇老虎城村***");
 /// assert_eq!(mask_address("三组12号"), "***");
@@ -165,7 +162,7 @@ impl Token {
     /// Whether `presented` is the token, compared in constant time (for equal lengths).
     ///
     /// ```
-    /// use gridmap::http::privacy::Token;
+    /// use gridmap::app::privacy::Token;
     /// let t = Token::new(Some("s3cret"));
     /// assert!(t.matches("s3cret") && !t.matches("s3creT") && !t.matches(""));
     /// assert!(!Token::new(None).matches("") && !Token::new(Some("")).matches(""));
@@ -355,15 +352,6 @@ impl Access {
     /// The household codes this response showed unmasked, sorted.
     pub fn shown_households(&self) -> Vec<String> {
         self.0.shown.lock().expect("audit set poisoned").iter().cloned().collect()
-    }
-}
-
-impl FromRequestParts<AppState> for Access {
-    type Rejection = std::convert::Infallible;
-
-    /// The access the authorisation middleware attached; anonymous if none (routes outside the table).
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Access>().cloned().unwrap_or_else(Access::anonymous))
     }
 }
 
