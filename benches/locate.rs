@@ -267,8 +267,8 @@ fn main() {
     let store_dir = tempfile::tempdir().unwrap();
     let server_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let addr = server_rt.block_on(async {
-        let args = gridmap::cli::StoreArgs { store: Some(store_dir.path().join("bench.gpkg")), database_url: None };
-        let state = gridmap::cli::serve::open_state(&args, &seed_dir).await.expect("server state");
+        let location = gridmap::store::Location::Gpkg(store_dir.path().join("bench.gpkg"));
+        let state = gridmap::app::startup::open_state(&location, &seed_dir).await.expect("server state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { gridmap::http::serve(listener, state).await.unwrap() });

@@ -14,9 +14,11 @@ pub mod accounts;
 pub mod store;
 /// The engine: every layer in memory, in metres, with an R-tree per layer.
 pub mod atlas;
+/// The use cases both faces call: startup, loading, imports, accounts, privacy, the locate view.
+pub mod app;
 /// The HTTP API and map page.
 pub mod http;
 /// Seeded synthetic datasets: the Tongguan default (`geodata/`) and a lattice county for tests and benchmarks.
 pub mod synth;
-/// The command line: serve, import, export, generate.
+/// The command line: argument parsing and output over `app`.
 pub mod cli;

@@ -11,7 +11,7 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = gridmap::cli::Cli::parse();
-    match gridmap::cli::run(cli) {
+    match gridmap::cli::run(cli, |listener, state| Box::pin(gridmap::http::serve(listener, state))) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             eprintln!("error: {e:#}");

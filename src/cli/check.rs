@@ -5,18 +5,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
 use super::StoreArgs;
-use super::source::BadInput;
-use crate::atlas::Atlas;
+use super::source::source;
+use crate::app::load::{self, Analysable};
 use crate::atlas::coverage::{Defect, Settings, report};
 use crate::model::crs::InputCrs;
-use crate::model::geojson_io::{ParsedProblem, read_dir};
-use crate::model::validate::dataset_problems;
-use crate::model::{Dataset, Layer};
-use crate::store::{AnyStore, Location, Store};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -64,33 +60,24 @@ fn parse_band(s: &str) -> Result<(u64, u64), String> {
 /// Runs the check; returns the exit status (0 clean, 1 defects). Bad input is an error (status 2).
 pub async fn run(args: CheckArgs) -> anyhow::Result<i32> {
     if !(args.sliver_width_m.is_finite() && args.sliver_width_m >= 0.0) {
-        return Err(BadInput(format!("--sliver-width-m {}: must be a number of metres, 0 or more", args.sliver_width_m)).into());
+        bail!("--sliver-width-m {}: must be a number of metres, 0 or more", args.sliver_width_m);
     }
     if !(args.min_area_m2.is_finite() && args.min_area_m2 >= 0.0) {
-        return Err(BadInput(format!("--min-area-m2 {}: must be a number of square metres, 0 or more", args.min_area_m2)).into());
+        bail!("--min-area-m2 {}: must be a number of square metres, 0 or more", args.min_area_m2);
     }
     let settings = Settings { sliver_width_m: args.sliver_width_m, min_area_m2: args.min_area_m2, target_households: args.target_households };
-    let (ds, parsed, revision) = load(&args).await?;
-    let problems = dataset_problems(&ds);
-    if !problems.is_empty() {
-        let mut list: Vec<String> = problems.iter().take(30).map(|p| format!("  {}: {p}", p.layer.file_name())).collect();
-        if problems.len() > 30 {
-            list.push(format!("  ... and {} more", problems.len() - 30));
-        }
-        return Err(BadInput(format!("the dataset cannot be checked (codes and parents must be right first):\n{}", list.join("\n"))).into());
-    }
-    let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let atlas = Atlas::build(&ds, revision)?;
+    let Analysable { atlas, parse_problems } = load::analysable(&source(args.dir.as_deref(), args.crs, &args.store)).await?;
+    let report = tokio::task::spawn_blocking(move || {
         let mut report = atlas.coverage(&settings);
         // Problems only the parser sees (an unclosed ring is closed on reading).
-        for (layer, p) in &parsed {
-            if let Some(f) = ds.get(*layer).iter().find(|f| f.code == p.code) {
+        for (layer, p) in &parse_problems {
+            if let Some(f) = atlas.layer(*layer).and_then(|l| l.get(&p.code)) {
                 report.defects.push(Defect::invalid_geometry(*layer, f, &p.problem.reason, p.problem.location));
             }
         }
-        Ok(report)
+        report
     })
-    .await??;
+    .await?;
     let bytes = match args.format {
         Format::Text => report::text(&report, 50).into_bytes(),
         Format::Json => serde_json::to_vec(&report::report_json(&report))?,
@@ -110,27 +97,4 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let counts: Vec<String> = report.counts().iter().map(|(k, n)| format!("{k} {n}")).collect();
     tracing::info!(defects = report.defects.len(), ms = report.elapsed_ms as u64, "checked: {}", if counts.is_empty() { "no defects".into() } else { counts.join(", ") });
     Ok(if report.defects.is_empty() { 0 } else { 1 })
-}
-
-async fn load(args: &CheckArgs) -> anyhow::Result<(Dataset, Vec<(Layer, ParsedProblem)>, i64)> {
-    if let Some(dir) = &args.dir {
-        let (ds, parsed) = read_dir(dir, args.crs).map_err(|e| BadInput(e.to_string()))?;
-        return Ok((ds, parsed, 0));
-    }
-    let loc = args.store.location();
-    if let Location::Gpkg(p) = &loc
-        && !p.exists()
-    {
-        return Err(BadInput(format!(
-            "{}: no such store; give a dataset directory (gridmap check DIR), --store PATH or --database-url URL",
-            p.display()
-        ))
-        .into());
-    }
-    let store = AnyStore::open(&loc).await.map_err(|e| BadInput(format!("opening the store: {e}")))?;
-    let ds = store.load().await?;
-    if ds.layers.is_empty() {
-        return Err(BadInput(format!("{} holds no layers: nothing to check", store.describe())).into());
-    }
-    Ok((ds, Vec::new(), store.revision().await?))
 }

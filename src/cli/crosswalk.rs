@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
 use super::source::SourceArgs;
+use crate::app::load;
 use crate::export::{self, crosswalk as tables};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -32,7 +33,7 @@ pub struct CrosswalkArgs {
 }
 
 pub async fn run(args: CrosswalkArgs) -> anyhow::Result<()> {
-    let atlas = args.source.atlas().await?;
+    let atlas = load::analysable(&args.source.source()).await?.atlas;
     let cw = tokio::task::spawn_blocking(move || atlas.crosswalk()).await?;
     let bytes: Vec<u8> = match (args.format, args.households) {
         (Format::Json, false) => serde_json::to_vec_pretty(&serde_json::json!({

@@ -3,17 +3,16 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use super::StoreArgs;
-use crate::atlas::Atlas;
+use super::source::source;
+use crate::accounts::{Role, Scope};
+use crate::app::load;
+use crate::app::locate::{MAX_RADIUS_M, locate_json, parse_point};
+use crate::app::privacy::{Access, Viewer};
 use crate::atlas::locate::DEFAULT_RADIUS_M;
-use crate::http::locate::{locate_json, parse_point};
-use crate::http::privacy::Access;
-use crate::model::geojson_io::read_dir;
-use crate::store::{AnyStore, Store};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -50,33 +49,15 @@ pub struct LocateArgs {
 
 /// Runs `gridmap locate`; returns the exit code (0 inside the county, 1 outside).
 pub async fn run(args: LocateArgs) -> anyhow::Result<i32> {
-    let p = parse_point(Some(&args.lon), Some(&args.lat), Some(&args.crs)).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if !(0.0..=crate::http::locate::MAX_RADIUS_M).contains(&args.radius_m) {
-        anyhow::bail!("--radius-m {} must be between 0 and {}", args.radius_m, crate::http::locate::MAX_RADIUS_M);
+    let p = parse_point(Some(&args.lon), Some(&args.lat), Some(&args.crs))?;
+    if !(0.0..=MAX_RADIUS_M).contains(&args.radius_m) {
+        anyhow::bail!("--radius-m {} must be between 0 and {MAX_RADIUS_M}", args.radius_m);
     }
-    let atlas = match &args.dir {
-        Some(dir) => {
-            let (ds, _problems) = read_dir(dir, None).with_context(|| format!("reading {}", dir.display()))?;
-            tokio::task::spawn_blocking(move || Atlas::build(&ds, 0)).await??
-        }
-        None => {
-            let store = AnyStore::open(&args.store.location()).await.context("opening the store")?;
-            let ds = store.load().await?;
-            if ds.layers.is_empty() {
-                anyhow::bail!("the store {} is empty: import a dataset first, or give a dataset DIR", store.describe());
-            }
-            let rev = store.revision().await?;
-            tokio::task::spawn_blocking(move || Atlas::build(&ds, rev)).await??
-        }
-    };
+    let atlas = load::analysable(&source(args.dir.as_deref(), None, &args.store)).await?.atlas;
     // The command line reads the store or files directly, so whoever runs it already holds the data: the
     // flag only chooses what is printed.
     let access = if args.unmasked {
-        Access::new(crate::http::privacy::Viewer {
-            actor: "cli".into(),
-            role: crate::accounts::Role::Admin,
-            scope: crate::accounts::Scope::County,
-        })
+        Access::new(Viewer { actor: "cli".into(), role: Role::Admin, scope: Scope::County })
     } else {
         Access::anonymous()
     };

@@ -1,6 +1,8 @@
-//! The `gridmap` command line: serve, import, export, generate.
+//! The `gridmap` command line: argument parsing and output; the work is [`crate::app`]'s.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -18,12 +20,17 @@ pub mod import;
 pub mod locate;
 /// `gridmap serve`.
 pub mod serve;
-/// Where analysis commands read data: a directory or a store.
+/// Where analysis commands read data: a directory or a store (arguments).
 pub mod source;
 /// `gridmap user`: accounts.
 pub mod user;
 
+use crate::app::state::AppState;
 use crate::store::Location;
+
+/// Serves the application over the network until shut down. The binary passes `gridmap::http::serve`, so the
+/// command line depends on no face but its own.
+pub type Serve = fn(tokio::net::TcpListener, AppState) -> Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>>;
 
 /// County grid management (网格化管理): coverage, merger crosswalk, locate and planning over grid polygons.
 #[derive(Parser, Debug)]
@@ -71,10 +78,10 @@ impl StoreArgs {
     }
 }
 
-/// Runs a parsed command line. Returns the process exit code.
-pub fn run(cli: Cli) -> anyhow::Result<i32> {
+/// Runs a parsed command line, `gridmap serve` through `serve`. Returns the process exit code.
+pub fn run(cli: Cli, serve: Serve) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Serve(a) => runtime()?.block_on(serve::run(a)).map(|_| 0),
+        Command::Serve(a) => runtime()?.block_on(serve::run(a, serve)).map(|_| 0),
         Command::Import(a) => runtime()?.block_on(import::run(a)).map(|_| 0),
         Command::Export(a) => runtime()?.block_on(export::run(a)).map(|_| 0),
         Command::Crosswalk(a) => runtime()?.block_on(crosswalk::run(a)).map(|_| 0),
@@ -83,6 +90,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Locate(a) => runtime()?.block_on(locate::run(a)),
         Command::User(a) => runtime()?.block_on(user::run(a)).map(|_| 0),
     }
+}
+
+/// Who runs the command, for the audit log: `cli:$USER`.
+fn cli_actor() -> String {
+    crate::app::accounts::Actor::cli().name
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {

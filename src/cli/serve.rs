@@ -1,16 +1,14 @@
-//! `gridmap serve`: open the store (seeding an empty one from geodata/), build the atlas, serve HTTP.
+//! `gridmap serve`: start the application ([`crate::app::startup`]) and serve it (over HTTP: the binary passes
+//! the server in).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
 
-use super::StoreArgs;
-use crate::atlas::Atlas;
-use crate::http::{self, AppState};
-use crate::store::{AnyStore, Store};
+use super::{Serve, StoreArgs};
+use crate::app::startup;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -27,41 +25,15 @@ pub struct ServeArgs {
     pub token: Option<String>,
 }
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let state = open_state(&args.store, &args.seed).await?.with_token(args.token.as_deref());
-    first_admin(state.store()).await?;
+pub async fn run(args: ServeArgs, serve: Serve) -> anyhow::Result<()> {
+    let state = startup::open_state(&args.store.location(), &args.seed).await?.with_token(args.token.as_deref());
+    if let Some(p) = startup::first_admin(state.store()).await? {
+        // Printed, not logged: it must reach the person starting the server once and no log file.
+        eprintln!("\n  No accounts yet: created county admin \"admin\" with one-time password {p}\n  Sign in at the map page and change it; it is not shown again.\n");
+    }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
-    http::serve(listener, state).await?;
-    Ok(())
-}
-
-/// Opens the store, seeds it from `seed` if it holds nothing, and builds the atlas.
-pub async fn open_state(store: &StoreArgs, seed: &std::path::Path) -> anyhow::Result<AppState> {
-    let store = AnyStore::open(&store.location()).await.context("opening the store")?;
-    let mut ds = store.load().await?;
-    if ds.layers.is_empty() && seed.is_dir() {
-        tracing::info!(store = %store.describe(), seed = %seed.display(), "empty store: importing the seed dataset");
-        // Audited as `serve`: the seed import of an empty store.
-        super::import::import_dir(&store, seed, None, false, "serve").await?;
-        ds = store.load().await?;
-    }
-    let revision = store.revision().await?;
-    let t = Instant::now();
-    let atlas = tokio::task::spawn_blocking(move || Atlas::build(&ds, revision)).await??;
-    tracing::info!(store = %store.describe(), counts = ?atlas.counts(), ms = t.elapsed().as_millis() as u64, "atlas built");
-    Ok(AppState::new(store, atlas))
-}
-
-/// A store with no accounts gets its county admin `admin`, with a one-time password printed once to the
-/// console (it is stored only as a hash) and to be changed at first sign-in.
-pub async fn first_admin(store: &AnyStore) -> anyhow::Result<()> {
-    if store.account_count().await? > 0 {
-        return Ok(());
-    }
-    let p = super::user::add_account(store, "admin", crate::accounts::Role::Admin, crate::accounts::Scope::County, Some("县级管理员"), "serve").await?;
-    // Printed, not logged: it must reach the person starting the server once and no log file.
-    eprintln!("\n  No accounts yet: created county admin \"admin\" with one-time password {p}\n  Sign in at the map page and change it; it is not shown again.\n");
+    serve(listener, state).await?;
     Ok(())
 }

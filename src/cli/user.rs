@@ -1,14 +1,14 @@
 //! `gridmap user add|list|disable|enable|reset|token`: accounts from the command line, on the same store as
-//! `serve` (`--store PATH` / `--database-url URL`). Every change is written to the audit log as `cli:$USER`.
+//! `serve` (`--store PATH` / `--database-url URL`), through [`crate::app::accounts`]. Every change is written
+//! to the audit log as `cli:$USER`.
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use serde_json::json;
 
 use super::StoreArgs;
-use crate::accounts::{Role, Scope, check_username, clock, password, secret};
+use crate::accounts::{Role, Scope, clock};
+use crate::app::accounts::{self, Actor};
 use crate::store::AnyStore;
-use crate::store::accounts::{AuditRecord, NewAccount, NewToken, TokenKind};
 
 #[derive(Args, Debug)]
 pub struct UserArgs {
@@ -51,72 +51,12 @@ pub enum UserAction {
     },
 }
 
-/// Who runs the command, for the audit log.
-fn cli_actor() -> String {
-    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
-}
-
-/// A command's audit entry.
-fn record(action: &str, detail: serde_json::Value) -> AuditRecord {
-    AuditRecord { actor: cli_actor(), action: action.into(), address: "cli".into(), households: vec![], detail }
-}
-
-async fn audit(store: &AnyStore, action: &str, detail: serde_json::Value) -> anyhow::Result<()> {
-    store.append_audit(&record(action, detail)).await?;
-    Ok(())
-}
-
-/// Creates an account with a fresh one-time password, audited; returns the password.
-pub async fn add_account(store: &AnyStore, username: &str, role: Role, scope: Scope, name: Option<&str>, actor: &str) -> anyhow::Result<String> {
-    check_username(username).map_err(anyhow::Error::msg)?;
-    let one_time = password::one_time();
-    let hash = password::hash(&one_time).map_err(anyhow::Error::msg)?;
-    let a = NewAccount {
-        username: username.into(),
-        display_name: name.unwrap_or(username).into(),
-        password_hash: hash,
-        role,
-        scope: scope.clone(),
-        must_change_password: true,
-    };
-    let r = AuditRecord {
-        actor: actor.into(),
-        action: "account.add".into(),
-        address: "cli".into(),
-        households: vec![],
-        detail: json!({ "username": username, "role": role, "scope": scope }),
-    };
-    store.create_account(&a, &r).await?;
-    Ok(one_time)
-}
-
-/// Issues an API token for `username` valid `days` days; returns its id, the token (shown once) and its expiry
-/// (unix seconds).
-pub async fn issue_token(store: &AnyStore, username: &str, days: i64, label: &str) -> anyhow::Result<(i64, String, i64)> {
-    if !(1..=crate::accounts::MAX_TOKEN_DAYS).contains(&days) {
-        bail!("--days {days} must be between 1 and {}", crate::accounts::MAX_TOKEN_DAYS);
-    }
-    let Some(a) = store.account(username).await? else { bail!("no account {username:?}") };
-    let token = secret::new_secret("gm_");
-    let expires_at = clock::now() + days * 86_400;
-    let id = store
-        .insert_token(&NewToken {
-            token_hash: secret::digest(&token),
-            account_id: a.id,
-            kind: TokenKind::Api,
-            label: label.into(),
-            csrf: String::new(),
-            expires_at,
-        })
-        .await?;
-    Ok((id, token, expires_at))
-}
-
 pub async fn run(args: UserArgs) -> anyhow::Result<()> {
     let store = AnyStore::open(&args.store.location()).await.context("opening the store")?;
+    let by = Actor::cli();
     match args.action {
         UserAction::Add { username, role, scope, name } => {
-            let p = add_account(&store, &username, role, scope, name.as_deref(), &cli_actor()).await?;
+            let p = accounts::add_account(&store, &username, role, scope, name.as_deref(), &by.name).await?;
             println!("{username}: one-time password {p} (to be changed at first sign-in)");
         }
         UserAction::List => {
@@ -134,24 +74,21 @@ pub async fn run(args: UserArgs) -> anyhow::Result<()> {
         }
         UserAction::Disable { username } | UserAction::Enable { username } if username.is_empty() => bail!("no username"),
         UserAction::Disable { username } => {
-            store.set_enabled(&username, false, &record("account.disable", json!({ "username": username }))).await?;
+            accounts::set_enabled(&store, &username, false, &by).await?;
             println!("{username}: disabled, its sessions and tokens revoked");
         }
         UserAction::Enable { username } => {
-            store.set_enabled(&username, true, &record("account.enable", json!({ "username": username }))).await?;
+            accounts::set_enabled(&store, &username, true, &by).await?;
             println!("{username}: enabled");
         }
         UserAction::Reset { username } => {
-            let p = password::one_time();
-            let audit = record("account.reset", json!({ "username": username }));
-            store.set_password(&username, &password::hash(&p).map_err(anyhow::Error::msg)?, true, Some(&audit)).await?;
+            let p = accounts::reset_password(&store, &username, &by).await?;
             println!("{username}: one-time password {p} (to be changed at first sign-in)");
         }
         UserAction::Token { username, days, label } => {
-            let (id, token, expires_at) = issue_token(&store, &username, days, &label).await?;
-            audit(&store, "auth.token_created", json!({ "username": username, "id": id, "label": label, "days": days })).await?;
-            println!("{token}");
-            eprintln!("{username}: API token {id} ({label}), expires {}", clock::rfc3339(expires_at));
+            let t = accounts::issue_token(&store, &username, days, &label, &by).await?;
+            println!("{}", t.token);
+            eprintln!("{username}: API token {} ({label}), expires {}", t.id, clock::rfc3339(t.expires_at));
         }
     }
     Ok(())

@@ -20,6 +20,7 @@ use super::AppState;
 use super::error::Error;
 use super::privacy::{Access, Viewer};
 use crate::accounts::{Account, Role, Scope, clock, secret};
+use crate::app::accounts::Actor;
 use crate::store::accounts::{AuditRecord, TokenKind};
 
 /// What a route requires.
@@ -161,9 +162,14 @@ impl Principal {
         self.credential != Credential::None
     }
 
+    /// This caller as the use cases record them.
+    pub fn as_actor(&self) -> Actor {
+        Actor { name: self.actor(), address: self.address.clone() }
+    }
+
     /// An audit record of `action` by this caller.
     pub fn audit(&self, action: &str, detail: serde_json::Value) -> AuditRecord {
-        AuditRecord { actor: self.actor(), action: action.into(), address: self.address.clone(), households: vec![], detail }
+        self.as_actor().record(action, detail)
     }
 }
 

@@ -1,7 +1,6 @@
-//! `/api/v1/coverage`: the coverage report ("no blind spots"), computed once per atlas (the atlas is rebuilt
-//! whenever the data change, so the cached report is never stale), filtered per request.
+//! `/api/v1/coverage`: the coverage report ("no blind spots") of [`crate::app::coverage`], filtered per
+//! request.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
@@ -14,75 +13,19 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{Error, Result};
+use crate::app::coverage::{self, Coverage};
 use crate::atlas::Atlas;
-use crate::atlas::coverage::{Kind, Report, Settings, report};
+use crate::atlas::coverage::Kind;
 use crate::model::Layer;
-use crate::model::crs::MetricCrs;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/coverage", get(summary)).route("/api/v1/coverage/defects", get(defects))
 }
 
-/// The report of an atlas with the default settings, with what requests filter on prepared.
-struct Memo {
-    report: Report,
-    /// Each summary row as JSON, and the codes of it and its ancestors.
-    rows: Vec<(Value, Vec<String>)>,
-    /// Each defect as a GeoJSON Feature (lon/lat), its kind, and the codes of its parent and the parent's
-    /// ancestors.
-    features: Vec<(Value, Kind, Vec<String>)>,
-}
-
-/// Code → parent code over county, towns, communities and grids.
-fn ancestry(atlas: &Atlas) -> HashMap<String, String> {
-    let mut up = HashMap::new();
-    for layer in [Layer::Towns, Layer::Communities, Layer::Grids] {
-        let (Some(li), Some((key, _))) = (atlas.layer(layer), layer.parent()) else { continue };
-        for f in &li.features {
-            if let Some(p) = f.str_prop(key) {
-                up.insert(f.code.clone(), p.to_string());
-            }
-        }
-    }
-    up
-}
-
-fn chain(up: &HashMap<String, String>, start: Option<&str>) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut at = start.map(str::to_string);
-    while let Some(code) = at {
-        if out.contains(&code) || out.len() > 8 {
-            break;
-        }
-        at = up.get(&code).cloned();
-        out.push(code);
-    }
-    out
-}
-
-fn compute(atlas: &Atlas) -> Memo {
-    let report = atlas.coverage(&Settings::default());
-    tracing::info!(revision = atlas.revision, ms = report.elapsed_ms as u64, defects = report.defects.len(), "coverage computed");
-    let up = ancestry(atlas);
-    let crs = MetricCrs { epsg: report.crs_epsg };
-    let rows = report.summary.iter().map(|r| (report::summary_row_json(r), chain(&up, Some(&r.code)))).collect();
-    let features = report
-        .defects
-        .iter()
-        .map(|d| (report::defect_feature(d, crs), d.kind, chain(&up, d.parent.as_deref())))
-        .collect();
-    Memo { report, rows, features }
-}
-
-/// Checks a new atlas ahead of the first request (see [`super::state::AppState::warm`]).
-pub(super) fn warm(atlas: &Atlas) {
-    atlas.memo(|| compute(atlas));
-}
-
-async fn memo(state: &AppState) -> Result<(Arc<Atlas>, Arc<Memo>)> {
+async fn memo(state: &AppState) -> Result<(Arc<Atlas>, Arc<Coverage>)> {
     let atlas = state.atlas();
     let a = atlas.clone();
-    let m = tokio::task::spawn_blocking(move || a.memo(|| compute(&a))).await.map_err(|e| Error::Internal(e.into()))?;
+    let m = tokio::task::spawn_blocking(move || coverage::of(&a)).await.map_err(|e| Error::Internal(e.into()))?;
     Ok((atlas, m))
 }
 

@@ -13,13 +13,13 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::{Error, Result};
 use super::access::Principal;
-use super::privacy::{Access, View};
+use super::privacy::Access;
+use crate::app::crosswalk::{self, Memo, visible, visible_proposal};
 use crate::atlas::Atlas;
-use crate::atlas::crosswalk::{CrossHousehold, Crosswalk};
-use crate::atlas::reassign::Proposal;
+use crate::atlas::crosswalk::CrossHousehold;
 use crate::export::{self, crosswalk as tables};
 use crate::model::Layer;
-use crate::store::{ChangeRecord, Store};
+use crate::store::Store;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,55 +29,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/changes", get(changes))
 }
 
-/// The crosswalk of an atlas, computed once per atlas.
-struct Memo(Crosswalk);
-
-/// Computes the crosswalk of a new atlas ahead of the first request (see [`super::state::AppState::warm`]).
-pub(super) fn warm(atlas: &Arc<Atlas>) {
-    computed(atlas);
-}
-
-fn computed(atlas: &Arc<Atlas>) -> Arc<Memo> {
-    atlas.memo(|| Memo(atlas.crosswalk()))
-}
-
 async fn compute(state: &AppState) -> Result<(Arc<Atlas>, Arc<Memo>)> {
     let atlas = state.atlas();
     let a = atlas.clone();
-    let memo = tokio::task::spawn_blocking(move || computed(&a)).await.map_err(|e| Error::Internal(e.into()))?;
+    let memo = tokio::task::spawn_blocking(move || crosswalk::of(&a)).await.map_err(|e| Error::Internal(e.into()))?;
     Ok((atlas, memo))
-}
-
-/// Cross-boundary households as this request may see them.
-fn visible(atlas: &Atlas, hh: &[CrossHousehold], access: &Access) -> Vec<CrossHousehold> {
-    hh.iter()
-        .map(|h| {
-            let mut h = h.clone();
-            let view = access.household(atlas, &h.code);
-            h.head = h.head.map(|n| view.name(&n));
-            h.address = h.address.map(|a| view.address(&a));
-            let staff = h.located_grid.as_deref().map_or(View::Masked, |g| access.grid(atlas, g));
-            h.located_manager = h.located_manager.map(|n| staff.name(&n));
-            h
-        })
-        .collect()
-}
-
-/// A proposal as this request may see it.
-fn visible_proposal(atlas: &Atlas, mut p: Proposal, access: &Access) -> Proposal {
-    for m in &mut p.moves {
-        let view = access.household(atlas, &m.household);
-        m.head = m.head.as_deref().map(|n| view.name(n));
-    }
-    for g in &mut p.grids {
-        let view = access.grid(atlas, &g.grid);
-        g.manager = g.manager.as_deref().map(|n| view.name(n));
-    }
-    for m in &mut p.managers {
-        let full = m.grids.iter().any(|g| !access.grid(atlas, g).masked());
-        m.manager = if full { View::Full } else { View::Masked }.name(&m.manager);
-    }
-    p
 }
 
 #[derive(Deserialize)]
@@ -216,40 +172,16 @@ async fn apply(
     body: std::result::Result<Json<ApplyBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>> {
     let Json(body) = body.map_err(|e| Error::BadRequest(format!("request body: {}", e.body_text())))?;
-    let (atlas, memo) = compute(&state).await?;
-    check_community(&atlas, body.community.as_deref())?;
-    // A secretary applies the reassignment of a community in their scope, and must name it.
-    let scope = who.scope();
-    let in_scope = match body.community.as_deref() {
-        Some(c) => {
-            let town = atlas.layer(Layer::Communities).and_then(|l| l.get(c)).and_then(|f| f.nonempty_prop("town_code"));
-            scope.covers_community(c, town)
-        }
-        None => scope == crate::accounts::Scope::County,
-    };
-    if !in_scope {
-        return Err(Error::Forbidden(format!("community {:?} is outside your scope ({scope})", body.community)));
+    let done = crosswalk::reassign(&state, body.community.as_deref(), &who.scope(), &who.as_actor()).await?;
+    if done.changed == 0 {
+        return Ok(Json(json!({ "changed": 0, "revision": done.revision, "message": "nothing to reassign" })));
     }
-    let p = atlas.reassignment(&memo.0.households, body.community.as_deref());
-    if p.moves.is_empty() {
-        return Ok(Json(json!({ "changed": 0, "revision": atlas.revision, "message": "nothing to reassign" })));
-    }
-    let moved = atlas.moved_households(&p.moves);
-    let detail = json!({
-        "community": body.community,
-        "moves": p.moves.iter().map(|m| json!({ "household": m.household, "from": m.from_grid, "to": m.to_grid })).collect::<Vec<_>>(),
-    });
-    let audit = who.audit("crosswalk.reassign", detail.clone());
-    let record = ChangeRecord { actor: who.actor(), action: "crosswalk.reassign".into(), detail, audit: Some(audit) };
-    state.store().update_features(Layer::Households, &moved, &record).await?;
-    state.reload_if_changed().await?;
-    let entry = state.store().changes(1).await?.into_iter().next();
     Ok(Json(json!({
-        "changed": moved.len(),
-        "revision": state.atlas().revision,
-        "applied_by": record.actor,
-        "at": entry.map(|e| e.at),
-        "grids": visible_proposal(&atlas, p, &access).grids,
+        "changed": done.changed,
+        "revision": done.revision,
+        "applied_by": who.actor(),
+        "at": done.at,
+        "grids": visible_proposal(&done.atlas, done.proposal, &access).grids,
     })))
 }
 

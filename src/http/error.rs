@@ -53,6 +53,25 @@ impl From<crate::atlas::Error> for Error {
     }
 }
 
+impl From<crate::app::Error> for Error {
+    fn from(e: crate::app::Error) -> Self {
+        use crate::app::Error as App;
+        match e {
+            App::BadInput(m) => Error::BadRequest(m),
+            App::Invalid(m) | App::WeakPassword(m) => Error::Unprocessable(m),
+            App::NotFound(m) => Error::NotFound(m),
+            App::WrongCredentials => Error::Unauthorized(e.to_string()),
+            App::Locked => Error::Locked(e.to_string()),
+            App::WrongPassword => Error::Forbidden(e.to_string()),
+            App::OutOfScope(m) => Error::Forbidden(m),
+            App::Store(e) => e.into(),
+            App::OpenStore(e) => Error::Internal(e.into()),
+            App::Atlas(e) => e.into(),
+            App::Internal(m) => Error::Internal(anyhow::anyhow!(m)),
+        }
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();

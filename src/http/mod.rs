@@ -1,5 +1,5 @@
-//! The HTTP API and the map page (axum). Handlers are thin: parse into domain types, ask the atlas or the
-//! store, serialise. One router per resource.
+//! The HTTP API and the map page (axum). Handlers are thin: parse into domain types, call the application
+//! layer ([`crate::app`]) or the atlas, serialise. One router per resource.
 
 use std::net::SocketAddr;
 
@@ -27,10 +27,8 @@ pub mod locate;
 pub mod meta;
 /// Planners' drafts: edits, live statistics, diff and publishing.
 pub mod plans;
-/// Masking of personal data, decided per feature by the caller's role and scope.
+/// The request's privacy access for handlers (the policy is [`crate::app::privacy`]).
 pub mod privacy;
-/// Shared state: store and atlas.
-pub mod state;
 /// Printable wall charts of grids (PNG).
 pub mod wallchart;
 /// Hearing changes made by other servers or processes, and rebuilding the atlas.
@@ -38,7 +36,8 @@ pub mod watch;
 /// The static map page.
 pub mod web;
 
-pub use state::AppState;
+/// The shared state every handler extracts (store and atlas), kept at this path for the handlers.
+pub use crate::app::state::AppState;
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {

@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::access::{Credential, Principal, SESSION_COOKIE};
 use super::error::{Error, Result};
-use crate::accounts::{self, LOCK_AFTER_FAILURES, LOCK_SECONDS, MAX_TOKEN_DAYS, SESSION_SECONDS, clock, password, secret};
-use crate::store::accounts::{NewToken, TokenKind};
+use crate::accounts::{Account, clock};
+use crate::app::accounts;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -51,7 +51,7 @@ fn session_cookie(value: &str, max_age: i64) -> String {
     format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}")
 }
 
-fn account_json(a: &accounts::Account) -> Value {
+fn account_json(a: &Account) -> Value {
     json!({
         "username": a.username, "display_name": a.display_name, "role": a.role, "role_name": a.role.name_zh(),
         "scope": a.scope, "must_change_password": a.must_change_password,
@@ -60,50 +60,10 @@ fn account_json(a: &accounts::Account) -> Value {
 
 async fn login(State(state): State<AppState>, who: Principal, b: JsonBody<LoginBody>) -> Result<Response> {
     let b = body(b)?;
-    let store = state.store();
-    let now = clock::now();
-    let wrong = || Error::Unauthorized("用户名或密码错误 (wrong username or password)".into());
-    let mut record = who.audit("auth.login_failed", json!({ "username": b.username }));
-    record.actor = b.username.clone();
-    let Some(account) = store.account(&b.username).await? else {
-        store.append_audit(&record).await?;
-        return Err(wrong());
-    };
-    if account.locked_at(now) {
-        record.action = "auth.login_locked".into();
-        store.append_audit(&record).await?;
-        return Err(Error::Locked("登录失败次数过多，账户已暂时锁定，请稍后再试 (account locked after repeated failures)".into()));
-    }
-    // Verify before looking at `enabled`, so a disabled account answers like a wrong password.
-    let ok = {
-        let (p, h) = (b.password.clone(), account.password_hash.clone());
-        tokio::task::spawn_blocking(move || password::verify(&p, &h)).await.map_err(|e| Error::Internal(e.into()))?
-    };
-    if !ok || !account.enabled {
-        if !ok {
-            store.login_failed(&account.username, LOCK_AFTER_FAILURES, now + LOCK_SECONDS).await?;
-        }
-        store.append_audit(&record).await?;
-        return Err(wrong());
-    }
-    store.login_succeeded(&account.username).await?;
-    let token = secret::new_secret("");
-    let csrf = secret::new_secret("");
-    store
-        .insert_token(&NewToken {
-            token_hash: secret::digest(&token),
-            account_id: account.id,
-            kind: TokenKind::Session,
-            label: "browser".into(),
-            csrf: csrf.clone(),
-            expires_at: now + SESSION_SECONDS,
-        })
-        .await?;
-    record.action = "auth.login".into();
-    store.append_audit(&record).await?;
+    let session = accounts::login(state.store(), &b.username, &b.password, &who.address).await?;
     Ok((
-        [(header::SET_COOKIE, session_cookie(&token, SESSION_SECONDS))],
-        Json(json!({ "signed_in": true, "account": account_json(&account), "csrf": csrf })),
+        [(header::SET_COOKIE, session_cookie(&session.token, session.max_age))],
+        Json(json!({ "signed_in": true, "account": account_json(&session.account), "csrf": session.csrf })),
     )
         .into_response())
 }
@@ -111,8 +71,7 @@ async fn login(State(state): State<AppState>, who: Principal, b: JsonBody<LoginB
 async fn logout(State(state): State<AppState>, who: Principal) -> Result<Response> {
     match &who.credential {
         Credential::Session { token_hash, .. } | Credential::Api { token_hash, .. } => {
-            state.store().revoke_token_hash(token_hash).await?;
-            state.store().append_audit(&who.audit("auth.logout", json!({}))).await?;
+            accounts::logout(state.store(), token_hash, &who.as_actor()).await?;
         }
         Credential::None | Credential::ServerToken => {}
     }
@@ -143,30 +102,16 @@ struct PasswordBody {
 async fn change_password(State(state): State<AppState>, who: Principal, b: JsonBody<PasswordBody>) -> Result<Json<Value>> {
     let b = body(b)?;
     let Some(account) = &who.account else { return Err(Error::Unauthorized("请先登录 (sign in first)".into())) };
-    password::check_strength(&b.new_password, &account.username).map_err(Error::Unprocessable)?;
-    if b.new_password == b.old_password {
-        return Err(Error::Unprocessable("新密码不能与旧密码相同 (the new password must differ)".into()));
-    }
-    let (old, h, new) = (b.old_password.clone(), account.password_hash.clone(), b.new_password.clone());
-    let hashed = tokio::task::spawn_blocking(move || password::verify(&old, &h).then(|| password::hash(&new)))
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
-    let Some(hashed) = hashed else {
-        return Err(Error::Forbidden("旧密码错误 (wrong current password)".into()));
-    };
-    let hashed = hashed.map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
-    // Its audit entry follows the revocations below, to count them.
-    state.store().set_password(&account.username, &hashed, false, None).await?;
     let keep = match who.credential {
         Credential::Session { id, .. } | Credential::Api { id, .. } => Some(id),
         _ => None,
     };
-    let ended = state.store().revoke_all_tokens(account.id, keep).await?;
-    state.store().append_audit(&who.audit("auth.password", json!({ "revoked_credentials": ended }))).await?;
+    let ended =
+        accounts::change_password(state.store(), account, &b.old_password, &b.new_password, keep, &who.as_actor()).await?;
     Ok(Json(json!({ "changed": true, "revoked_credentials": ended })))
 }
 
-fn signed_in(who: &Principal) -> Result<&accounts::Account> {
+fn signed_in(who: &Principal) -> Result<&Account> {
     who.account.as_ref().ok_or_else(|| Error::Forbidden("the server token has no tokens of its own".into()))
 }
 
@@ -184,34 +129,14 @@ struct TokenBody {
 async fn create_token(State(state): State<AppState>, who: Principal, b: JsonBody<TokenBody>) -> Result<Json<Value>> {
     let b = body(b)?;
     let a = signed_in(&who)?;
-    let days = b.days.unwrap_or(90);
-    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
-        return Err(Error::BadRequest(format!("days {days} must be between 1 and {MAX_TOKEN_DAYS}")));
-    }
     let label = b.label.unwrap_or_else(|| "api".into());
-    let token = secret::new_secret("gm_");
-    let expires_at = clock::now() + days * 86_400;
-    let id = state
-        .store()
-        .insert_token(&NewToken {
-            token_hash: secret::digest(&token),
-            account_id: a.id,
-            kind: TokenKind::Api,
-            label: label.clone(),
-            csrf: String::new(),
-            expires_at,
-        })
-        .await?;
-    state.store().append_audit(&who.audit("auth.token_created", json!({ "id": id, "label": label, "days": days }))).await?;
-    Ok(Json(json!({ "id": id, "token": token, "label": label, "expires_at": clock::rfc3339(expires_at) })))
+    let t = accounts::issue_token_for(state.store(), a, b.days.unwrap_or(90), &label, &who.as_actor()).await?;
+    Ok(Json(json!({ "id": t.id, "token": t.token, "label": t.label, "expires_at": clock::rfc3339(t.expires_at) })))
 }
 
 async fn revoke_token(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> Result<Json<Value>> {
     let a = signed_in(&who)?;
-    if !state.store().revoke_token(a.id, id).await? {
-        return Err(Error::NotFound(format!("no live token {id} of yours")));
-    }
-    state.store().append_audit(&who.audit("auth.token_revoked", json!({ "id": id }))).await?;
+    accounts::revoke_token(state.store(), a, id, &who.as_actor()).await?;
     Ok(Json(json!({ "revoked": id })))
 }
 

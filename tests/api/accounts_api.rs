@@ -5,19 +5,17 @@ use crate::common;
 
 use crate::common::{spawn_app_seeded, write_mini};
 use gridmap::accounts::{Role, Scope};
-use gridmap::cli::StoreArgs;
 use gridmap::store::AnyStore;
 use serde_json::{Value, json};
 
 async fn open_store(app: &common::TestApp) -> AnyStore {
-    let args = StoreArgs { store: app.store_path.clone(), database_url: None };
-    AnyStore::open(&args.location()).await.unwrap()
+    AnyStore::open(&app.location).await.unwrap()
 }
 
 /// Adds an account and signs it in through the API, changing its one-time password; returns a client with
 /// the session cookie and the CSRF token.
 async fn signed_in(app: &common::TestApp, store: &AnyStore, user: &str, role: Role, scope: Scope) -> (reqwest::Client, String) {
-    let one_time = gridmap::cli::user::add_account(store, user, role, scope, None, "test").await.unwrap();
+    let one_time = gridmap::app::accounts::add_account(store, user, role, scope, None, "test").await.unwrap();
     let client = reqwest::Client::new();
     let r = client.post(app.url("/api/v1/auth/login")).json(&json!({"username": user, "password": one_time})).send().await.unwrap();
     assert_eq!(r.status(), 200);

@@ -73,7 +73,7 @@ async fn the_report_follows_the_data_when_it_changes() {
     let tmp = tempfile::tempdir().unwrap();
     let seed = common::write_mini(tmp.path());
     let store = tmp.path().join("shared.gpkg");
-    let app = common::spawn_app_on(gridmap::cli::StoreArgs { store: Some(store.clone()), database_url: None }, &seed).await;
+    let app = common::spawn_app_on(gridmap::store::Location::Gpkg(store.clone()), &seed).await;
     let mismatches = |v: &Value| v["features"].as_array().unwrap().iter().filter(|f| f["properties"]["kind"] == "household_mismatch").count();
     let (_, before) = app.get_json("/api/v1/coverage/defects").await;
     let (_, again) = app.get_json("/api/v1/coverage/defects").await;

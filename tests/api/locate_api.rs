@@ -24,8 +24,8 @@ impl TokenApp {
 
 async fn spawn_with_token(seed: &Path) -> TokenApp {
     let dir = tempfile::tempdir().unwrap();
-    let args = gridmap::cli::StoreArgs { store: Some(dir.path().join("gridmap.gpkg")), database_url: None };
-    let state = gridmap::cli::serve::open_state(&args, seed).await.unwrap().with_token(Some(TOKEN));
+    let location = gridmap::store::Location::Gpkg(dir.path().join("gridmap.gpkg"));
+    let state = gridmap::app::startup::open_state(&location, seed).await.unwrap().with_token(Some(TOKEN));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { gridmap::http::serve(listener, state).await.unwrap() });

@@ -5,7 +5,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use gridmap::cli::StoreArgs;
+use gridmap::store::Location;
 use gridmap::model::Layer;
 use gridmap::model::geojson_io::write_dir;
 use serde_json::json;
@@ -31,7 +31,7 @@ async fn a_second_postgis_server_hears_the_first_ones_writes() {
     let seed = tmp.path().join("ds");
     write_dir(&seed, &ds).unwrap();
     let url = common::fresh_postgis_url().await;
-    let args = StoreArgs { store: None, database_url: Some(url) };
+    let args = Location::Postgis(url);
     let a = common::spawn_app_on(args.clone(), &seed).await;
     let b = common::spawn_app_on(args, &seed).await;
     let admin = common::TestApp::client_with(&a.token_for("admin1", gridmap::accounts::Role::Admin, "county").await);
@@ -48,7 +48,7 @@ async fn a_server_picks_up_an_import_into_its_geopackage() {
     let tmp = tempfile::tempdir().unwrap();
     let seed = common::write_mini(tmp.path());
     let store = tmp.path().join("shared.gpkg");
-    let app = common::spawn_app_on(StoreArgs { store: Some(store.clone()), database_url: None }, &seed).await;
+    let app = common::spawn_app_on(Location::Gpkg(store.clone()), &seed).await;
     let before = revision(&app).await;
     let mut one = gridmap::model::Dataset::default();
     one.layers.insert(Layer::Households, common::mini_dataset().get(Layer::Households)[..2].to_vec());

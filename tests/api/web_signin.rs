@@ -21,7 +21,7 @@ async fn sign_in_change_the_one_time_password_and_sign_out() {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_app_seeded(&write_mini(dir.path())).await;
     let store = app.store().await;
-    let one_time = gridmap::cli::user::add_account(&store, "wang.xl", Role::Admin, Scope::County, Some("王秀兰"), "test").await.unwrap();
+    let one_time = gridmap::app::accounts::add_account(&store, "wang.xl", Role::Admin, Scope::County, Some("王秀兰"), "test").await.unwrap();
 
     let b = Browser::start(DESKTOP).await;
     b.goto(&app.url("/")).await;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use geo::{Geometry, MultiPolygon, Point, Polygon, polygon};
-use gridmap::cli::StoreArgs;
+use gridmap::store::Location;
 use gridmap::model::{Dataset, Feature, Layer};
 use serde_json::{Value, json};
 
@@ -33,7 +33,7 @@ pub struct TestApp {
     /// The store's GeoPackage file (for GeoPackage-backed apps).
     pub store_path: Option<PathBuf>,
     /// The store the server runs on, for tests that reach into it (accounts, audit log).
-    pub store_args: StoreArgs,
+    pub location: Location,
     pub client: reqwest::Client,
     _dir: tempfile::TempDir,
 }
@@ -52,7 +52,7 @@ impl TestApp {
 
     /// The store the server runs on.
     pub async fn store(&self) -> gridmap::store::AnyStore {
-        gridmap::store::AnyStore::open(&self.store_args.location()).await.expect("open the app's store")
+        gridmap::store::AnyStore::open(&self.location).await.expect("open the app's store")
     }
 
     /// A new account `user` of `role` over `scope`, its one-time password already changed, and an API token
@@ -60,10 +60,11 @@ impl TestApp {
     pub async fn token_for(&self, user: &str, role: gridmap::accounts::Role, scope: &str) -> String {
         let store = self.store().await;
         let scope: gridmap::accounts::Scope = scope.parse().expect("scope");
-        gridmap::cli::user::add_account(&store, user, role, scope, None, "test").await.expect("add account");
+        gridmap::app::accounts::add_account(&store, user, role, scope, None, "test").await.expect("add account");
         let hash = gridmap::accounts::password::hash("a-long-password-2026").expect("hash");
         store.set_password(user, &hash, false, None).await.expect("set password");
-        gridmap::cli::user::issue_token(&store, user, 1, "test").await.expect("token").1
+        let by = gridmap::app::accounts::Actor { name: "test".into(), address: "test".into() };
+        gridmap::app::accounts::issue_token(&store, user, 1, "test", &by).await.expect("token").token
     }
 
     /// A client that sends `Authorization: Bearer token` with every request.
@@ -84,27 +85,27 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_seeded(seed: &Path) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let store_path = dir.path().join("gridmap.gpkg");
-    let args = StoreArgs { store: Some(store_path.clone()), database_url: None };
-    spawn_with(args, seed, dir, Some(store_path)).await
+    spawn_with(Location::Gpkg(store_path.clone()), seed, dir, Some(store_path)).await
 }
 
 /// The real server over a fresh PostGIS database seeded from `seed`.
 pub async fn spawn_app_postgis(seed: &Path) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
-    let args = StoreArgs { store: None, database_url: Some(fresh_postgis_url().await) };
-    spawn_with(args, seed, dir, None).await
+    spawn_with(Location::Postgis(fresh_postgis_url().await), seed, dir, None).await
 }
 
 /// The real server over the given store (seeded from `seed` if empty): for tests where two servers share
 /// one store.
-pub async fn spawn_app_on(args: StoreArgs, seed: &Path) -> TestApp {
-    let store_path = args.store.clone();
-    spawn_with(args, seed, tempfile::tempdir().expect("tempdir"), store_path).await
+pub async fn spawn_app_on(location: Location, seed: &Path) -> TestApp {
+    let store_path = match &location {
+        Location::Gpkg(p) => Some(p.clone()),
+        Location::Postgis(_) => None,
+    };
+    spawn_with(location, seed, tempfile::tempdir().expect("tempdir"), store_path).await
 }
 
-async fn spawn_with(args: StoreArgs, seed: &Path, dir: tempfile::TempDir, store_path: Option<PathBuf>) -> TestApp {
-    let store_args = args.clone();
-    let state = gridmap::cli::serve::open_state(&args, seed).await.expect("open state");
+async fn spawn_with(location: Location, seed: &Path, dir: tempfile::TempDir, store_path: Option<PathBuf>) -> TestApp {
+    let state = gridmap::app::startup::open_state(&location, seed).await.expect("open state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { gridmap::http::serve(listener, state).await.expect("serve") });
@@ -112,7 +113,7 @@ async fn spawn_with(args: StoreArgs, seed: &Path, dir: tempfile::TempDir, store_
         addr,
         base_url: format!("http://{addr}"),
         store_path,
-        store_args,
+        location,
         client: reqwest::Client::new(),
         _dir: dir,
     }

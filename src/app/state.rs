@@ -1,7 +1,10 @@
-//! What every handler shares: the store (the record) and the atlas built from it.
+//! What every request shares: the store (the record) and the atlas built from it, warmed on a background
+//! thread and rebuilt when the store moves on.
 
 use std::sync::{Arc, RwLock};
 
+use super::error::Result;
+use super::privacy::Token;
 use crate::atlas::Atlas;
 use crate::store::{AnyStore, Store};
 
@@ -9,7 +12,7 @@ use crate::store::{AnyStore, Store};
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
-    token: super::privacy::Token,
+    token: Token,
 }
 
 struct Inner {
@@ -35,8 +38,8 @@ impl AppState {
             .spawn(move || {
                 let t = std::time::Instant::now();
                 crate::atlas::directory::Directory::of(&atlas);
-                super::coverage::warm(&atlas);
-                super::crosswalk::warm(&atlas);
+                super::coverage::of(&atlas);
+                super::crosswalk::of(&atlas);
                 crate::atlas::plan::stats::household_points(&atlas);
                 tracing::debug!(revision = atlas.revision, ms = t.elapsed().as_millis() as u64, "atlas warmed");
             })
@@ -45,12 +48,12 @@ impl AppState {
 
     /// This state with the server token (`serve --token`): a bearer credential with county-admin rights.
     pub fn with_token(mut self, token: Option<&str>) -> Self {
-        self.token = super::privacy::Token::new(token);
+        self.token = Token::new(token);
         self
     }
 
     /// The configured access token (see [`super::privacy`]).
-    pub fn token(&self) -> &super::privacy::Token {
+    pub fn token(&self) -> &Token {
         &self.token
     }
 
@@ -65,13 +68,12 @@ impl AppState {
     }
 
     /// Rebuilds the atlas from the store if the store has moved on; returns whether it did.
-    pub async fn reload_if_changed(&self) -> anyhow::Result<bool> {
+    pub async fn reload_if_changed(&self) -> Result<bool> {
         let rev = self.inner.store.revision().await?;
         if rev == self.atlas().revision {
             return Ok(false);
         }
-        let ds = self.inner.store.load().await?;
-        let atlas = Arc::new(tokio::task::spawn_blocking(move || Atlas::build(&ds, rev)).await??);
+        let atlas = Arc::new(super::load::store_atlas(&self.inner.store).await?);
         Self::warm(&atlas);
         *self.inner.atlas.write().expect("atlas lock poisoned") = atlas;
         Ok(true)

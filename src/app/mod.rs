@@ -1,0 +1,27 @@
+//! The application layer: the use cases both faces (HTTP and the command line) call. It asks the atlas and the
+//! store, decides what a caller may see, and knows nothing of HTTP or of argument parsing.
+
+/// Opening the store, seeding an empty one from `geodata/`, the first admin, the state to serve.
+pub mod startup;
+/// Dataset directory or store → validated dataset → atlas: the one loader.
+pub mod load;
+/// The shared state: the store and its atlas, warmed on a background thread and reloaded on change.
+pub mod state;
+/// Importing a dataset directory or a layer file, checked against the store, in one transaction.
+pub mod import;
+/// Accounts, credentials and sign-in, each write with its audit entry.
+pub mod accounts;
+/// The privacy policy: what is personal, how it is masked, and who sees what unmasked.
+pub mod privacy;
+/// The locate view: the JSON of locate, search, nearest and a grid's or unit's households.
+pub mod locate;
+/// The coverage report of an atlas, computed once per atlas and prepared for filtering.
+pub mod coverage;
+/// The merger crosswalk of an atlas, computed once per atlas, and what one caller may see of it.
+pub mod crosswalk;
+// /// Planners' drafts: edits, statistics, diff and publishing.
+// pub mod plans;
+/// What a use case can refuse, as one typed error.
+pub mod error;
+
+pub use error::{Error, Result};
