@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use geo::{Coord, Geometry, MultiPolygon};
 use gridmap::atlas::Atlas;
-use gridmap::atlas::coverage::cells::CellIndex;
+use gridmap::atlas::cells::CellIndex;
 use gridmap::atlas::coverage::households::locate_points;
 use gridmap::atlas::coverage::{Kind, Settings};
 use gridmap::model::{Dataset, Layer};
@@ -77,7 +77,7 @@ fn assignment_figures(atlas: &Atlas, runs: usize) -> (f64, usize) {
                 grids
                     .tree
                     .locate_all_at_point(&[c.x, c.y])
-                    .find(|e| gridmap::atlas::coverage::cells::contains_xy(polys[e.data], *c))
+                    .find(|e| gridmap::atlas::cells::contains_xy(polys[e.data], *c))
                     .map(|e| e.data)
             })
             .filter(Option::is_some)

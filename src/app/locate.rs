@@ -168,10 +168,9 @@ fn lonlat_json(c: Option<geo::Coord<f64>>) -> Value {
     c.map_or(Value::Null, |c| json!([round(c.x, 7), round(c.y, 7)]))
 }
 
-/// A point inside a feature (a door point as it is), lon/lat.
+/// The point standing for a feature (a door point as it is), lon/lat.
 fn point_of(f: &Feature) -> Option<geo::Coord<f64>> {
-    use geo::InteriorPoint;
-    f.geometry.interior_point().map(|p| p.0)
+    crate::atlas::placement::representative_point(&f.geometry)
 }
 
 fn codes(atlas: &Atlas, layer: Layer, is: &[usize]) -> Vec<String> {
@@ -197,10 +196,10 @@ pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: &Access
             "message": format!("({lon:.6}, {lat:.6}) is far outside {county_name}"),
         });
     };
-    let first = |l: Layer| at_point.first(l);
+    let first = |l: Layer| at_point.owner(l);
     let household = at_point.household.map_or(Value::Null, |h| {
         let f = &atlas.layer(Layer::Households).expect("a match comes from the layer").features[h.index()];
-        let located_grid = at_point.first(Layer::Grids).map(|g| atlas.layer(Layer::Grids).expect("present").features[g].code.clone());
+        let located_grid = at_point.owner(Layer::Grids).map(|g| atlas.layer(Layer::Grids).expect("present").features[g].code.clone());
         let mut v = shown(atlas, access, Layer::Households, f, located_grid.as_deref());
         let m = v.as_object_mut().expect("an object");
         m.insert("match".into(), if matches!(h, HouseholdMatch::Inside { .. }) { "inside" } else { "nearest" }.into());

@@ -37,10 +37,11 @@ impl AppState {
             .name("warm-atlas".into())
             .spawn(move || {
                 let t = std::time::Instant::now();
+                atlas.warm_placement();
                 crate::atlas::directory::Directory::of(&atlas);
                 super::coverage::of(&atlas);
                 super::crosswalk::of(&atlas);
-                crate::atlas::plan::stats::household_points(&atlas);
+                crate::atlas::plan::stats::household_people(&atlas);
                 tracing::debug!(revision = atlas.revision, ms = t.elapsed().as_millis() as u64, "atlas warmed");
             })
             .expect("spawn the warm-atlas thread");

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::Atlas;
-use super::contain::representative_point;
+use super::placement::representative_point;
 use crate::model::Layer;
 
 /// Shares smaller than this (m²) are edge-coincidence noise, not territory.
@@ -20,7 +20,7 @@ pub const MIN_SHARE_M2: f64 = 1.0;
 /// A village is split when a community other than the one holding most of it holds at least this share.
 pub const SPLIT_MIN_PCT: f64 = 1.0;
 
-/// Where a household lies: the indexes of the community, grid, unit and legacy village containing it.
+/// Where a household lies: the indexes of the community, grid, unit and legacy village owning it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Placement {
     pub community: Option<usize>,
@@ -126,7 +126,8 @@ pub struct Crosswalk {
 }
 
 impl Atlas {
-    /// Places every household in the community, grid, unit and legacy village containing it.
+    /// Places every household in the community, grid, unit and legacy village owning it
+    /// ([`Atlas::household_owners`]).
     ///
     /// ```
     /// # use gridmap::atlas::Atlas;
@@ -134,10 +135,14 @@ impl Atlas {
     /// assert!(atlas.place_households().is_empty());
     /// ```
     pub fn place_households(&self) -> Vec<Placement> {
-        super::place::Placer::of(self)
-            .place()
-            .into_iter()
-            .map(|[community, grid, unit, village]| Placement { community, grid, unit, village })
+        let owners = self.household_owners();
+        (0..owners.len())
+            .map(|h| Placement {
+                community: owners.of(h, Layer::Communities),
+                grid: owners.of(h, Layer::Grids),
+                unit: owners.of(h, Layer::Units),
+                village: owners.of(h, Layer::Villages),
+            })
             .collect()
     }
 

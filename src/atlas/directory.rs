@@ -1,6 +1,7 @@
 //! The household directory of an atlas: where each household lies (town, community, legacy village, grid,
 //! unit), the households of each grid and unit by location and by roster, each feature's chain of
-//! responsibility, a point inside every feature for showing it on a map, and the search index.
+//! responsibility, a point standing for every feature for showing it on a map, and the search index. Where a
+//! household lies is its owner in each layer ([`Atlas::household_owners`]), as every other answer has it.
 //!
 //! It is derived data, built once per atlas and kept with it ([`Directory::of`]): a replaced atlas (a reload
 //! after a data change) gets a new directory, and the old one is dropped with it.
@@ -8,8 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use geo::{Coord, Geometry, InteriorPoint};
-use rayon::prelude::*;
+use geo::Coord;
 
 use super::Atlas;
 use super::search::SearchIndex;
@@ -43,7 +43,7 @@ pub struct Member {
 pub struct Directory {
     /// The revision of the atlas it was built from.
     pub revision: i64,
-    /// Per layer (in [`Layer::ALL`] order), per feature: a point inside it in lon/lat.
+    /// Per layer (in [`Layer::ALL`] order), per feature: its representative point in lon/lat.
     points: Vec<Vec<Coord<f64>>>,
     /// Per household: where it lies.
     placements: Vec<Chain>,
@@ -59,43 +59,25 @@ fn layer_slot(layer: Layer) -> usize {
     Layer::ALL.iter().position(|l| *l == layer).expect("every layer is in ALL")
 }
 
-/// A point inside `g` (for a point, itself).
-fn inside_point(g: &Geometry<f64>) -> Option<Coord<f64>> {
-    g.interior_point().map(|p| p.0)
-}
-
 impl Directory {
     /// Builds the directory of `atlas` (in parallel; about a second for the default dataset's 45,000
     /// households on two cores).
     pub fn build(atlas: &Atlas) -> Directory {
         let points: Vec<Vec<Coord<f64>>> = Layer::ALL
             .iter()
-            .map(|l| match atlas.layer(*l) {
-                Some(idx) => idx
-                    .features
-                    .par_iter()
-                    .map(|f| inside_point(&f.geometry).unwrap_or(Coord { x: f64::NAN, y: f64::NAN }))
-                    .collect(),
-                None => Vec::new(),
+            .map(|l| atlas.points(*l).lonlat.iter().map(|c| c.unwrap_or(Coord { x: f64::NAN, y: f64::NAN })).collect())
+            .collect();
+        // Where each household lies: its owners, by the one placement rule.
+        let owners = atlas.household_owners();
+        let placements: Vec<Chain> = (0..owners.len())
+            .map(|h| Chain {
+                town: owners.of(h, Layer::Towns),
+                community: owners.of(h, Layer::Communities),
+                village: owners.of(h, Layer::Villages),
+                grid: owners.of(h, Layer::Grids),
+                unit: owners.of(h, Layer::Units),
             })
             .collect();
-        let placements: Vec<Chain> = match atlas.layer(Layer::Households) {
-            Some(hh) => hh
-                .geoms_m
-                .par_iter()
-                .map(|g| match inside_point(g) {
-                    Some(c) => Chain {
-                        town: atlas.covering(Layer::Towns, c).first().copied(),
-                        community: atlas.covering(Layer::Communities, c).first().copied(),
-                        village: atlas.covering(Layer::Villages, c).first().copied(),
-                        grid: atlas.covering(Layer::Grids, c).first().copied(),
-                        unit: atlas.covering(Layer::Units, c).first().copied(),
-                    },
-                    None => Chain::default(),
-                })
-                .collect(),
-            None => Vec::new(),
-        };
         let mut lies_in_grid: HashMap<usize, Vec<usize>> = HashMap::new();
         let mut lies_in_unit: HashMap<usize, Vec<usize>> = HashMap::new();
         let mut roster_grid: HashMap<String, Vec<usize>> = HashMap::new();
@@ -133,7 +115,7 @@ impl Directory {
         atlas.memo(|| Directory::build(atlas))
     }
 
-    /// A point inside feature `index` of `layer`, in lon/lat (for a door point, the point itself).
+    /// The representative point of feature `index` of `layer`, in lon/lat (for a door point, the point itself).
     pub fn point(&self, layer: Layer, index: usize) -> Option<Coord<f64>> {
         self.points[layer_slot(layer)].get(index).copied().filter(|c| c.x.is_finite())
     }
@@ -227,7 +209,7 @@ impl Directory {
 mod tests {
     use super::*;
     use crate::model::{Dataset, Feature};
-    use geo::{MultiPolygon, Point, polygon};
+    use geo::{Geometry, MultiPolygon, Point, polygon};
 
     fn f(code: &str, props: serde_json::Value, g: Geometry<f64>) -> Feature {
         let mut p = props.as_object().unwrap().clone();

@@ -1,15 +1,15 @@
-//! Point location: the town, community, legacy village, grid, unit and household at a point, through each
-//! layer's R-tree of envelopes and an exact point-in-polygon test; else the nearest household within a radius.
+//! Point location: the town, community, legacy village, grid, unit and household at a point; else the nearest
+//! household within a radius.
 //!
-//! A point on a shared edge belongs to both neighbours (the test counts the boundary as inside), and a point
-//! in an overlap belongs to every grid that claims it: every containing feature is returned, ordered by code,
-//! and the first is the answer. The caller can then say "also claimed by" instead of hiding the defect.
+//! Each layer's answer is its single owner of the point ([`Atlas::owner`], the rule every other answer uses),
+//! and beside it every feature covering the point ([`Atlas::covering`]: both neighbours on a shared edge,
+//! every grid claiming an overlap), so the caller can say "also claimed by" instead of hiding the defect.
 
-use geo::coordinate_position::CoordPos;
-use geo::{Coord, CoordinatePosition, Geometry};
+use geo::{Coord, Geometry};
 use rstar::AABB;
 
 use super::nearest::Near;
+use super::placement::covers;
 use super::{Atlas, Error};
 use crate::model::Layer;
 
@@ -50,76 +50,44 @@ pub struct Located {
     /// Whether the point is inside the county: the county layer if present, else the top-most polygonal
     /// layer the dataset has.
     pub inside_county: bool,
-    /// Per polygonal layer (county to units), every feature containing the point, ordered by code.
+    /// Per polygonal layer (county to units), every feature covering the point, ordered by code.
     containing: [Vec<usize>; 6],
+    /// Per polygonal layer, the single owner of the point.
+    owners: [Option<usize>; 6],
     /// The household at the point, or the nearest within the radius.
     pub household: Option<HouseholdMatch>,
 }
 
-const POLYGONAL: [Layer; 6] =
-    [Layer::County, Layer::Towns, Layer::Communities, Layer::Villages, Layer::Grids, Layer::Units];
+use super::placement::POLYGONAL;
 
 fn slot(layer: Layer) -> Option<usize> {
     POLYGONAL.iter().position(|l| *l == layer)
 }
 
 impl Located {
-    /// Every feature of `layer` containing the point, ordered by code (empty for households: see
+    /// Every feature of `layer` covering the point, ordered by code (empty for households: see
     /// [`Located::household`]).
     pub fn all(&self, layer: Layer) -> &[usize] {
         slot(layer).map_or(&[], |s| &self.containing[s])
     }
 
-    /// The feature of `layer` at the point: the first by code when several claim it.
-    pub fn first(&self, layer: Layer) -> Option<usize> {
-        self.all(layer).first().copied()
+    /// The feature of `layer` owning the point ([`Atlas::owner`]): the one answer when several claim it.
+    pub fn owner(&self, layer: Layer) -> Option<usize> {
+        slot(layer).and_then(|s| self.owners[s])
     }
-}
-
-/// Whether geometry `g` (in metres) contains `c`, its boundary included.
-pub fn covers(g: &Geometry<f64>, c: Coord<f64>) -> bool {
-    g.coordinate_position(&c) != CoordPos::Outside
 }
 
 impl Atlas {
-    /// Indexes of the features of `layer` whose geometry contains the metric point `xy_m` (boundary
-    /// included), ordered by code.
-    ///
-    /// ```
-    /// # use gridmap::atlas::Atlas;
-    /// # use gridmap::model::{Dataset, Feature, Layer};
-    /// # use geo::{Geometry, MultiPolygon, polygon};
-    /// # let sq = polygon![(x: 110.2, y: 34.5), (x: 110.3, y: 34.5), (x: 110.3, y: 34.6), (x: 110.2, y: 34.6)];
-    /// # let county = Feature { code: "610522".into(),
-    /// #     properties: serde_json::json!({"code": "610522", "name": "潼关县"}).as_object().unwrap().clone(),
-    /// #     geometry: Geometry::MultiPolygon(MultiPolygon(vec![sq])) };
-    /// # let mut ds = Dataset::default();
-    /// # ds.layers.insert(Layer::County, vec![county]);
-    /// let atlas = Atlas::build(&ds, 0).unwrap();
-    /// let inside = atlas.crs.project(110.25, 34.55).unwrap();
-    /// assert_eq!(atlas.covering(Layer::County, inside), vec![0]);
-    /// let outside = atlas.crs.project(110.35, 34.55).unwrap();
-    /// assert!(atlas.covering(Layer::County, outside).is_empty());
-    /// ```
-    pub fn covering(&self, layer: Layer, xy_m: Coord<f64>) -> Vec<usize> {
-        let Some(idx) = self.layer(layer) else { return Vec::new() };
-        let p = [xy_m.x, xy_m.y];
-        let mut out: Vec<usize> = idx
-            .tree
-            .locate_in_envelope_intersecting(&AABB::from_point(p))
-            .map(|e| e.data)
-            .filter(|&i| covers(&idx.geoms_m[i], xy_m))
-            .collect();
-        if out.len() > 1 {
-            out.sort_unstable_by(|&a, &b| idx.features[a].code.cmp(&idx.features[b].code));
-        }
-        out
+    /// What lies at the metric point `xy_m`: every polygonal layer's owner and covering features, and the
+    /// household whose outline contains the point, else the nearest household within `radius_m`.
+    pub fn locate_m(&self, xy_m: Coord<f64>, radius_m: f64) -> Located {
+        self.locate_at(xy_m, self.crs.unproject(xy_m.x, xy_m.y).ok(), radius_m)
     }
 
-    /// What lies at the metric point `xy_m`: every polygonal layer's containing features, and the household
-    /// whose outline contains the point, else the nearest household within `radius_m`.
-    pub fn locate_m(&self, xy_m: Coord<f64>, radius_m: f64) -> Located {
+    /// [`Atlas::locate_m`] of a point known in both CRSs (the owners are decided in lon/lat).
+    fn locate_at(&self, xy_m: Coord<f64>, lonlat: Option<Coord<f64>>, radius_m: f64) -> Located {
         let containing = POLYGONAL.map(|l| self.covering(l, xy_m));
+        let owners = POLYGONAL.map(|l| lonlat.and_then(|ll| self.owner_at(l, xy_m, ll)));
         let top = [Layer::County, Layer::Towns, Layer::Communities, Layer::Grids]
             .into_iter()
             .find(|l| self.layer(*l).is_some_and(|i| !i.is_empty()));
@@ -129,7 +97,7 @@ impl Atlas {
             None => containing.iter().any(|c| !c.is_empty()),
         };
         let household = self.household_at(xy_m, radius_m);
-        Located { xy_m, inside_county, containing, household }
+        Located { xy_m, inside_county, containing, owners, household }
     }
 
     /// What lies at the lon/lat point (stored CRS: WGS84 / CGCS2000). Convert GCJ-02 or BD-09 input first with
@@ -149,13 +117,13 @@ impl Atlas {
     /// let atlas = Atlas::build(&ds, 0).unwrap();
     /// let at = atlas.locate(110.22, 34.55, 30.0).unwrap();
     /// assert!(at.inside_county);
-    /// let grid = at.first(Layer::Grids).unwrap();
+    /// let grid = at.owner(Layer::Grids).unwrap();
     /// assert_eq!(atlas.layer(Layer::Grids).unwrap().features[grid].code, "610522001001001");
     /// assert!(!atlas.locate(110.5, 34.55, 30.0).unwrap().inside_county);
     /// ```
     pub fn locate(&self, lon: f64, lat: f64, radius_m: f64) -> Result<Located, Error> {
         let xy_m = self.crs.project(lon, lat)?;
-        Ok(self.locate_m(xy_m, radius_m))
+        Ok(self.locate_at(xy_m, Some(Coord { x: lon, y: lat }), radius_m))
     }
 
     /// The household whose outline contains `xy_m` (first by code), else the nearest within `radius_m`.
@@ -228,11 +196,11 @@ mod tests {
         let a = atlas();
         let at = a.locate(110.2051, 34.5051, DEFAULT_RADIUS_M).unwrap();
         assert!(at.inside_county);
-        assert_eq!(code(&a, Layer::Grids, at.first(Layer::Grids).unwrap()), "610522001001001");
+        assert_eq!(code(&a, Layer::Grids, at.owner(Layer::Grids).unwrap()), "610522001001001");
         assert_eq!(at.all(Layer::Grids).len(), 1);
         assert!(matches!(at.household, Some(HouseholdMatch::Inside { .. })));
         assert_eq!(code(&a, Layer::Households, at.household.unwrap().index()), "H1");
-        assert!(at.first(Layer::Units).is_none(), "the dataset has no units");
+        assert!(at.owner(Layer::Units).is_none(), "the dataset has no units");
     }
 
     #[test]
@@ -260,7 +228,7 @@ mod tests {
         let a = atlas();
         let at = a.locate(110.30, 34.505, DEFAULT_RADIUS_M).unwrap();
         assert!(!at.inside_county);
-        assert!(at.first(Layer::Grids).is_none());
+        assert!(at.owner(Layer::Grids).is_none());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The atlas: every layer of a county in memory, projected to metres, one R-tree per layer.
+//! The atlas: every layer of a county in memory, projected to metres, one R-tree and one cell index per layer.
 //!
 //! It knows nothing of HTTP or SQL: it is built from a [`Dataset`] and answers questions from memory, so it is
 //! unit-tested and benchmarked alone. Each operation lives in its own file, named for what it computes.
@@ -17,14 +17,14 @@ use crate::model::{Dataset, Feature, Layer};
 pub mod build;
 /// Features of a layer whose envelope meets a lon/lat box.
 pub mod bbox;
+/// A raster index over a layer's polygons: point location at millions of points a second.
+pub mod cells;
+/// The one placement rule: the single owner of a point, everything covering it, one point per household.
+pub mod placement;
 /// Coverage completeness ("no blind spots"): every rule of the data contract, exactly and fast.
 pub mod coverage;
-/// Which polygon of a layer contains a point.
-pub mod contain;
 /// The 93→28 merger: legacy villages against communities, and cross-boundary households.
 pub mod crosswalk;
-/// Placing every household in its community, grid, unit and village at once, through cell indexes.
-pub mod place;
 /// Results computed once per atlas.
 pub mod memo;
 /// Moving cross-boundary households to the grid they lie in: the proposal and its diff.

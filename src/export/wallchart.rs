@@ -286,8 +286,8 @@ fn polygons(g: &geo::Geometry<f64>) -> MultiPolygon<f64> {
 }
 
 impl WallChart {
-    /// A chart of the grid `grid_lonlat` over `atlas`: the lanes, buildings and households lying in it (by
-    /// their representative point, as the coverage check places them), its people, its area, and the
+    /// A chart of the grid `grid_lonlat` over `atlas`: the lanes, buildings and households lying in it (their
+    /// representative point inside it by the atlas's half-open placement rule), its people, its area, and the
     /// `neighbours` (name, lon/lat outline). Title, code, people and the footer are the caller's to set.
     pub fn from_atlas(
         atlas: &crate::atlas::Atlas,
@@ -295,28 +295,30 @@ impl WallChart {
         neighbours: &[(String, MultiPolygon<f64>)],
     ) -> Result<WallChart, String> {
         use crate::model::Layer;
-        use geo::{Area, Contains, Intersects};
+        use geo::{Area, Intersects};
         let project = |mp: &MultiPolygon<f64>| -> Result<MultiPolygon<f64>, String> {
             atlas.crs.project_geometry(&geo::Geometry::MultiPolygon(mp.clone())).map(|g| polygons(&g)).map_err(|e| e.to_string())
         };
         let grid = project(grid_lonlat)?;
         let Some(env) = grid.bounding_rect() else { return Err("the grid has no area".into()) };
-        let lies_in = |g: &geo::Geometry<f64>| {
-            g.bounding_rect().is_some_and(|r| r.intersects(&env))
-                && crate::atlas::contain::representative_point(g).is_some_and(|c| grid.contains(&geo::Point(c)))
+        // By the atlas's placement rule: the representative point (lon/lat) inside the grid, half-open.
+        let lies_in = |g: &geo::Geometry<f64>, at: Option<geo::Coord<f64>>| {
+            g.bounding_rect().is_some_and(|r| r.intersects(&env)) && at.is_some_and(|c| crate::atlas::cells::contains_xy(grid_lonlat, c))
         };
         let mut chart = WallChart { area_m2: grid.unsigned_area(), ..WallChart::default() };
         if let Some(units) = atlas.layer(Layer::Units) {
-            for (f, g) in units.features.iter().zip(&units.geoms_m) {
-                if lies_in(g) {
+            let points = atlas.points(Layer::Units);
+            for ((f, g), at) in units.features.iter().zip(&units.geoms_m).zip(&points.lonlat) {
+                if lies_in(g, *at) {
                     chart.units.push((f.name().to_string(), polygons(g)));
                 }
             }
         }
         if let Some(hh) = atlas.layer(Layer::Households) {
-            for (f, g) in hh.features.iter().zip(&hh.geoms_m) {
-                if lies_in(g) {
-                    chart.household_points.extend(crate::atlas::contain::representative_point(g));
+            let points = atlas.points(Layer::Households);
+            for (((f, g), at), xy_m) in hh.features.iter().zip(&hh.geoms_m).zip(&points.lonlat).zip(&points.xy_m) {
+                if lies_in(g, *at) {
+                    chart.household_points.extend(*xy_m);
                     chart.households += 1;
                     chart.people += f.properties.get("members").and_then(serde_json::Value::as_u64).unwrap_or(0);
                 }

@@ -348,7 +348,7 @@ async fn diff(State(state): State<AppState>, access: Access, who: Principal, Pat
     if let Some(ul) = atlas.layer(Layer::Units) {
         use geo::Contains;
         for f in &ul.features {
-            let Some(at) = crate::atlas::contain::representative_point(&f.geometry) else { continue };
+            let Some(at) = crate::atlas::placement::representative_point(&f.geometry) else { continue };
             let Some((to, _)) = draft.grids.iter().find(|(_, g)| g.geometry.contains(&geo::Point(at))) else { continue };
             let from = f.str_prop("grid_code");
             if from != Some(to.as_str()) {

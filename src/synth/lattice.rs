@@ -13,7 +13,7 @@ use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
 use serde_json::{Value, json};
 
 // The coverage check's point-in-polygon rule, so no household is placed where the check would not find it.
-use crate::atlas::coverage::cells::contains_xy;
+use crate::atlas::cells::contains_xy;
 use crate::model::crs::MetricCrs;
 use crate::model::validate::geometry_problems;
 use crate::model::{Dataset, Feature, Layer};

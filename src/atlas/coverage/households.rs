@@ -5,7 +5,7 @@
 use geo::{Area, BooleanOps, BoundingRect, Coord, Geometry, MultiPolygon, Polygon};
 use rayon::prelude::*;
 
-use super::cells::CellIndex;
+use crate::atlas::cells::CellIndex;
 
 /// No grid.
 pub const NONE: u32 = u32::MAX;
@@ -34,7 +34,7 @@ pub struct Located {
 ///
 /// ```
 /// use geo::{Geometry, MultiPolygon, Point, polygon};
-/// use gridmap::atlas::coverage::cells::CellIndex;
+/// use gridmap::atlas::cells::CellIndex;
 /// use gridmap::atlas::coverage::households::{locate, NONE};
 /// let a = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 100., y: 0.), (x: 100., y: 100.), (x: 0., y: 100.)]]);
 /// let b = MultiPolygon(vec![polygon![(x: 100., y: 0.), (x: 200., y: 0.), (x: 200., y: 100.), (x: 100., y: 100.)]]);
@@ -80,7 +80,7 @@ pub fn locate(geoms: &[Geometry<f64>], grids: &[&MultiPolygon<f64>], cells: &Cel
 ///
 /// ```
 /// use geo::{coord, polygon, MultiPolygon};
-/// use gridmap::atlas::coverage::cells::CellIndex;
+/// use gridmap::atlas::cells::CellIndex;
 /// use gridmap::atlas::coverage::households::{locate_points, NONE};
 /// let a = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.)]]);
 /// let cells = CellIndex::build(&[&a], None);

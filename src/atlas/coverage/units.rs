@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Polygon};
 use rayon::prelude::*;
 
-use super::cells::CellIndex;
+use crate::atlas::cells::CellIndex;
 use super::gaps::Rings;
 use super::households::part_area;
 
@@ -30,7 +30,7 @@ pub enum UnitFinding {
 ///
 /// ```
 /// use geo::{polygon, MultiPolygon};
-/// use gridmap::atlas::coverage::cells::CellIndex;
+/// use gridmap::atlas::cells::CellIndex;
 /// use gridmap::atlas::coverage::units::{check, UnitFinding};
 /// let sq = |x0: f64, y0: f64, x1: f64, y1: f64| MultiPolygon(vec![polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]]);
 /// let (a, b) = (sq(0., 0., 100., 100.), sq(100., 0., 200., 100.));

@@ -1,13 +1,14 @@
 //! Comparing two plans of one community (two published versions, or a draft and the published plan): which
 //! households and which lanes and buildings lie in another grid under B than under A, and so change manager.
-//! Each is placed by its representative point, as the coverage check places it.
+//! Each is placed by the one placement rule (`atlas::placement`): the grid of each plan owning its
+//! representative point, in the atlas's metres.
 
-use geo::{BoundingRect, Contains, Intersects, MultiPolygon, Point};
+use geo::{BoundingRect, MultiPolygon};
 use serde::Serialize;
 
 use super::published_grids;
 use crate::atlas::Atlas;
-use crate::atlas::contain::representative_point;
+use crate::atlas::placement::Outlines;
 use crate::model::Layer;
 
 /// One grid of a plan being compared.
@@ -41,10 +42,6 @@ pub struct Comparison {
     pub households_unchanged: usize,
 }
 
-fn locate(grids: &[PlanGrid], p: Point<f64>) -> Option<&PlanGrid> {
-    grids.iter().find(|g| g.geometry.bounding_rect().is_some_and(|r| r.intersects(&p)) && g.geometry.contains(&p))
-}
-
 /// Compares `a` with `b` over the households and units of `atlas` lying in either. `name_of` gives the name a
 /// household or unit is listed by (a householder's name, masked or not, or a building's name).
 ///
@@ -67,14 +64,29 @@ pub fn compare(atlas: &Atlas, a: &[PlanGrid], b: &[PlanGrid], name_of: impl Fn(L
     });
     let mut out = Comparison::default();
     let Some(envelope) = envelope else { return out };
+    let outlines = |grids: &[PlanGrid]| {
+        let mps: Vec<&MultiPolygon<f64>> = grids.iter().map(|g| &g.geometry).collect();
+        Outlines::of_lonlat(atlas.crs, &mps).ok()
+    };
+    let (Some(in_a), Some(in_b)) = (outlines(a), outlines(b)) else { return out };
+    // The lon/lat envelope's four corners in metres, padded: a parallel is not straight in Gauss-Kruger.
+    let (w, s_, e, n) = (envelope.min().x, envelope.min().y, envelope.max().x, envelope.max().y);
+    let Ok(corners) = [(w, s_), (e, s_), (e, n), (w, n)].map(|(x, y)| atlas.crs.project(x, y)).into_iter().collect::<Result<Vec<_>, _>>() else {
+        return out;
+    };
+    let pad = 50.0;
+    let (x0, x1) = corners.iter().fold((f64::MAX, f64::MIN), |(a, b), c| (a.min(c.x), b.max(c.x)));
+    let (y0, y1) = corners.iter().fold((f64::MAX, f64::MIN), |(a, b), c| (a.min(c.y), b.max(c.y)));
+    let near = rstar::AABB::from_corners([x0 - pad, y0 - pad], [x1 + pad, y1 + pad]);
     for layer in [Layer::Households, Layer::Units] {
         let Some(l) = atlas.layer(layer) else { continue };
-        for (i, f) in l.features.iter().enumerate() {
-            let Some(p) = representative_point(&f.geometry).map(Point) else { continue };
-            if !envelope.intersects(&p) {
-                continue;
-            }
-            let (from, to) = (locate(a, p), locate(b, p));
+        let points = atlas.points(layer);
+        let mut candidates: Vec<usize> = l.tree.locate_in_envelope_intersecting(&near).map(|e| e.data).collect();
+        candidates.sort_unstable();
+        for i in candidates {
+            let f = &l.features[i];
+            let Some((m, ll)) = points.get(i) else { continue };
+            let (from, to) = (in_a.owner(m, ll).map(|k| &a[k]), in_b.owner(m, ll).map(|k| &b[k]));
             if from.is_none() && to.is_none() {
                 continue;
             }

@@ -3,20 +3,20 @@
 //! the defects that must be acknowledged first.
 //!
 //! Grids named in the standard form (`南新社区第3网格`) are renamed with their new number; other names are kept.
-//! A unit goes to the draft grid its representative point lies in (else where the draft assigned it); unit
+//! A unit goes to the draft grid owning its representative point (`atlas::placement`) (else where the draft assigned it); unit
 //! codes themselves are not recoded. A household goes to the draft grid it lies in; an uncovered household keeps
 //! its roster grid (it is a defect someone acknowledged).
 
 use std::collections::BTreeMap;
 
-use geo::{Area, Centroid, Contains, Geometry, Point};
+use geo::{Area, Centroid, Geometry};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::stats::{DraftDefect, Stats};
 use super::{Draft, PlanError};
 use crate::atlas::Atlas;
-use crate::atlas::contain::representative_point;
+use crate::atlas::placement::Outlines;
 use crate::atlas::numbering::reading_order;
 use crate::model::code::{CommunityCode, GridCode};
 use crate::model::{Feature, Layer};
@@ -98,9 +98,12 @@ impl Draft {
 
         let mut units = Vec::new();
         if let Some(ul) = atlas.layer(Layer::Units) {
-            for f in &ul.features {
-                let at = representative_point(&f.geometry);
-                let located = at.and_then(|c| live.iter().find(|(_, g)| g.geometry.contains(&Point(c))).map(|(id, _)| (*id).clone()));
+            // The draft grid owning the unit's representative point, by the one placement rule.
+            let live_mps: Vec<&geo::MultiPolygon<f64>> = live.iter().map(|(_, g)| &g.geometry).collect();
+            let outlines = Outlines::of_lonlat(crs, &live_mps).map_err(|e| PlanError::Invalid(e.to_string()))?;
+            let points = atlas.points(Layer::Units);
+            for (u, f) in ul.features.iter().enumerate() {
+                let located = points.get(u).and_then(|(m, ll)| outlines.owner(m, ll)).map(|k| live[k].0.clone());
                 let Some(id) = located.or_else(|| self.units.get(&f.code).cloned()) else { continue };
                 let Some(code) = codes.get(&id) else { continue };
                 if f.str_prop("grid_code") != Some(code.as_str()) {

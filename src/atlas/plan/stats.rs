@@ -2,9 +2,10 @@
 //! status and number of pieces; the community's blind spots, slivers, overlaps and spill; and the households
 //! that would change grid against the published plan.
 //!
-//! Everything is decided in lon/lat, as the coverage engine decides topology (`coverage::gaps::cover` is the
-//! same overlay), and measured in metres. Households are placed by their representative point
-//! (`contain::representative_point`); a household without `members` counts as one person.
+//! Topology is decided in lon/lat, as the coverage engine decides it (`coverage::gaps::cover` is the same
+//! overlay), and measured in metres. Households are placed by the one placement rule (`atlas::placement`):
+//! their representative point's owner among the published grids and communities of the atlas, and among the
+//! draft's grids by the same rule; a household without `members` counts as one person.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -13,10 +14,9 @@ use geo::{Area, BooleanOps, BoundingRect, Coord, Geometry, Intersects, MultiPoly
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Draft, PlanError, published_grids};
+use super::{Draft, PlanError};
 use crate::atlas::Atlas;
-use crate::atlas::contain::representative_point;
-use crate::atlas::coverage::cells::CellIndex;
+use crate::atlas::placement::Outlines;
 use crate::atlas::coverage::{Kind, Settings, gaps, inscribed, overlaps};
 use crate::model::Layer;
 use crate::model::geojson_io::geometry_json;
@@ -77,9 +77,11 @@ pub struct Stats {
 }
 
 struct Place<'a> {
+    index: usize,
     code: &'a str,
     people: u64,
-    at: Coord<f64>,
+    xy_m: Coord<f64>,
+    lonlat: Coord<f64>,
 }
 
 impl Draft {
@@ -92,11 +94,14 @@ impl Draft {
         let ids: Vec<&String> = self.grids.keys().collect();
         let kids: Vec<&MultiPolygon<f64>> = self.grids.values().map(|g| &g.geometry).collect();
         let boxes: Vec<Option<geo::Rect<f64>>> = kids.iter().map(|k| k.bounding_rect()).collect();
-        // Households are placed through cell indexes of the draft's and the published grids, as the atlas places
-        // them (a point on a shared edge goes to one grid, the lower index where grids overlap); rural grids
-        // carry thousands of vertices, and a polygon test per household and grid was a third of the time.
-        let cells = CellIndex::build(&kids, None);
-        let community = CellIndex::build(&[&ctx.boundary], None);
+        // The draft's grids are not an atlas layer: they get outlines of their own, in the atlas's metres, and
+        // are asked by the same rule as the published grids (one owner on a shared edge, the lower index where
+        // grids overlap).
+        let draft_cells = Outlines::of_lonlat(crs, &kids).map_err(|e| PlanError::Invalid(e.to_string()))?;
+        let owners = atlas.household_owners();
+        let community_index = atlas.layer(Layer::Communities).and_then(|c| c.index_of(&self.community));
+        let grid_layer = atlas.layer(Layer::Grids);
+        let published = |g: usize| grid_layer.map(|l| &l.features[g]).filter(|f| f.str_prop("community_code") == Some(self.community.as_str()));
 
         // Households near the community: through the R-tree, in metres, over the community and the draft.
         let mut env = ctx.boundary.bounding_rect();
@@ -104,33 +109,28 @@ impl Draft {
             env = Some(env.map_or(*b, |e| merge_rect(e, *b)));
         }
         let mut places: Vec<Place<'_>> = Vec::new();
-        let points = household_points(atlas);
+        let points = atlas.points(Layer::Households);
+        let people = household_people(atlas);
         if let (Some(env), Some(hh)) = (env, atlas.layer(Layer::Households)) {
             let lo = crs.project(env.min().x, env.min().y).map_err(|e| PlanError::Invalid(e.to_string()))?;
             let hi = crs.project(env.max().x, env.max().y).map_err(|e| PlanError::Invalid(e.to_string()))?;
             let (m, pad) = (rstar::AABB::from_corners([lo.x.min(hi.x), lo.y.min(hi.y)], [lo.x.max(hi.x), lo.y.max(hi.y)]), 50.0);
             let m = rstar::AABB::from_corners([m.lower()[0] - pad, m.lower()[1] - pad], [m.upper()[0] + pad, m.upper()[1] + pad]);
             for e in hh.tree.locate_in_envelope_intersecting(&m) {
-                if let Some(at) = points.at[e.data] {
-                    places.push(Place { code: &hh.features[e.data].code, people: points.people[e.data], at });
+                if let Some((xy_m, lonlat)) = points.get(e.data) {
+                    places.push(Place { index: e.data, code: &hh.features[e.data].code, people: people.0[e.data], xy_m, lonlat });
                 }
             }
         }
-        let published: Vec<&crate::model::Feature> = published_grids(atlas, &self.community);
-        let pub_polys: Vec<MultiPolygon<f64>> = published.iter().map(|f| super::geometry::oriented_mp(&f.geometry)).collect();
-        let pub_refs: Vec<&MultiPolygon<f64>> = pub_polys.iter().collect();
-        let pub_cells = CellIndex::build(&pub_refs, None);
 
         let mut per_grid = vec![(0u64, 0u64); ids.len()];
         let (mut households, mut uncovered_codes) = (0u64, Vec::new());
         let mut moves = Vec::new();
         let mut placement = BTreeMap::new();
         for p in &places {
-            let now = cells.locate(p.at, &kids);
-            let before = pub_cells.locate(p.at, &pub_refs);
-            // The community's outline has the most vertices of all: test it only for a household no draft grid
-            // holds (is it uncovered, or outside the community altogether?).
-            let inside = now.is_some() || community.locate(p.at, &[&ctx.boundary]).is_some();
+            let now = draft_cells.owner(p.xy_m, p.lonlat);
+            let before = owners.of(p.index, Layer::Grids).and_then(published);
+            let inside = now.is_some() || (community_index.is_some() && owners.of(p.index, Layer::Communities) == community_index);
             if !inside && before.is_none() {
                 continue;
             }
@@ -144,7 +144,7 @@ impl Draft {
                 None if inside => uncovered_codes.push(p.code.to_string()),
                 None => {}
             }
-            let (from, to) = (before.map(|i| published[i].code.clone()), now.map(|g| ids[g].clone()));
+            let (from, to) = (before.map(|f| f.code.clone()), now.map(|g| ids[g].clone()));
             if from != to {
                 moves.push(HouseholdMove { household: p.code.to_string(), from, to });
             }
@@ -280,23 +280,15 @@ impl Draft {
     }
 }
 
-/// Each household's representative point (lon/lat) and people, in layer order.
-pub struct HouseholdPoints {
-    at: Vec<Option<Coord<f64>>>,
-    people: Vec<u64>,
-}
+/// Each household's people, in layer order.
+pub struct HouseholdPeople(Vec<u64>);
 
-/// The households' points and people of `atlas`, computed on first use and kept with it: some households are
-/// building footprints whose interior points are costly, and reading `members` from every household's
-/// properties near a community was another third of an edit's statistics.
-pub fn household_points(atlas: &Atlas) -> std::sync::Arc<HouseholdPoints> {
-    use rayon::prelude::*;
+/// The households' people of `atlas`, read on first use and kept with it: reading `members` from every
+/// household's properties near a community was a third of an edit's statistics.
+pub fn household_people(atlas: &Atlas) -> std::sync::Arc<HouseholdPeople> {
     atlas.memo(|| {
         let features = atlas.layer(Layer::Households).map_or(&[][..], |hh| &hh.features[..]);
-        HouseholdPoints {
-            at: features.par_iter().map(|f| representative_point(&f.geometry)).collect(),
-            people: features.iter().map(|f| f.int_prop("members").map_or(1, |n| n.max(0) as u64)).collect(),
-        }
+        HouseholdPeople(features.iter().map(|f| f.int_prop("members").map_or(1, |n| n.max(0) as u64)).collect())
     })
 }
 

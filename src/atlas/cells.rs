@@ -46,7 +46,7 @@ impl CellIndex {
     ///
     /// ```
     /// use geo::{coord, polygon, MultiPolygon};
-    /// use gridmap::atlas::coverage::cells::CellIndex;
+    /// use gridmap::atlas::cells::CellIndex;
     /// let a = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 100., y: 0.), (x: 100., y: 100.), (x: 0., y: 100.)]]);
     /// let b = MultiPolygon(vec![polygon![(x: 100., y: 0.), (x: 200., y: 0.), (x: 200., y: 100.), (x: 100., y: 100.)]]);
     /// let polys = [&a, &b];
@@ -56,8 +56,20 @@ impl CellIndex {
     /// assert_eq!(idx.locate(coord! { x: 250., y: 50. }, &polys), None);
     /// ```
     pub fn build(polys: &[&MultiPolygon<f64>], cell_m: Option<f64>) -> CellIndex {
+        CellIndex::build_with_margin(polys, cell_m, |_| 0.0)
+    }
+
+    /// Builds the index of `polys` with every edge's boundary cells widened by `margin_m(edge length)`: a cell
+    /// is then called inside only when no boundary lies within that margin of it. For polygons whose true
+    /// edges are curves near their chords (lon/lat edges seen in metres), so that the exact test can be made
+    /// against the true edges.
+    pub fn build_with_margin(polys: &[&MultiPolygon<f64>], cell_m: Option<f64>, margin_m: fn(f64) -> f64) -> CellIndex {
         use geo::{Area, BoundingRect};
-        let rects: Vec<Option<geo::Rect<f64>>> = polys.iter().map(|p| p.bounding_rect()).collect();
+        let pad = polys.iter().map(|p| margin_m(longest_edge(p))).fold(0.0, f64::max);
+        let rects: Vec<Option<geo::Rect<f64>>> = polys
+            .iter()
+            .map(|p| p.bounding_rect().map(|r| geo::Rect::new(r.min() - Coord { x: pad, y: pad }, r.max() + Coord { x: pad, y: pad })))
+            .collect();
         let Some(bb) = rects.iter().flatten().copied().reduce(|a, b| {
             geo::Rect::new(
                 Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
@@ -74,7 +86,7 @@ impl CellIndex {
         let nx = (w * inv).floor() as usize + 1;
         let ny = (h * inv).floor() as usize + 1;
         let origin = bb.min();
-        let grid = Raster { origin, inv, cell_m, nx, ny };
+        let grid = Raster { origin, inv, cell_m, nx, ny, margin_m };
         let per: Vec<(Vec<u32>, Vec<u32>)> = polys.par_iter().map(|p| grid.rasterise(p)).collect();
 
         let n = nx * ny;
@@ -127,7 +139,7 @@ impl CellIndex {
     ///
     /// ```
     /// use geo::{polygon, MultiPolygon};
-    /// use gridmap::atlas::coverage::cells::CellIndex;
+    /// use gridmap::atlas::cells::CellIndex;
     /// let a = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 100., y: 0.), (x: 100., y: 100.), (x: 0., y: 100.)]]);
     /// let (all, inside, test) = CellIndex::build(&[&a], Some(10.0)).stats();
     /// assert_eq!((all, inside, test), (121, 64, 57));
@@ -141,7 +153,7 @@ impl CellIndex {
     ///
     /// ```
     /// use geo::{coord, polygon, MultiPolygon};
-    /// use gridmap::atlas::coverage::cells::{CellIndex, Hit};
+    /// use gridmap::atlas::cells::{CellIndex, Hit};
     /// let a = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 100., y: 0.), (x: 100., y: 100.), (x: 0., y: 100.)]]);
     /// let idx = CellIndex::build(&[&a], Some(10.0));
     /// assert_eq!(idx.hit(coord! { x: 50., y: 50. }), Hit::Inside(0));
@@ -175,12 +187,13 @@ impl CellIndex {
         }
     }
 
-    /// The polygon containing `c` (the first listed, should polygons overlap), by the crossing rule: a point on
-    /// an edge two polygons share belongs to exactly one of them.
+    /// The polygon containing `c` (the lowest index, should polygons overlap), by the crossing rule: a point on
+    /// an edge or a vertex polygons share belongs to exactly one of them. (The atlas's
+    /// [`Atlas::owner`](crate::atlas::Atlas::owner) makes the same test against the stored lon/lat outlines.)
     ///
     /// ```
     /// use geo::{coord, polygon, MultiPolygon};
-    /// use gridmap::atlas::coverage::cells::CellIndex;
+    /// use gridmap::atlas::cells::CellIndex;
     /// let a = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.)]]);
     /// let b = MultiPolygon(vec![polygon![(x: 10., y: 0.), (x: 20., y: 0.), (x: 20., y: 10.), (x: 10., y: 10.)]]);
     /// let polys = [&a, &b];
@@ -189,11 +202,11 @@ impl CellIndex {
     /// assert!(idx.locate(coord! { x: 10., y: 5. }, &polys).is_some());
     /// ```
     #[inline]
-    pub fn locate(&self, c: Coord<f64>, polys: &[&MultiPolygon<f64>]) -> Option<usize> {
+    pub fn locate<P: std::borrow::Borrow<MultiPolygon<f64>>>(&self, c: Coord<f64>, polys: &[P]) -> Option<usize> {
         match self.hit(c) {
             Hit::None => None,
             Hit::Inside(i) => Some(i),
-            Hit::Test(list) => list.iter().map(|&i| i as usize).find(|&i| contains_xy(polys[i], c)),
+            Hit::Test(list) => list.iter().map(|&i| i as usize).find(|&i| contains_xy(polys[i].borrow(), c)),
         }
     }
 
@@ -202,7 +215,7 @@ impl CellIndex {
     ///
     /// ```
     /// use geo::{coord, polygon, MultiPolygon};
-    /// use gridmap::atlas::coverage::cells::CellIndex;
+    /// use gridmap::atlas::cells::CellIndex;
     /// let a = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 100., y: 0.), (x: 100., y: 100.), (x: 0., y: 100.)]]);
     /// let idx = CellIndex::build(&[&a], Some(10.0));
     /// assert_eq!(idx.box_owner(coord! { x: 40., y: 40. }, coord! { x: 55., y: 45. }), Some(0));
@@ -231,7 +244,7 @@ impl CellIndex {
     ///
     /// ```
     /// use geo::{coord, polygon, MultiPolygon};
-    /// use gridmap::atlas::coverage::cells::CellIndex;
+    /// use gridmap::atlas::cells::CellIndex;
     /// let a = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.)]]);
     /// let b = MultiPolygon(vec![polygon![(x: 10., y: 0.), (x: 20., y: 0.), (x: 20., y: 10.), (x: 10., y: 10.)]]);
     /// let idx = CellIndex::build(&[&a, &b], Some(1.0));
@@ -259,11 +272,12 @@ impl CellIndex {
 }
 
 /// Whether `c` is inside `mp` by the crossing (even-odd) rule over every ring: exact for points off the
-/// boundary, and consistent on it (of two polygons sharing an edge exactly, one holds the edge's points).
+/// boundary, and half-open on it (of two polygons sharing an edge or a vertex exactly, one holds the shared
+/// points), whichever way the rings run.
 ///
 /// ```
 /// use geo::{coord, polygon, MultiPolygon};
-/// use gridmap::atlas::coverage::cells::contains_xy;
+/// use gridmap::atlas::cells::contains_xy;
 /// let a = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.)]]);
 /// assert!(contains_xy(&a, coord! { x: 5., y: 5. }));
 /// assert!(!contains_xy(&a, coord! { x: 15., y: 5. }));
@@ -274,7 +288,8 @@ pub fn contains_xy(mp: &MultiPolygon<f64>, c: Coord<f64>) -> bool {
     for p in &mp.0 {
         for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
             for w in ring.0.windows(2) {
-                let (a, b) = (w[0], w[1]);
+                // From the lower end, so that a ring and its reverse give the same answer to the last bit.
+                let (a, b) = if w[0].y <= w[1].y { (w[0], w[1]) } else { (w[1], w[0]) };
                 if (a.y > c.y) != (b.y > c.y) && c.x < (b.x - a.x) * (c.y - a.y) / (b.y - a.y) + a.x {
                     inside = !inside;
                 }
@@ -290,6 +305,14 @@ struct Raster {
     cell_m: f64,
     nx: usize,
     ny: usize,
+    margin_m: fn(f64) -> f64,
+}
+
+fn longest_edge(mp: &MultiPolygon<f64>) -> f64 {
+    mp.0.iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|r| r.0.windows(2).map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y)))
+        .fold(0.0, f64::max)
 }
 
 impl Raster {
@@ -299,8 +322,9 @@ impl Raster {
         let Some(bb) = mp.bounding_rect() else { return (vec![], vec![]) };
         let col = |x: f64, slack: f64| (((x - self.origin.x) * self.inv + slack).floor().max(0.0) as usize).min(self.nx - 1);
         let row = |y: f64, slack: f64| (((y - self.origin.y) * self.inv + slack).floor().max(0.0) as usize).min(self.ny - 1);
-        let (c0, c1) = (col(bb.min().x, -SLACK), col(bb.max().x, SLACK));
-        let (r0, r1) = (row(bb.min().y, -SLACK), row(bb.max().y, SLACK));
+        let widest = SLACK + (self.margin_m)(longest_edge(mp)) * self.inv;
+        let (c0, c1) = (col(bb.min().x, -widest), col(bb.max().x, widest));
+        let (r0, r1) = (row(bb.min().y, -widest), row(bb.max().y, widest));
         let w = c1 - c0 + 1;
         let h = r1 - r0 + 1;
         let mut bnd = vec![false; w * h];
@@ -310,8 +334,9 @@ impl Raster {
                 for s in ring.0.windows(2) {
                     let (a, b) = (s[0], s[1]);
                     // Boundary cells: the edge's x extent within each row it spans, widened by the slack.
+                    let sl = SLACK + (self.margin_m)((b.x - a.x).hypot(b.y - a.y)) * self.inv;
                     let (ylo, yhi) = (a.y.min(b.y), a.y.max(b.y));
-                    for r in row(ylo, -SLACK)..=row(yhi, SLACK) {
+                    for r in row(ylo - (sl - SLACK) * self.cell_m, -SLACK)..=row(yhi + (sl - SLACK) * self.cell_m, SLACK) {
                         let y0 = self.origin.y + r as f64 * self.cell_m;
                         let y1 = y0 + self.cell_m;
                         let (xa, xb) = if b.y == a.y {
@@ -322,7 +347,7 @@ impl Raster {
                             let (x0, x1) = (a.x + t0 * (b.x - a.x), a.x + t1 * (b.x - a.x));
                             (x0.min(x1), x0.max(x1))
                         };
-                        for c in col(xa, -SLACK)..=col(xb, SLACK) {
+                        for c in col(xa, -sl)..=col(xb, sl) {
                             bnd[(r - r0) * w + (c - c0)] = true;
                         }
                     }
@@ -427,7 +452,7 @@ mod tests {
     #[test]
     fn an_empty_layer_locates_nothing() {
         let idx = CellIndex::build(&[], None);
-        assert_eq!(idx.locate(coord! { x: 0., y: 0. }, &[]), None);
+        assert_eq!(idx.locate::<&MultiPolygon<f64>>(coord! { x: 0., y: 0. }, &[]), None);
         assert!(idx.box_candidates(coord! { x: 0., y: 0. }, coord! { x: 1., y: 1. }).is_empty());
     }
 }
