@@ -14,6 +14,8 @@ pub mod accounts;
 pub mod store;
 /// The engine: every layer in memory, in metres, with an R-tree per layer.
 pub mod atlas;
+/// The use cases both faces call: the plan workflow.
+pub mod app;
 /// The HTTP API and map page.
 pub mod http;
 /// The command line: serve, import, export, generate.

@@ -213,9 +213,8 @@ async fn apply(
     State(state): State<AppState>,
     access: Access,
     who: Principal,
-    body: std::result::Result<Json<ApplyBody>, axum::extract::rejection::JsonRejection>,
+    super::extract::JsonBody(body): super::extract::JsonBody<ApplyBody>,
 ) -> Result<Json<Value>> {
-    let Json(body) = body.map_err(|e| Error::BadRequest(format!("request body: {}", e.body_text())))?;
     let (atlas, memo) = compute(&state).await?;
     check_community(&atlas, body.community.as_deref())?;
     // A secretary applies the reassignment of a community in their scope, and must name it.

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::access::{Credential, Principal, SESSION_COOKIE};
 use super::error::{Error, Result};
+use super::extract::JsonBody;
 use crate::accounts::{self, LOCK_AFTER_FAILURES, LOCK_SECONDS, MAX_TOKEN_DAYS, SESSION_SECONDS, clock, password, secret};
 use crate::store::accounts::{NewToken, TokenKind};
 
@@ -33,12 +34,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/tokens/{id}", delete(revoke_token))
         .route("/api/v1/accounts", get(list_accounts))
         .route("/api/v1/audit", get(audit))
-}
-
-type JsonBody<T> = std::result::Result<Json<T>, axum::extract::rejection::JsonRejection>;
-
-fn body<T>(b: JsonBody<T>) -> Result<T> {
-    b.map(|Json(v)| v).map_err(|e| Error::BadRequest(format!("request body: {}", e.body_text())))
 }
 
 #[derive(Deserialize)]
@@ -58,8 +53,7 @@ fn account_json(a: &accounts::Account) -> Value {
     })
 }
 
-async fn login(State(state): State<AppState>, who: Principal, b: JsonBody<LoginBody>) -> Result<Response> {
-    let b = body(b)?;
+async fn login(State(state): State<AppState>, who: Principal, JsonBody(b): JsonBody<LoginBody>) -> Result<Response> {
     let store = state.store();
     let now = clock::now();
     let wrong = || Error::Unauthorized("用户名或密码错误 (wrong username or password)".into());
@@ -140,8 +134,7 @@ struct PasswordBody {
     new_password: String,
 }
 
-async fn change_password(State(state): State<AppState>, who: Principal, b: JsonBody<PasswordBody>) -> Result<Json<Value>> {
-    let b = body(b)?;
+async fn change_password(State(state): State<AppState>, who: Principal, JsonBody(b): JsonBody<PasswordBody>) -> Result<Json<Value>> {
     let Some(account) = &who.account else { return Err(Error::Unauthorized("请先登录 (sign in first)".into())) };
     password::check_strength(&b.new_password, &account.username).map_err(Error::Unprocessable)?;
     if b.new_password == b.old_password {
@@ -181,8 +174,7 @@ struct TokenBody {
     days: Option<i64>,
 }
 
-async fn create_token(State(state): State<AppState>, who: Principal, b: JsonBody<TokenBody>) -> Result<Json<Value>> {
-    let b = body(b)?;
+async fn create_token(State(state): State<AppState>, who: Principal, JsonBody(b): JsonBody<TokenBody>) -> Result<Json<Value>> {
     let a = signed_in(&who)?;
     let days = b.days.unwrap_or(90);
     if !(1..=MAX_TOKEN_DAYS).contains(&days) {
