@@ -4,7 +4,7 @@
 //! twice, ...) and bodies that are not what a route takes. Every error body has the one format,
 //! `{"error": {"status", "message", ...}}`.
 //!
-//! The routes are taken from the access table (`gridmap::http::access::RULES`): a route without a case here
+//! On the GeoPackage store and on PostGIS. The routes are taken from the access table (`gridmap::http::access::RULES`): a route without a case here
 //! fails the test, so a new route cannot be forgotten.
 
 mod common;
@@ -140,19 +140,28 @@ fn every_route_of_the_access_table_has_a_case() {
     assert!(stale.is_empty(), "cases for routes the access table does not have: {stale:?}");
 }
 
-#[tokio::test]
-async fn unknown_ids_and_codes_are_4xx_in_one_format() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+async fn unknown_ids_and_codes(app: &TestApp) {
     let admin = TestApp::client_with(&app.token_for("admin1", Role::Admin, "county").await);
     let mut failures = Vec::new();
     for c in unknown_cases() {
-        let (status, body) = send(&app, &admin, c.method, &c.path, c.body.as_ref()).await;
+        let (status, body) = send(app, &admin, c.method, &c.path, c.body.as_ref()).await;
         if let Some(why) = check(c.expect, status, &body) {
             failures.push(format!("{} {}: {why}", c.method, c.path));
         }
     }
     assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn unknown_ids_and_codes_are_4xx_in_one_format_on_gpkg() {
+    let dir = tempfile::tempdir().unwrap();
+    unknown_ids_and_codes(&spawn_app_seeded(&write_mini(dir.path())).await).await;
+}
+
+#[tokio::test]
+async fn unknown_ids_and_codes_are_4xx_in_one_format_on_postgis() {
+    let dir = tempfile::tempdir().unwrap();
+    unknown_ids_and_codes(&common::spawn_app_postgis(&write_mini(dir.path())).await).await;
 }
 
 /// `{"op": ..}` edits and acknowledgements aside, bodies that are not what a route takes.
@@ -217,10 +226,7 @@ async fn bad_bodies_say_what_and_where_in_one_format() {
 }
 
 /// Writes that conflict with what the store holds: 4xx, nothing written, one error format.
-#[tokio::test]
-async fn conflicting_writes_are_4xx_in_one_format() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+async fn conflicting_writes(app: &TestApp) {
     let token = app.token_for("admin1", Role::Admin, "county").await;
     let admin = TestApp::client_with(&token);
     let mut failures = Vec::new();
@@ -232,38 +238,50 @@ async fn conflicting_writes_are_4xx_in_one_format() {
     };
 
     // Two drafts of one community; the first is published (its defects acknowledged), the second is then stale.
-    let a = expect("a first draft", send(&app, &admin, "POST", "/api/v1/plans", Some(&json!({"community": C, "name": "甲稿"}))).await, NoInput);
-    let b = expect("a second draft", send(&app, &admin, "POST", "/api/v1/plans", Some(&json!({"community": C, "name": "乙稿"}))).await, NoInput);
+    let a = expect("a first draft", send(app, &admin, "POST", "/api/v1/plans", Some(&json!({"community": C, "name": "甲稿"}))).await, NoInput);
+    let b = expect("a second draft", send(app, &admin, "POST", "/api/v1/plans", Some(&json!({"community": C, "name": "乙稿"}))).await, NoInput);
     let (pa, pb) = (format!("/api/v1/plans/{}", a["id"]), format!("/api/v1/plans/{}", b["id"]));
-    expect("nothing to undo", send(&app, &admin, "POST", &format!("{pa}/undo"), None).await, Status(422));
-    expect("nothing to redo", send(&app, &admin, "POST", &format!("{pa}/redo"), None).await, Status(422));
-    let refused = expect("a publication with defects unacknowledged", send(&app, &admin, "POST", &format!("{pa}/publish"), Some(&json!({}))).await, Status(422));
+    expect("nothing to undo", send(app, &admin, "POST", &format!("{pa}/undo"), None).await, Status(422));
+    expect("nothing to redo", send(app, &admin, "POST", &format!("{pa}/redo"), None).await, Status(422));
+    let refused = expect("a publication with defects unacknowledged", send(app, &admin, "POST", &format!("{pa}/publish"), Some(&json!({}))).await, Status(422));
     let ack: Vec<Value> = refused["error"]["unacknowledged"]
         .as_array()
         .map(|d| d.iter().map(|d| json!({"defect": d["id"], "reason": "试点"})).collect())
         .unwrap_or_default();
-    expect("the publication", send(&app, &admin, "POST", &format!("{pa}/publish"), Some(&json!({"acknowledge": ack}))).await, NoInput);
-    expect("publishing it again", send(&app, &admin, "POST", &format!("{pa}/publish"), Some(&json!({"acknowledge": ack}))).await, Status(404));
-    let stale = expect("publishing the stale draft", send(&app, &admin, "POST", &format!("{pb}/publish"), Some(&json!({"acknowledge": ack}))).await, Status(409));
+    expect("the publication", send(app, &admin, "POST", &format!("{pa}/publish"), Some(&json!({"acknowledge": ack}))).await, NoInput);
+    expect("publishing it again", send(app, &admin, "POST", &format!("{pa}/publish"), Some(&json!({"acknowledge": ack}))).await, Status(404));
+    let stale = expect("publishing the stale draft", send(app, &admin, "POST", &format!("{pb}/publish"), Some(&json!({"acknowledge": ack}))).await, Status(409));
     assert!(stale["error"]["message"].as_str().is_some_and(|m| m.contains("nothing was changed")), "{stale}");
-    expect("editing the published draft", send(&app, &admin, "POST", &format!("{pa}/edits"), Some(&json!({"op": "merge", "grid": "x", "with": "y"}))).await, Status(404));
-    expect("renaming the published draft", send(&app, &admin, "PATCH", &pa, Some(&json!({"name": "丙稿"}))).await, Status(404));
-    expect("a wall chart of a grid not in the draft", send(&app, &admin, "GET", &format!("{pb}/grids/{NO_GRID}/wallchart.png"), None).await, Status(404));
-    expect("a version never published", send(&app, &admin, "GET", &format!("/api/v1/plans/compare?community={C}&b=v:7"), None).await, Status(404));
-    expect("deleting the stale draft", send(&app, &admin, "DELETE", &pb, None).await, NoInput);
-    expect("deleting it again", send(&app, &admin, "DELETE", &pb, None).await, Status(404));
+    expect("editing the published draft", send(app, &admin, "POST", &format!("{pa}/edits"), Some(&json!({"op": "merge", "grid": "x", "with": "y"}))).await, Status(404));
+    expect("renaming the published draft", send(app, &admin, "PATCH", &pa, Some(&json!({"name": "丙稿"}))).await, Status(404));
+    expect("a wall chart of a grid not in the draft", send(app, &admin, "GET", &format!("{pb}/grids/{NO_GRID}/wallchart.png"), None).await, Status(404));
+    expect("a version never published", send(app, &admin, "GET", &format!("/api/v1/plans/compare?community={C}&b=v:7"), None).await, Status(404));
+    expect("deleting the stale draft", send(app, &admin, "DELETE", &pb, None).await, NoInput);
+    expect("deleting it again", send(app, &admin, "DELETE", &pb, None).await, Status(404));
 
     // A token revoked twice.
-    let t = expect("a token", send(&app, &admin, "POST", "/api/v1/auth/tokens", Some(&json!({"label": "一次", "days": 1}))).await, NoInput);
+    let t = expect("a token", send(app, &admin, "POST", "/api/v1/auth/tokens", Some(&json!({"label": "一次", "days": 1}))).await, NoInput);
     let revoke = format!("/api/v1/auth/tokens/{}", t["id"]);
-    expect("revoking it", send(&app, &admin, "DELETE", &revoke, None).await, NoInput);
-    expect("revoking it again", send(&app, &admin, "DELETE", &revoke, None).await, Status(404));
+    expect("revoking it", send(app, &admin, "DELETE", &revoke, None).await, NoInput);
+    expect("revoking it again", send(app, &admin, "DELETE", &revoke, None).await, Status(404));
     // A reassignment applied twice is no error: the second finds nothing to do.
     let once = json!({"community": C});
-    expect("a reassignment", send(&app, &admin, "POST", "/api/v1/crosswalk/reassignment", Some(&once)).await, NoInput);
-    expect("the same reassignment again", send(&app, &admin, "POST", "/api/v1/crosswalk/reassignment", Some(&once)).await, NoInput);
+    expect("a reassignment", send(app, &admin, "POST", "/api/v1/crosswalk/reassignment", Some(&once)).await, NoInput);
+    expect("the same reassignment again", send(app, &admin, "POST", "/api/v1/crosswalk/reassignment", Some(&once)).await, NoInput);
     // A revoked credential is refused, in the same format.
-    let (s, v) = send(&app, &TestApp::client_with(&t["token"].as_str().unwrap_or_default().to_string()), "GET", "/api/v1/auth/tokens", None).await;
+    let (s, v) = send(app, &TestApp::client_with(&t["token"].as_str().unwrap_or_default().to_string()), "GET", "/api/v1/auth/tokens", None).await;
     expect("the revoked token", (s, v), Status(401));
     assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn conflicting_writes_are_4xx_in_one_format_on_gpkg() {
+    let dir = tempfile::tempdir().unwrap();
+    conflicting_writes(&spawn_app_seeded(&write_mini(dir.path())).await).await;
+}
+
+#[tokio::test]
+async fn conflicting_writes_are_4xx_in_one_format_on_postgis() {
+    let dir = tempfile::tempdir().unwrap();
+    conflicting_writes(&common::spawn_app_postgis(&write_mini(dir.path())).await).await;
 }
