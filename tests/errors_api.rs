@@ -269,7 +269,7 @@ async fn conflicting_writes(app: &TestApp) {
     expect("a reassignment", send(app, &admin, "POST", "/api/v1/crosswalk/reassignment", Some(&once)).await, NoInput);
     expect("the same reassignment again", send(app, &admin, "POST", "/api/v1/crosswalk/reassignment", Some(&once)).await, NoInput);
     // A revoked credential is refused, in the same format.
-    let (s, v) = send(app, &TestApp::client_with(&t["token"].as_str().unwrap_or_default().to_string()), "GET", "/api/v1/auth/tokens", None).await;
+    let (s, v) = send(app, &TestApp::client_with(t["token"].as_str().unwrap_or_default()), "GET", "/api/v1/auth/tokens", None).await;
     expect("the revoked token", (s, v), Status(401));
     assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
 }
