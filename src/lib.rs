@@ -14,7 +14,7 @@ pub mod accounts;
 pub mod store;
 /// The engine: every layer in memory, in metres, with an R-tree per layer.
 pub mod atlas;
-/// The use cases both faces call: startup, loading, imports, accounts, privacy, the locate view.
+/// The use cases both faces call: startup, loading, imports, accounts, privacy, the locate view, plans.
 pub mod app;
 /// The HTTP API and map page.
 pub mod http;

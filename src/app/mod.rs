@@ -19,8 +19,9 @@ pub mod locate;
 pub mod coverage;
 /// The merger crosswalk of an atlas, computed once per atlas, and what one caller may see of it.
 pub mod crosswalk;
-// /// Planners' drafts: edits, statistics, diff and publishing.
-// pub mod plans;
+/// The plan workflow: drafts, edits with their steps and audit entries, live statistics, diff, publishing,
+/// comparing and exporting.
+pub mod plans;
 /// What a use case can refuse, as one typed error.
 pub mod error;
 

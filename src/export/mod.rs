@@ -1,4 +1,4 @@
-//! Exports for people: tables and printable maps.
+//! Exports for people: tables, printable maps and GeoPackage files.
 //!
 //! Tables: CSV and XLSX with Chinese column headers, for WPS and Excel.
 //!
@@ -9,6 +9,8 @@ use rust_xlsxwriter::{Format, Workbook};
 
 /// The crosswalk as tables.
 pub mod crosswalk;
+/// A dataset as a GeoPackage file's bytes, for downloads that open in QGIS.
+pub mod gpkg;
 /// A grid's wall chart (网格公示图): a printable map, as SVG and PNG.
 pub mod wallchart;
 

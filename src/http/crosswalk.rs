@@ -169,9 +169,8 @@ async fn apply(
     State(state): State<AppState>,
     access: Access,
     who: Principal,
-    body: std::result::Result<Json<ApplyBody>, axum::extract::rejection::JsonRejection>,
+    super::extract::JsonBody(body): super::extract::JsonBody<ApplyBody>,
 ) -> Result<Json<Value>> {
-    let Json(body) = body.map_err(|e| Error::BadRequest(format!("request body: {}", e.body_text())))?;
     let done = crosswalk::reassign(&state, body.community.as_deref(), &who.scope(), &who.as_actor()).await?;
     if done.changed == 0 {
         return Ok(Json(json!({ "changed": 0, "revision": done.revision, "message": "nothing to reassign" })));

@@ -1,9 +1,11 @@
-//! The HTTP error: a status and a JSON body that says what went wrong and where; never internals on a 5xx.
+//! The HTTP error: a status and one JSON body format, `{"error": {"status", "message", ...}}`, that says what
+//! went wrong and where; never internals on a 5xx. Every error the API answers has this body, the publish
+//! 422 (with its `unacknowledged` defects beside the message) and the JSON body extractor's included.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 /// An error as the API reports it.
 #[derive(Debug, thiserror::Error)]
@@ -21,13 +23,21 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
     Unprocessable(String),
+    /// A 422 whose body carries more than the message: `fields` go beside `status` and `message` (e.g.
+    /// `unacknowledged`, the defects a publication still has to fix or acknowledge).
+    #[error("{message}")]
+    UnprocessableWith { message: String, fields: Map<String, Value> },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
 
 impl Error {
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -35,9 +45,23 @@ impl Error {
             Error::Locked(_) => StatusCode::LOCKED,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
-            Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Unprocessable(_) | Error::UnprocessableWith { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// The one error body: `{"error": {"status", "message", ...fields}}`.
+    pub fn body(&self) -> Value {
+        let status = self.status();
+        let mut error = Map::new();
+        if let Error::UnprocessableWith { fields, .. } = self {
+            error.extend(fields.clone());
+        }
+        error.insert("status".into(), status.as_u16().into());
+        error.insert("message".into(), self.to_string().into());
+        json!({ "error": error })
     }
 }
 
@@ -72,6 +96,30 @@ impl From<crate::app::Error> for Error {
     }
 }
 
+impl From<crate::app::plans::Error> for Error {
+    fn from(e: crate::app::plans::Error) -> Self {
+        use crate::app::plans::Error as E;
+        match e {
+            E::NotFound(m) => Error::NotFound(m),
+            E::OutOfScope(m) => Error::Forbidden(m),
+            E::BadInput(m) => Error::BadRequest(m),
+            E::Refused(m) => Error::Unprocessable(m),
+            E::Conflict(m) | E::Stale(m) => Error::Conflict(m),
+            E::Unacknowledged(ref defects) => {
+                let listed: Vec<Value> = defects
+                    .iter()
+                    .map(|d| json!({ "id": d.id, "kind": d.kind, "codes": d.codes, "message": d.message }))
+                    .collect();
+                let mut fields = Map::new();
+                fields.insert("unacknowledged".into(), listed.into());
+                Error::UnprocessableWith { message: e.to_string(), fields }
+            }
+            E::Store(s) => s.into(),
+            E::Internal(i) => Error::Internal(i),
+        }
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -79,8 +127,31 @@ impl IntoResponse for Error {
             // The cause goes to the log, not to the client.
             tracing::error!(error = %format!("{e:#}"), "internal error");
         }
-        (status, Json(json!({ "error": { "status": status.as_u16(), "message": self.to_string() } }))).into_response()
+        (status, Json(self.body())).into_response()
     }
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_one_body_format() {
+        assert_eq!(
+            Error::NotFound("plan 9 does not exist".into()).body(),
+            json!({ "error": { "status": 404, "message": "plan 9 does not exist" } })
+        );
+        let mut fields = Map::new();
+        fields.insert("unacknowledged".into(), json!([{ "id": "grid_underloaded:1" }]));
+        // Fields beside the message cannot replace the status or the message.
+        fields.insert("status".into(), json!(200));
+        let e = Error::UnprocessableWith { message: "1 defect(s)".into(), fields };
+        assert_eq!(
+            e.body(),
+            json!({ "error": { "status": 422, "message": "1 defect(s)", "unacknowledged": [{ "id": "grid_underloaded:1" }] } })
+        );
+        assert_eq!(Error::Internal(anyhow::anyhow!("password hash of x")).body()["error"]["message"], "internal error");
+    }
+}

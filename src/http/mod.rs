@@ -19,6 +19,8 @@ pub mod coverage;
 pub mod crosswalk;
 /// The API error type and its JSON body.
 pub mod error;
+/// The one JSON body extractor (and query and path), refusing bad input in the error body format.
+pub mod extract;
 /// Every layer as GeoJSON, with bbox filtering.
 pub mod layers;
 /// Locate, search, nearest, and the households of a grid or unit.

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::access::{Credential, Principal, SESSION_COOKIE};
 use super::error::{Error, Result};
+use super::extract::JsonBody;
 use crate::accounts::{Account, clock};
 use crate::app::accounts;
 
@@ -33,12 +34,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/tokens/{id}", delete(revoke_token))
         .route("/api/v1/accounts", get(list_accounts))
         .route("/api/v1/audit", get(audit))
-}
-
-type JsonBody<T> = std::result::Result<Json<T>, axum::extract::rejection::JsonRejection>;
-
-fn body<T>(b: JsonBody<T>) -> Result<T> {
-    b.map(|Json(v)| v).map_err(|e| Error::BadRequest(format!("request body: {}", e.body_text())))
 }
 
 #[derive(Deserialize)]
@@ -58,8 +53,7 @@ fn account_json(a: &Account) -> Value {
     })
 }
 
-async fn login(State(state): State<AppState>, who: Principal, b: JsonBody<LoginBody>) -> Result<Response> {
-    let b = body(b)?;
+async fn login(State(state): State<AppState>, who: Principal, JsonBody(b): JsonBody<LoginBody>) -> Result<Response> {
     let session = accounts::login(state.store(), &b.username, &b.password, &who.address).await?;
     Ok((
         [(header::SET_COOKIE, session_cookie(&session.token, session.max_age))],
@@ -99,8 +93,7 @@ struct PasswordBody {
     new_password: String,
 }
 
-async fn change_password(State(state): State<AppState>, who: Principal, b: JsonBody<PasswordBody>) -> Result<Json<Value>> {
-    let b = body(b)?;
+async fn change_password(State(state): State<AppState>, who: Principal, JsonBody(b): JsonBody<PasswordBody>) -> Result<Json<Value>> {
     let Some(account) = &who.account else { return Err(Error::Unauthorized("请先登录 (sign in first)".into())) };
     let keep = match who.credential {
         Credential::Session { id, .. } | Credential::Api { id, .. } => Some(id),
@@ -126,8 +119,7 @@ struct TokenBody {
     days: Option<i64>,
 }
 
-async fn create_token(State(state): State<AppState>, who: Principal, b: JsonBody<TokenBody>) -> Result<Json<Value>> {
-    let b = body(b)?;
+async fn create_token(State(state): State<AppState>, who: Principal, JsonBody(b): JsonBody<TokenBody>) -> Result<Json<Value>> {
     let a = signed_in(&who)?;
     let label = b.label.unwrap_or_else(|| "api".into());
     let t = accounts::issue_token_for(state.store(), a, b.days.unwrap_or(90), &label, &who.as_actor()).await?;

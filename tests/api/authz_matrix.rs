@@ -163,15 +163,24 @@ fn cases(plan: i64) -> Vec<Case> {
     ]
 }
 
-/// The (method, path) of every route declared with `.route("PATH", method(..).method(..))` in `src/http`.
+/// The (method, path) of every route declared with `.route("PATH", method(..).method(..))` in `src/http` and
+/// its folders.
 fn declared_routes() -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
-    let dir = common::root().join("src/http");
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
+    // `src/http/*.rs` and the resources grown into folders (`src/http/plans/*.rs`).
+    let mut files: Vec<std::path::PathBuf> = vec![];
+    let mut dirs = vec![common::root().join("src/http")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
         }
+    }
+    for path in files {
         let src = std::fs::read_to_string(&path).unwrap();
         let mut rest = src.as_str();
         while let Some(i) = rest.find(".route(\"") {

@@ -25,6 +25,8 @@ mod coverage_postgis;
 mod coverage_rules;
 /// The merger crosswalk over HTTP and the CLI, and its reassignment.
 mod crosswalk_api;
+/// Every route with unknown ids and conflicting writes: 4xx in the one error body, never 5xx.
+mod errors_api;
 /// The GeoPackage store read by GDAL's ogrinfo.
 mod gpkg_ogrinfo;
 /// Health, metadata, layers as GeoJSON, 4xx errors and the map page.
