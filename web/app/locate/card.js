@@ -1,17 +1,14 @@
 // The card that shows who is responsible for a spot (a /locate answer) or a search hit; its button opens the
 // grid's households ("my grid").
 
+import { el } from '../shared/dom.js';
 import { layerName } from '../shared/layers.js';
 import { chainHtml, esc, householdHtml } from './html.js';
 
 /** The card that shows what is at a spot or a search hit. */
 export class ChainCard {
   constructor() {
-    this.el = document.createElement('aside');
-    this.el.id = 'gm-chain';
-    this.el.className = 'gm-card';
-    this.el.setAttribute('aria-label', '责任链');
-    this.el.hidden = true;
+    this.el = el('aside', { id: 'gm-chain', class: 'gm-card', 'aria-label': '责任链', hidden: true });
     document.body.appendChild(this.el);
     this.el.addEventListener('click', (e) => {
       if (e.target.closest('.gm-card-close')) this.close();

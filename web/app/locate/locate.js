@@ -9,6 +9,7 @@
 // request) may see that household.
 
 import { getJSON, isAbort } from '../shared/api.js';
+import { el } from '../shared/dom.js';
 import { ChainCard } from './card.js';
 import { esc } from './html.js';
 import { MyGrid } from './my-grid.js';
@@ -29,11 +30,7 @@ export function installLocate({ clicksTaken = () => false } = {}) {
 
   function mark(lonlat) {
     if (!map || !Array.isArray(lonlat) || !window.maplibregl) return;
-    if (!marker) {
-      const el = document.createElement('div');
-      el.className = 'gm-marker';
-      marker = new maplibregl.Marker({ element: el });
-    }
+    if (!marker) marker = new maplibregl.Marker({ element: el('div', { class: 'gm-marker' }) });
     marker.setLngLat(lonlat).addTo(map);
   }
 

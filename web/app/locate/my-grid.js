@@ -9,18 +9,16 @@
 // (count from the API; listed, codes and sizes measured in the DOM).
 
 import { getJSON } from '../shared/api.js';
-import { isPhone } from '../shared/dom.js';
+import { el, isPhone } from '../shared/dom.js';
 import { TAGS, chainHtml, esc, phoneHtml } from './html.js';
 
 function writeStatus(s) {
-  let el = document.getElementById('mygrid-status');
-  if (!el) {
-    el = document.createElement('pre');
-    el.id = 'mygrid-status';
-    el.hidden = true;
-    document.body.appendChild(el);
+  let pre = document.getElementById('mygrid-status');
+  if (!pre) {
+    pre = el('pre', { id: 'mygrid-status', hidden: true });
+    document.body.appendChild(pre);
   }
-  el.textContent = JSON.stringify(s);
+  pre.textContent = JSON.stringify(s);
 }
 
 function rowHtml(h, i) {
@@ -41,11 +39,7 @@ export class MyGrid {
     this.onLocate = onLocate;
     this.map = null;
     this.data = null;
-    this.el = document.createElement('section');
-    this.el.id = 'gm-mygrid';
-    this.el.className = 'gm-mygrid';
-    this.el.setAttribute('aria-label', '我的网格');
-    this.el.hidden = true;
+    this.el = el('section', { id: 'gm-mygrid', class: 'gm-mygrid', 'aria-label': '我的网格', hidden: true });
     document.body.appendChild(this.el);
     this.el.addEventListener('click', (e) => {
       if (e.target.closest('.gm-mygrid-close')) this.close();

@@ -3,6 +3,7 @@
 // Enter picks, Escape closes; each suggestion is a large tap target.
 
 import { getJSON, isAbort } from '../shared/api.js';
+import { el } from '../shared/dom.js';
 import { layerName } from '../shared/layers.js';
 import { esc } from './html.js';
 
@@ -39,8 +40,7 @@ export class SearchBox {
     this.onPick = onPick;
     this.hits = [];
     this.active = -1;
-    this.el = document.createElement('div');
-    this.el.className = 'gm-search';
+    this.el = el('div', { class: 'gm-search' });
     this.el.innerHTML = `
       <input id="gm-search-input" type="search" enterkeyhint="search" autocomplete="off" spellcheck="false"
         placeholder="搜索 姓名/拼音/地址/编码" aria-label="搜索住户、网格、社区"

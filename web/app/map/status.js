@@ -3,6 +3,7 @@
 // features of each logical layer are drawn on screen and every error seen.
 // It is refreshed on later idle events, so it always tells the current view.
 
+import { el } from '../shared/dom.js';
 import { LAYERS } from '../shared/layers.js';
 import { STYLE_LAYERS } from './style.js';
 
@@ -34,14 +35,12 @@ export class Status {
   }
 
   write() {
-    let el = document.getElementById('gridmap-status');
-    if (!el) {
+    let pre = document.getElementById('gridmap-status');
+    if (!pre) {
       // Only errors before the first idle get written early; `ready` stays false until then.
       if (!this.ready && !this.errors.length) return;
-      el = document.createElement('pre');
-      el.id = 'gridmap-status';
-      el.hidden = true;
-      document.body.appendChild(el);
+      pre = el('pre', { id: 'gridmap-status', hidden: true });
+      document.body.appendChild(pre);
     }
     let rendered = {};
     try {
@@ -52,7 +51,7 @@ export class Status {
     const view = this.map
       ? { zoom: +this.map.getZoom().toFixed(2), center: this.map.getCenter().toArray().map((v) => +v.toFixed(5)) }
       : null;
-    el.textContent = JSON.stringify({ ready: this.ready, rendered, loaded: this.data?.counts ?? {}, view, errors: this.errors });
+    pre.textContent = JSON.stringify({ ready: this.ready, rendered, loaded: this.data?.counts ?? {}, view, errors: this.errors });
   }
 
   markReady() {

@@ -1,22 +1,16 @@
 // Installing a view (coverage, merger, planner) on the map: a map button that toggles it, and opening it at
 // once when the address asks for it (?panel=NAME). One place, so every view waits for the map's style alike.
 
+import { button, el } from './dom.js';
+
 /** A MapLibre control holding one button. */
 export class ButtonControl {
   constructor({ label, title, className, id, onClick }) {
     Object.assign(this, { label, title, className, id, onClick });
   }
   onAdd() {
-    this.container = document.createElement('div');
-    this.container.className = 'maplibregl-ctrl maplibregl-ctrl-group';
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = this.className;
-    if (this.id) b.id = this.id;
-    b.title = this.title;
-    b.textContent = this.label;
-    b.addEventListener('click', this.onClick);
-    this.container.append(b);
+    const b = button(this.label, this.onClick, { class: this.className, id: this.id, title: this.title });
+    this.container = el('div', { class: 'maplibregl-ctrl maplibregl-ctrl-group' }, b);
     return this.container;
   }
   onRemove() {
