@@ -1,20 +1,39 @@
-// Entry point of the map page: builds the map, loads the layers, wires the
-// layer switcher, the feature panel and the self-report.
+// The composition root of the map page, and its only entry point (index.html loads nothing else): it creates
+// the map and the services the features share, and installs each feature. Features never import one another;
+// what one needs of another (whose the map's clicks are, reloading the layers) is handed to it from here.
+//
+//   shared/   one set of helpers: el (dom.js), the API calls (api.js), the layer table (layers.js), settings
+//             (config.js), bbox, label points, defect kinds, the view button (view.js)
+//   map/      the map itself: style, the loaded layers, the bbox loader, the layer switcher, the feature panel,
+//             the self-report (#gridmap-status)
+//   locate/   search, click-to-locate, the responsibility card, "my grid" (works before and without the map)
+//   coverage/ merger/ planner/   the views behind the map's buttons (?panel=NAME)
+//   account/  sign-in and the account corner of the top bar
 //
 // Query parameters:
 //   ?view=lon,lat,zoom       open there instead of fitting the county
-//   ?basemap=...             optional online basemap, see config.js (off by default)
+//   ?basemap=...             optional online basemap, see shared/config.js (off by default)
+//   ?panel=NAME, ?grid=CODE, ?q=TEXT   open a view, a grid's households, a search (see each feature)
+//
+// For tests and support the page publishes window.gridmap: {map, coverage, merger, planner, account, reloadLayers}.
 
-import { fetchLayer, fetchMeta } from './api.js';
-import { LAYERS, LOCAL_IDEOGRAPH_FONT_FAMILY, MAP_LOCALE, basemapFromQuery } from './config.js';
-import { BboxLoader } from './bbox-loader.js';
-import { LayerData } from './data.js';
-import { InfoPanel } from './info.js';
-import { CLICK_ORDER, STYLE_LAYERS, buildStyle } from './mapstyle.js';
-import { buildLayerPanel } from './panel.js';
-import { Status, holdVirtualTime } from './status.js';
-import { installLocate } from './locate.js';
-import { bboxOf } from './bbox.js';
+import { installAccount } from './account/account.js';
+import { installCoverage } from './coverage/coverage.js';
+import { installLocate } from './locate/locate.js';
+import { BboxLoader } from './map/bbox-loader.js';
+import { InfoPanel, hitsAt } from './map/feature-info.js';
+import { LayerData } from './map/layer-data.js';
+import { buildLayerPanel } from './map/layer-panel.js';
+import { Status, holdVirtualTime } from './map/status.js';
+import { STYLE_LAYERS, buildStyle } from './map/style.js';
+import { installMerger } from './merger/merger.js';
+import { installPlanner } from './planner/planner.js';
+import { fetchLayer, fetchMeta } from './shared/api.js';
+import { bboxOf } from './shared/bbox.js';
+import { LOCAL_IDEOGRAPH_FONT_FAMILY, MAP_LOCALE, basemapFromQuery } from './shared/config.js';
+import { isPhone } from './shared/dom.js';
+import { LAYERS, layerOf } from './shared/layers.js';
+import { ButtonControl } from './shared/view.js';
 
 const params = new URLSearchParams(location.search);
 const status = new Status();
@@ -40,10 +59,23 @@ function fail(err) {
   releaseClock();
 }
 
+/** Makes `value` reachable as window.gridmap[name], for tests and support. */
+function publish(name, value) {
+  window.gridmap = Object.assign(window.gridmap || {}, { [name]: value });
+}
+
+/** What the features get from the page: `reloadLayers()` once the first load is done (null before). */
+const page = { reloadLayers: null };
+
+// While a draft is being edited, the map's clicks are the planner's tools'.
+let planner = null;
+const clicksTaken = () => !!planner?.ownsClicks();
+
+// Search and "my grid" work before (and without) the map: mounted first.
+const locate = installLocate({ clicksTaken });
+
 const visible = {};
 for (const l of LAYERS) visible[l.id] = l.visible;
-
-const isPhone = () => window.matchMedia('(max-width: 699px)').matches;
 
 /** Room the side panel takes, so fitting the county does not hide it under the panel. */
 function fitPadding() {
@@ -74,28 +106,6 @@ function showSummary(meta) {
   $('summary').textContent = parts.join(' · ');
 }
 
-/** A map button that brings the whole county back into view. */
-class FitControl {
-  constructor(onFit) {
-    this.onFit = onFit;
-  }
-  onAdd() {
-    this.container = document.createElement('div');
-    this.container.className = 'maplibregl-ctrl maplibregl-ctrl-group';
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'fit-button';
-    b.title = '显示全县';
-    b.textContent = '全县';
-    b.addEventListener('click', this.onFit);
-    this.container.appendChild(b);
-    return this.container;
-  }
-  onRemove() {
-    this.container.remove();
-  }
-}
-
 function setupPanelToggle() {
   const button = $('panel-toggle');
   const set = (open) => {
@@ -105,34 +115,6 @@ function setupPanelToggle() {
   set(!isPhone());
   button.addEventListener('click', () => set(!document.body.classList.contains('panel-open')));
   return set;
-}
-
-/** Everything the user can click, per logical layer: fills and points, not lines or labels. */
-const HIT_LAYERS = Object.fromEntries(
-  Object.entries(STYLE_LAYERS).map(([k, ids]) => [k, ids.filter((id) => !/-(line|label|halo|outline)$/.test(id))]),
-);
-
-function hitsAt(map, point) {
-  // Small features (households, units) get a tolerance box so a finger can hit them.
-  const r = isPhone() ? 12 : 5;
-  const box = [
-    [point.x - r, point.y - r],
-    [point.x + r, point.y + r],
-  ];
-  const hits = [];
-  for (const layer of CLICK_ORDER) {
-    if (!visible[layer]) continue;
-    const layers = HIT_LAYERS[layer].filter((id) => map.getLayer(id));
-    const where = layer === 'households' ? box : point;
-    const seen = new Set();
-    for (const feature of map.queryRenderedFeatures(where, { layers })) {
-      const code = feature.properties?.code ?? feature.id;
-      if (seen.has(code)) continue;
-      seen.add(code);
-      hits.push({ layer, feature });
-    }
-  }
-  return hits;
 }
 
 async function start() {
@@ -168,7 +150,7 @@ async function start() {
   }
   map.touchZoomRotate.disableRotation();
   window.gridmap = { map };
-  installLocate(map);
+  locate.setMap(map);
 
   const data = new LayerData(map);
   status.map = map;
@@ -193,7 +175,8 @@ async function start() {
     if (e.originalEvent) userMoved = true;
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-  map.addControl(new FitControl(() => fitCounty(true)), 'top-right');
+  // A map button that brings the whole county back into view.
+  map.addControl(new ButtonControl({ className: 'fit-button', title: '显示全县', label: '全县', onClick: () => fitCounty(true) }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
 
   const view = (params.get('view') || '').split(',').map(Number);
@@ -213,7 +196,7 @@ async function start() {
       visible[layer] = on;
       if (!styleReady) return;
       applyVisibility(layer);
-      if (LAYERS.find((l) => l.id === layer)?.bbox) loader.refresh();
+      if (layerOf(layer)?.bbox) loader.refresh();
       updateHints();
     },
   });
@@ -234,9 +217,8 @@ async function start() {
 
   const info = new InfoPanel($('info'), map, data);
   map.on('click', (e) => {
-    // While a draft is being edited, the map's clicks are the planner's tools' (planner.js).
-    if (window.gridmap.planner?.ownsClicks()) return;
-    const hits = hitsAt(map, e.point);
+    if (clicksTaken()) return;
+    const hits = hitsAt(map, e.point, visible);
     if (hits.length) {
       info.show(hits);
       if (isPhone()) {
@@ -266,6 +248,14 @@ async function start() {
         return null;
       }),
   );
+
+  // The views behind the map's buttons, in the order of their buttons; each adds its button once the style
+  // has loaded.
+  publish('coverage', installCoverage(map));
+  publish('merger', installMerger(map));
+  planner = installPlanner(map, page);
+  publish('planner', planner);
+
   await styleLoaded;
   styleReady = true;
   for (const l of LAYERS) applyVisibility(l.id);
@@ -279,13 +269,14 @@ async function start() {
   await loader.start();
   $('loading').hidden = true;
   updateHints();
-  // Fetches every layer again, e.g. after a plan was published (planner.js).
-  window.gridmap.reloadLayers = async () => {
+  // Fetches every layer again, e.g. after a plan was published (the planner).
+  page.reloadLayers = async () => {
     const whole = await Promise.all(LAYERS.filter((l) => !l.bbox).map((l) => fetchLayer(l.id).then((fc) => [l.id, fc])));
     for (const [id, fc] of whole) data.set(id, fc);
     await loader.reload();
     updateHints();
   };
+  publish('reloadLayers', page.reloadLayers);
 
   // Report once the map has drawn all it has loaded, then keep the report current. A frame in which
   // everything is loaded counts as well as 'idle', which needs one more animation frame that a headless
@@ -314,3 +305,4 @@ async function start() {
 }
 
 start().catch(fail);
+installAccount({ publish: (me) => publish('account', me) });

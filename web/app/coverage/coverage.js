@@ -1,0 +1,292 @@
+// The coverage view ("no blind spots"): defects drawn by kind, a table of
+// communities worst first, zoom on click, and "导出证据" (the defects as
+// GeoJSON and the table as CSV).
+//
+// Installed by the composition root (installCoverage): a "覆盖检查" button on
+// the map; the panel is built on first use. Data: GET /api/v1/coverage and
+// /api/v1/coverage/defects (computed once per data revision by the server).
+
+import { getJSON } from '../shared/api.js';
+import { bboxOf } from '../shared/bbox.js';
+import { KINDS } from '../shared/defect-kinds.js';
+import { el } from '../shared/dom.js';
+import { installView } from '../shared/view.js';
+
+const SOURCE = 'coverage-defects';
+const LAYER_IDS = ['coverage-area-fill', 'coverage-area-line', 'coverage-outline', 'coverage-point'];
+
+
+/** Communities worst first: lowest coverage, then most defects, then most uncovered households. */
+export function worstFirst(rows) {
+  return rows
+    .filter((r) => r.layer === 'communities')
+    .slice()
+    .sort(
+      (a, b) =>
+        (a.coverage_pct ?? 100) - (b.coverage_pct ?? 100) ||
+        (b.defects ?? 0) - (a.defects ?? 0) ||
+        (b.households_uncovered ?? 0) - (a.households_uncovered ?? 0) ||
+        a.code.localeCompare(b.code),
+    );
+}
+
+/** The table as CSV, with a byte-order mark so spreadsheet programs read the Chinese. */
+export function tableCsv(rows) {
+  const cols = ['code', 'name', 'parent', 'area_m2', 'covered_m2', 'gap_m2', 'overlap_m2', 'coverage_pct', 'households', 'households_uncovered', 'grids', 'defects'];
+  const cell = (v) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return '\ufeff' + [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
+
+function download(name, text, type) {
+  const a = el('a');
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  setTimeout(() => {
+    URL.revokeObjectURL(a.href);
+    a.remove();
+  }, 1000);
+}
+
+// `+ 0` turns a -0 (a gap of -1e-9 m² from rounding) into 0, which toLocaleString would print as "-0".
+const fmt = (v, digits = 0) =>
+  v === null || v === undefined ? '—' : (Number(Number(v).toFixed(digits)) + 0).toLocaleString('zh-CN', { maximumFractionDigits: digits });
+
+export class CoverageView {
+  constructor(map) {
+    this.map = map;
+    this.shown = new Set(Object.keys(KINDS));
+    this.defects = null;
+    this.summary = null;
+    this.communityBbox = new Map();
+    this.panel = null;
+  }
+
+  async open() {
+    if (!this.panel) this.buildPanel();
+    this.panel.hidden = false;
+    document.body.classList.add('coverage-open');
+    if (!this.defects) await this.load();
+    this.setVisible(true);
+  }
+
+  close() {
+    if (this.panel) this.panel.hidden = true;
+    document.body.classList.remove('coverage-open');
+    this.setVisible(false);
+    this.popup?.remove();
+  }
+
+  toggle() {
+    return this.panel && !this.panel.hidden ? this.close() : this.open();
+  }
+
+  buildPanel() {
+    const p = el('aside', { class: 'coverage-panel' });
+    p.id = 'coverage';
+    p.setAttribute('aria-label', '覆盖检查');
+    const head = el('div', { class: 'coverage-head' });
+    head.append(el('h2', { text: '覆盖检查' }));
+    const exp = el('button', { class: 'coverage-export', text: '导出证据' });
+    exp.type = 'button';
+    exp.title = '下载缺陷 (GeoJSON) 与社区表 (CSV)';
+    exp.addEventListener('click', () => this.exportEvidence());
+    const close = el('button', { class: 'coverage-close', text: '×' });
+    close.type = 'button';
+    close.setAttribute('aria-label', '关闭');
+    close.addEventListener('click', () => this.close());
+    head.append(exp, close);
+    this.totals = el('p', { class: 'coverage-totals', text: '加载中…' });
+    this.legend = el('div', { class: 'coverage-legend' });
+    this.table = el('table', { class: 'coverage-table' });
+    this.status = el('pre');
+    this.status.id = 'coverage-status';
+    this.status.hidden = true;
+    p.append(head, this.totals, this.legend, el('h3', { text: '社区(问题最多的在前)' }), this.table, this.status);
+    document.body.appendChild(p);
+    this.panel = p;
+  }
+
+  async load() {
+    try {
+      const [summary, defects, communities] = await Promise.all([
+        getJSON('/coverage'),
+        getJSON('/coverage/defects'),
+        getJSON('/layers/communities').catch(() => ({ features: [] })),
+      ]);
+      this.summary = summary;
+      this.defects = defects;
+      for (const f of communities.features || []) this.communityBbox.set(f.properties.code, bboxOf(f));
+      this.addLayers();
+      this.renderTotals();
+      this.renderLegend();
+      this.renderTable();
+      this.map.once('idle', () => this.report());
+      this.map.triggerRepaint();
+    } catch (err) {
+      this.totals.textContent = `无法加载覆盖检查: ${err.message}`;
+      throw err;
+    }
+  }
+
+  addLayers() {
+    const map = this.map;
+    const features = this.defects.features.map((f, i) => ({ ...f, id: i, properties: { ...f.properties, color: KINDS[f.properties.kind]?.color || '#000' } }));
+    map.addSource(SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features } });
+    const kindIs = (draw) => ['in', ['get', 'kind'], ['literal', Object.keys(KINDS).filter((k) => KINDS[k].draw === draw)]];
+    map.addLayer({ id: 'coverage-area-fill', type: 'fill', source: SOURCE, filter: kindIs('area'), paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.45 } });
+    // Slivers are a metre wide: an outline keeps them visible at county scale.
+    map.addLayer({ id: 'coverage-area-line', type: 'line', source: SOURCE, filter: kindIs('area'), paint: { 'line-color': ['get', 'color'], 'line-width': 2.5 } });
+    map.addLayer({ id: 'coverage-outline', type: 'line', source: SOURCE, filter: kindIs('outline'), paint: { 'line-color': ['get', 'color'], 'line-width': 3, 'line-dasharray': [2, 1] } });
+    map.addLayer({
+      id: 'coverage-point',
+      type: 'circle',
+      source: SOURCE,
+      filter: ['==', ['geometry-type'], 'Point'],
+      paint: { 'circle-color': ['get', 'color'], 'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3, 16, 7], 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 },
+    });
+    map.on('click', 'coverage-area-fill', (e) => this.showDefect(e));
+    map.on('click', 'coverage-point', (e) => this.showDefect(e));
+    map.on('click', 'coverage-outline', (e) => this.showDefect(e));
+    for (const id of ['coverage-area-fill', 'coverage-point', 'coverage-outline']) {
+      map.on('mouseenter', id, () => (map.getCanvas().style.cursor = 'pointer'));
+      map.on('mouseleave', id, () => (map.getCanvas().style.cursor = ''));
+    }
+    this.applyFilter();
+  }
+
+  setVisible(on) {
+    for (const id of LAYER_IDS) if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+  }
+
+  applyFilter() {
+    const kinds = ['literal', [...this.shown]];
+    const base = {
+      'coverage-area-fill': 'area',
+      'coverage-area-line': 'area',
+      'coverage-outline': 'outline',
+    };
+    for (const [id, draw] of Object.entries(base)) {
+      const ofDraw = Object.keys(KINDS).filter((k) => KINDS[k].draw === draw);
+      this.map.setFilter(id, ['all', ['in', ['get', 'kind'], ['literal', ofDraw]], ['in', ['get', 'kind'], kinds]]);
+    }
+    this.map.setFilter('coverage-point', ['all', ['==', ['geometry-type'], 'Point'], ['in', ['get', 'kind'], kinds]]);
+  }
+
+  showDefect(e) {
+    const f = e.features?.[0];
+    if (!f) return;
+    e.originalEvent?.stopPropagation?.();
+    const source = this.defects.features[f.id] || f;
+    const bbox = bboxOf(source);
+    if (bbox) this.zoomTo(bbox);
+    this.popup?.remove();
+    const body = el('div', { class: 'coverage-popup' });
+    body.append(el('strong', { text: KINDS[f.properties.kind]?.label || f.properties.kind }), el('p', { text: f.properties.message }));
+    this.popup = new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(e.lngLat).setDOMContent(body).addTo(this.map);
+  }
+
+  zoomTo(bbox) {
+    const pad = Math.max(bbox[2] - bbox[0], bbox[3] - bbox[1]) * 0.3 + 0.0008;
+    this.map.fitBounds([[bbox[0] - pad, bbox[1] - pad], [bbox[2] + pad, bbox[3] + pad]], { padding: 40, maxZoom: 18, duration: 600 });
+  }
+
+  counts() {
+    const c = {};
+    for (const f of this.defects.features) c[f.properties.kind] = (c[f.properties.kind] || 0) + 1;
+    return c;
+  }
+
+  renderTotals() {
+    const county = this.summary.summary.find((r) => r.layer === 'county');
+    const n = this.defects.features.length;
+    this.totals.textContent = county
+      ? `全县覆盖率 ${fmt(county.coverage_pct, 2)}%,缺口 ${fmt(county.gap_m2, 1)} 平方米,住户 ${fmt(county.households)} 户(未入格 ${fmt(county.households_uncovered)} 户),缺陷 ${fmt(n)} 处。`
+      : `缺陷 ${fmt(n)} 处。`;
+  }
+
+  renderLegend() {
+    this.legend.replaceChildren();
+    const counts = this.counts();
+    for (const [kind, k] of Object.entries(KINDS)) {
+      if (!counts[kind]) continue;
+      const row = el('label', { class: 'coverage-kind' });
+      const box = el('input');
+      box.type = 'checkbox';
+      box.checked = this.shown.has(kind);
+      box.addEventListener('change', () => {
+        if (box.checked) this.shown.add(kind);
+        else this.shown.delete(kind);
+        this.applyFilter();
+      });
+      const sw = el('span', { class: `coverage-swatch coverage-swatch-${k.draw}` });
+      sw.style.setProperty('--c', k.color);
+      row.append(box, sw, el('span', { text: `${k.label} ${counts[kind]}` }));
+      this.legend.append(row);
+    }
+    if (!Object.keys(counts).length) this.legend.append(el('p', { text: '未发现缺陷。' }));
+  }
+
+  /** What the view drew, for tests and for the curious: defects by kind, table rows, rendered features. */
+  report() {
+    const byKind = {};
+    for (const f of this.defects.features) byKind[f.properties.kind] = (byKind[f.properties.kind] || 0) + 1;
+    const layers = ['coverage-area-fill', 'coverage-area-line', 'coverage-outline', 'coverage-point'].filter((id) => this.map.getLayer(id));
+    this.status.textContent = JSON.stringify({
+      ready: true,
+      defects: byKind,
+      rows: this.rows.map((r) => r.code),
+      rendered: Object.fromEntries(layers.map((id) => [id, this.map.queryRenderedFeatures({ layers: [id] }).length])),
+    });
+  }
+
+  renderTable() {
+    const rows = worstFirst(this.summary.summary);
+    this.rows = rows;
+    this.table.replaceChildren();
+    const head = el('tr');
+    for (const h of ['社区', '覆盖率', '户数', '未入格', '网格', '缺陷']) head.append(el('th', { text: h }));
+    this.table.append(el('thead'));
+    this.table.tHead.append(head);
+    const body = el('tbody');
+    for (const r of rows) {
+      const tr = el('tr');
+      tr.tabIndex = 0;
+      tr.dataset.code = r.code;
+      if ((r.coverage_pct ?? 100) < 100 || r.defects > 0) tr.className = 'coverage-bad';
+      tr.append(
+        el('td', { text: r.name }),
+        el('td', { class: 'num', text: r.coverage_pct === null ? '—' : `${fmt(r.coverage_pct, 2)}%` }),
+        el('td', { class: 'num', text: fmt(r.households) }),
+        el('td', { class: 'num', text: fmt(r.households_uncovered) }),
+        el('td', { class: 'num', text: fmt(r.grids) }),
+        el('td', { class: 'num', text: fmt(r.defects) }),
+      );
+      const go = () => {
+        const b = this.communityBbox.get(r.code);
+        if (b) this.zoomTo(b);
+      };
+      tr.addEventListener('click', go);
+      tr.addEventListener('keydown', (e) => e.key === 'Enter' && go());
+      body.append(tr);
+    }
+    this.table.append(body);
+  }
+
+  exportEvidence() {
+    if (!this.defects) return;
+    const stamp = new Date().toISOString().slice(0, 10);
+    download(`coverage-defects-${stamp}.geojson`, JSON.stringify(this.defects), 'application/geo+json');
+    download(`coverage-communities-${stamp}.csv`, tableCsv(this.rows || []), 'text/csv;charset=utf-8');
+  }
+}
+
+/** The view on `map` as the 覆盖检查 button; opened at once with ?panel=coverage or #coverage. */
+export function installCoverage(map) {
+  return installView(map, 'coverage', new CoverageView(map), { label: '覆盖检查', title: '覆盖检查:盲区、缝隙、重叠、未入格住户' }, () =>
+    new URLSearchParams(location.search).get('panel') === 'coverage' || location.hash === '#coverage');
+}

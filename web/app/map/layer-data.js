@@ -1,0 +1,48 @@
+// What the page has loaded, per logical layer: hands it to the map's sources
+// and keeps the properties by code, so the feature panel can show the
+// server's properties as sent and name a feature's parents.
+
+import { labelPoints } from '../shared/labels.js';
+import { LABELLED, labelSourceId, sourceId } from './style.js';
+
+export class LayerData {
+  constructor(map) {
+    this.map = map;
+    this.byCode = {}; // layer -> Map(code -> feature)
+    this.counts = {}; // layer -> features loaded
+  }
+
+  /** Replace a layer's features (the whole layer, or the current bbox of a big one). */
+  set(layer, fc) {
+    const index = new Map();
+    for (const f of fc.features) {
+      const p = (f.properties ||= {});
+      if (layer === 'households') {
+        // Style flag: households with tags (独居老人, 残疾, 低保) are drawn in red.
+        p._tagged = Array.isArray(p.tags) ? p.tags.length : 0;
+      }
+      if (p.code !== undefined && p.code !== null) index.set(String(p.code), f);
+    }
+    this.byCode[layer] = index;
+    this.counts[layer] = fc.features.length;
+    this.map.getSource(sourceId(layer)).setData(fc);
+    if (LABELLED.includes(layer)) this.map.getSource(labelSourceId(layer)).setData(labelPoints(fc));
+  }
+
+  clear(layer) {
+    this.set(layer, { type: 'FeatureCollection', features: [] });
+  }
+
+  feature(layer, code) {
+    return this.byCode[layer]?.get(String(code));
+  }
+
+  properties(layer, code) {
+    return this.feature(layer, code)?.properties;
+  }
+
+  /** "名称" of a feature of another layer, if it is loaded. */
+  name(layer, code) {
+    return this.properties(layer, code)?.name;
+  }
+}

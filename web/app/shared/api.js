@@ -1,0 +1,91 @@
+// The one way the page talks to the gridmap API (/api/v1): JSON both ways, the session cookie with every
+// request, the session's CSRF token with every write. Every failure except a deliberate abort becomes an
+// Error: its message is the server's (the error body {"error":{"status","message"}}, whose message leads in
+// Chinese), or else names the request; `status` and `body` carry the answer for callers that branch on it.
+
+import { API_BASE } from './config.js';
+
+// The session's CSRF token (from sign-in or /auth/me): every write made with the session cookie sends it back
+// as X-CSRF-Token, which a cross-site page cannot read.
+let csrfToken = null;
+
+/** Sets the CSRF token writes send (null when signed out). */
+export function setCsrf(token) {
+  csrfToken = token || null;
+}
+
+export function isAbort(err) {
+  return !!err && err.name === 'AbortError';
+}
+
+/**
+ * `method` `${API_BASE}${path}`, with `body` as JSON when given; resolves to the answer's JSON (null when it
+ * has none, as a 204).
+ */
+export async function request(method, path, { body, signal } = {}) {
+  const url = `${API_BASE}${path}`;
+  const headers = { Accept: 'application/json' };
+  if (method !== 'GET') {
+    headers['Content-Type'] = 'application/json';
+    if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  }
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      signal,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    throw new Error(`${method} ${url}: ${err.message}`);
+  }
+  let json = null;
+  let parsed = true;
+  try {
+    json = await response.json();
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    parsed = false; // no JSON body (204, or an error page)
+  }
+  if (response.ok && !parsed && method === 'GET') throw new Error(`${method} ${url}: the answer is not JSON`);
+  if (!response.ok) {
+    const err = new Error(json?.error?.message || `${method} ${url}: HTTP ${response.status}`);
+    err.status = response.status;
+    err.body = json;
+    throw err;
+  }
+  return json;
+}
+
+/** GET as JSON (see request). */
+export function getJSON(path, signal) {
+  return request('GET', path, { signal });
+}
+
+/** A write with a JSON body (see request). */
+export function sendJSON(method, path, body) {
+  return request(method, path, { body });
+}
+
+/** POST as JSON (see request). */
+export function postJSON(path, body) {
+  return request('POST', path, { body: body ?? {} });
+}
+
+/** `{county:{code,name}, bbox:[minlon,minlat,maxlon,maxlat], counts:{layer:n}}` */
+export function fetchMeta(signal) {
+  return getJSON('/meta', signal);
+}
+
+/** A layer as a GeoJSON FeatureCollection; `bbox` (lon/lat) limits it to features whose envelope meets it. */
+export async function fetchLayer(layer, { bbox, signal } = {}) {
+  const query = bbox ? `?bbox=${bbox.map((v) => v.toFixed(6)).join(',')}` : '';
+  const fc = await getJSON(`/layers/${encodeURIComponent(layer)}${query}`, signal);
+  if (!fc || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
+    throw new Error(`GET ${API_BASE}/layers/${layer}: not a GeoJSON FeatureCollection`);
+  }
+  return fc;
+}
