@@ -11,7 +11,7 @@ use gridmap::atlas::Atlas;
 use gridmap::model::geojson_io::read_dir;
 use gridmap::store::gpkg::GpkgStore;
 use gridmap::store::postgis::PostgisStore;
-use gridmap::store::{AnyStore, Store};
+use gridmap::store::{AnyStore, LayerStore};
 
 const RUNS: usize = 7;
 

@@ -118,7 +118,7 @@ async fn drop_database(admin: &str, url: &str) {
 
 /// PostGIS on the same questions: returns (gaps ms, overlaps ms, point-in-polygon ms).
 async fn postgis_figures(ds: &Dataset) -> Result<(f64, f64, f64), String> {
-    use gridmap::store::Store;
+    use gridmap::store::LayerStore;
     use gridmap::store::postgis::PostgisStore;
     let admin = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let url = fresh_database(&admin).await?;

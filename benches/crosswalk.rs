@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use gridmap::atlas::Atlas;
 use gridmap::model::geojson_io::read_dir;
 use gridmap::store::postgis::PostgisStore;
-use gridmap::store::{AnyStore, Store};
+use gridmap::store::{AnyStore, LayerStore};
 
 const RUNS: usize = 15;
 

@@ -17,7 +17,7 @@ use gridmap::atlas::plan::{Draft, Edit};
 use gridmap::model::Layer;
 use gridmap::model::geojson_io::{geometry_json, read_dir};
 use gridmap::store::postgis::PostgisStore;
-use gridmap::store::{AnyStore, Store};
+use gridmap::store::{AnyStore, LayerStore};
 
 const RUNS: usize = 7;
 

@@ -6,7 +6,7 @@ mod common;
 use common::{spawn_app_seeded, write_mini};
 use gridmap::accounts::{Role, Scope};
 use gridmap::cli::StoreArgs;
-use gridmap::store::AnyStore;
+use gridmap::store::{AccountStore, AnyStore};
 use serde_json::{Value, json};
 
 async fn open_store(app: &common::TestApp) -> AnyStore {

@@ -8,6 +8,7 @@ use common::browser::DESKTOP;
 use common::webdriver::Browser;
 use common::{spawn_app_seeded, write_mini};
 use gridmap::accounts::{Role, Scope};
+use gridmap::store::AccountStore;
 
 const ACCOUNT: &str = "return document.getElementById('account-status')?.textContent || ''";
 /// A script returning the account status once it contains `text`, else nothing.

@@ -16,7 +16,7 @@ use crate::model::crs::InputCrs;
 use crate::model::geojson_io::{ParsedProblem, read_dir};
 use crate::model::validate::dataset_problems;
 use crate::model::{Dataset, Layer};
-use crate::store::{AnyStore, Location, Store};
+use crate::store::{AnyStore, LayerStore, Location};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {

@@ -11,7 +11,7 @@ use crate::model::geojson_io::{ParsedProblem, read_dir, read_layer_file};
 use crate::model::validate::{dataset_problems, geometry_problems, repair};
 use crate::model::{Dataset, Layer};
 use crate::store::accounts::AuditRecord;
-use crate::store::{AnyStore, Store};
+use crate::store::{AnyStore, LayerStore};
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {

@@ -13,7 +13,7 @@ use crate::atlas::locate::DEFAULT_RADIUS_M;
 use crate::http::locate::{locate_json, parse_point};
 use crate::http::privacy::Access;
 use crate::model::geojson_io::read_dir;
-use crate::store::{AnyStore, Store};
+use crate::store::{AnyStore, LayerStore};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

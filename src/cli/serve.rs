@@ -10,7 +10,7 @@ use clap::Args;
 use super::StoreArgs;
 use crate::atlas::Atlas;
 use crate::http::{self, AppState};
-use crate::store::{AnyStore, Store};
+use crate::store::{AccountStore, AnyStore, LayerStore};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {

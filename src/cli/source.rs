@@ -9,7 +9,7 @@ use super::StoreArgs;
 use crate::atlas::Atlas;
 use crate::model::geojson_io::read_dir;
 use crate::model::validate::dataset_problems;
-use crate::store::{AnyStore, Store};
+use crate::store::{AnyStore, LayerStore};
 
 /// A dataset directory (DIR), or a store (--store / --database-url; the default store when neither is given).
 #[derive(Args, Debug, Clone)]

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::StoreArgs;
 use crate::accounts::{Role, Scope, check_username, clock, password, secret};
 use crate::store::AnyStore;
-use crate::store::accounts::{AuditRecord, NewAccount, NewToken, TokenKind};
+use crate::store::accounts::{AccountStore, AuditRecord, NewAccount, NewToken, TokenKind};
 
 #[derive(Args, Debug)]
 pub struct UserArgs {

@@ -20,7 +20,7 @@ use super::AppState;
 use super::error::Error;
 use super::privacy::{Access, Viewer};
 use crate::accounts::{Account, Role, Scope, clock, secret};
-use crate::store::accounts::{AuditRecord, TokenKind};
+use crate::store::accounts::{AccountStore, AuditRecord, TokenKind};
 
 /// What a route requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,7 +19,7 @@ use crate::atlas::crosswalk::{CrossHousehold, Crosswalk};
 use crate::atlas::reassign::Proposal;
 use crate::export::{self, crosswalk as tables};
 use crate::model::Layer;
-use crate::store::{ChangeRecord, Store};
+use crate::store::{ChangeRecord, LayerStore};
 
 pub fn router() -> Router<AppState> {
     Router::new()

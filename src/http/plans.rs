@@ -25,8 +25,8 @@ use crate::atlas::plan::stats::Stats;
 use crate::atlas::plan::{Draft, Edit, PlanError, Step, published_grids};
 use crate::model::geojson_io::geometry_json;
 use crate::model::{Feature, Layer};
-use crate::store::accounts::AuditRecord;
-use crate::store::{self, NewPlan, NextStep, PlanRecord, PlanSave, StepWrite, Store};
+use crate::store::accounts::{AccountStore, AuditRecord};
+use crate::store::{self, LayerStore, NewPlan, NextStep, PlanRecord, PlanSave, PlanStore, StepWrite};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -21,7 +21,7 @@ use super::AppState;
 use super::access::{Credential, Principal, SESSION_COOKIE};
 use super::error::{Error, Result};
 use crate::accounts::{self, LOCK_AFTER_FAILURES, LOCK_SECONDS, MAX_TOKEN_DAYS, SESSION_SECONDS, clock, password, secret};
-use crate::store::accounts::{NewToken, TokenKind};
+use crate::store::accounts::{AccountStore, NewToken, TokenKind};
 
 pub fn router() -> Router<AppState> {
     Router::new()

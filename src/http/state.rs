@@ -3,7 +3,7 @@
 use std::sync::{Arc, RwLock};
 
 use crate::atlas::Atlas;
-use crate::store::{AnyStore, Store};
+use crate::store::{AnyStore, LayerStore};
 
 /// Shared server state. Cloning is cheap.
 #[derive(Clone)]
