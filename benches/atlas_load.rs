@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use gridmap::atlas::Atlas;
 use gridmap::store::gpkg::GpkgStore;
 use gridmap::store::postgis::PostgisStore;
-use gridmap::store::{AnyStore, Store};
+use gridmap::store::{AnyStore, LayerStore};
 use support::{BenchDb, fmt_ms, spread};
 
 const RUNS: usize = 7;

@@ -89,7 +89,7 @@ fn assignment_figures(atlas: &Atlas, runs: usize) -> (f64, usize) {
 
 /// PostGIS on the same questions: returns (gaps ms, overlaps ms, point-in-polygon ms).
 async fn postgis_figures(ds: &Dataset) -> Result<(f64, f64, f64), String> {
-    use gridmap::store::Store;
+    use gridmap::store::LayerStore;
     use gridmap::store::postgis::PostgisStore;
     let db = BenchDb::create("coverage").await.map_err(|e| e.to_string())?;
     let result = async {

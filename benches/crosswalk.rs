@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use gridmap::atlas::Atlas;
 use gridmap::store::postgis::PostgisStore;
-use gridmap::store::{AnyStore, Store};
+use gridmap::store::{AnyStore, LayerStore};
 use support::{BenchDb, ms};
 
 const RUNS: usize = 15;

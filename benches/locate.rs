@@ -326,7 +326,7 @@ struct Pg {
 }
 
 fn postgis(ds: &Dataset, points: &[(f64, f64)]) -> anyhow::Result<Pg> {
-    use gridmap::store::Store;
+    use gridmap::store::LayerStore;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(async {
         let db = BenchDb::create("locate").await?;

@@ -18,7 +18,7 @@ use gridmap::atlas::plan::{Draft, Edit};
 use gridmap::model::Layer;
 use gridmap::model::geojson_io::geometry_json;
 use gridmap::store::postgis::PostgisStore;
-use gridmap::store::{AnyStore, Store};
+use gridmap::store::{AnyStore, LayerStore};
 use support::{BenchDb, ms};
 
 const RUNS: usize = 7;

@@ -9,12 +9,13 @@ use super::accounts::Actor;
 use super::error::{Error, Result};
 use super::privacy::{Access, View};
 use super::state::AppState;
+use crate::store::LayerStore;
 use crate::accounts::Scope;
 use crate::atlas::Atlas;
 use crate::atlas::crosswalk::{CrossHousehold, Crosswalk};
 use crate::atlas::reassign::Proposal;
 use crate::model::Layer;
-use crate::store::{ChangeRecord, Store};
+use crate::store::{ChangeRecord};
 
 /// The crosswalk of `atlas`, computed on first use (the state warms each new atlas with it).
 pub fn of(atlas: &Arc<Atlas>) -> Arc<Memo> {

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use super::error::Result;
 use super::privacy::Token;
 use crate::atlas::Atlas;
-use crate::store::{AnyStore, Store};
+use crate::store::{AnyStore, LayerStore};
 
 /// Shared server state. Cloning is cheap.
 #[derive(Clone)]

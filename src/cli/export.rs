@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::StoreArgs;
 use crate::model::geojson_io::write_dir;
-use crate::store::{AnyStore, Store};
+use crate::store::{AnyStore, LayerStore};
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {

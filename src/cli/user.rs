@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::StoreArgs;
 use crate::accounts::{Role, Scope, clock};
 use crate::app::accounts::{self, Actor};
-use crate::store::AnyStore;
+use crate::store::{AccountStore, AnyStore};
 
 #[derive(Args, Debug)]
 pub struct UserArgs {

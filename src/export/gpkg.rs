@@ -2,8 +2,8 @@
 //! and buildings and community). Written through the store's own GeoPackage code, so the file is what a
 //! GeoPackage store would hold.
 
+use crate::store::LayerStore;
 use crate::model::Dataset;
-use crate::store::Store;
 use crate::store::gpkg::GpkgStore;
 
 /// Why a GeoPackage could not be written.

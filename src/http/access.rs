@@ -19,6 +19,7 @@ use subtle::ConstantTimeEq;
 use super::AppState;
 use super::error::Error;
 use super::privacy::{Access, Viewer};
+use crate::store::AccountStore;
 use crate::accounts::{Account, Role, Scope, clock, secret};
 use crate::app::accounts::Actor;
 use crate::store::accounts::{AuditRecord, TokenKind};

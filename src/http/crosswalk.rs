@@ -14,12 +14,12 @@ use super::AppState;
 use super::error::{Error, Result};
 use super::access::Principal;
 use super::privacy::Access;
+use crate::store::LayerStore;
 use crate::app::crosswalk::{self, Memo, visible, visible_proposal};
 use crate::atlas::Atlas;
 use crate::atlas::crosswalk::CrossHousehold;
 use crate::export::{self, crosswalk as tables};
 use crate::model::Layer;
-use crate::store::Store;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -65,9 +65,16 @@ impl Error {
     }
 }
 
+/// The one place where store errors become HTTP: a missing record is 404, a duplicate or a lost race to
+/// publish is 409, anything else is a fault (500).
 impl From<crate::store::Error> for Error {
     fn from(e: crate::store::Error) -> Self {
-        Error::Internal(e.into())
+        use crate::store::Error as Store;
+        match e {
+            Store::NotFound { .. } => Error::NotFound(e.to_string()),
+            Store::Exists(_) | Store::Stale { .. } => Error::Conflict(e.to_string()),
+            e => Error::Internal(e.into()),
+        }
     }
 }
 

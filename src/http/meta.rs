@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::Result;
 use crate::model::Layer;
-use crate::store::Store;
+use crate::store::LayerStore;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/health", get(health)).route("/api/v1/meta", get(meta))

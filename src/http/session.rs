@@ -21,6 +21,7 @@ use super::AppState;
 use super::access::{Credential, Principal, SESSION_COOKIE};
 use super::error::{Error, Result};
 use super::extract::JsonBody;
+use crate::store::AccountStore;
 use crate::accounts::{Account, clock};
 use crate::app::accounts;
 

@@ -1,7 +1,9 @@
 //! The GeoPackage backend: one SQLite file in the OGC GeoPackage 1.3 form, the embedded default.
 //!
-//! geozero encodes the geometry blobs but writes none of the gpkg_* metadata tables, so this module does:
-//! the application id and version, the spatial reference systems, contents (with extents) and geometry columns.
+//! geozero encodes the geometry blobs but writes none of the gpkg_* metadata tables, so the store does: the
+//! application id and version, the spatial reference systems, contents and geometry columns are created by
+//! the versioned migrations in migrations/gpkg/ (as PostGIS's are in migrations/), and this module keeps each
+//! layer's extent in gpkg_contents up to date as it writes.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -10,20 +12,20 @@ use geo::BoundingRect;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::schema::{ColumnType, ColumnValue, column_value, columns, geometry_type};
-use super::plans::collection;
-use super::accounts::AuditRecord;
-use super::{ChangeEntry, ChangeRecord, Error, PlanVersion, Publication, Result, Store, codec, parse_properties};
-use crate::model::crs::STORED_EPSG;
+use super::accounts::account_queries;
+use super::codec;
+use super::error::{Error, Result, found};
+use super::layers::{LayerStore, parse_properties};
+use super::plans::{PlanStore, collection, plan_drafts};
+use super::records::{AuditRecord, ChangeEntry, ChangeRecord, PlanVersion, Publication};
+use super::schema::{ColumnValue, column_value, columns};
 use crate::model::{Dataset, Feature, Layer};
 
 /// 'GPKG' as a big-endian integer: what GeoPackage readers look for in the SQLite header.
 const APPLICATION_ID: i64 = 0x4750_4B47;
-/// GeoPackage 1.3.0.
-const USER_VERSION: i64 = 10300;
 
-const WKT_4326: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
-const WKT_4490: &str = r#"GEOGCS["China Geodetic Coordinate System 2000",DATUM["China_2000",SPHEROID["CGCS2000",6378137,298.257222101,AUTHORITY["EPSG","1024"]],AUTHORITY["EPSG","1043"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4490"]]"#;
+/// The schema, from the GeoPackage core tables on: applied in order on open, each once.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/gpkg");
 
 /// A GeoPackage file holding the seven layers.
 #[derive(Clone)]
@@ -57,129 +59,15 @@ impl GpkgStore {
         &self.pool
     }
 
+    /// Refuses an SQLite file that is some other application's, then brings the schema up to date. A file
+    /// written before the migrations existed holds the first ones' tables already; they are idempotent, so
+    /// they are recorded as applied and change nothing.
     async fn ensure_schema(&self) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let app_id: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(&mut *tx).await?;
+        let app_id: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(&self.pool).await?;
         if app_id != 0 && app_id != APPLICATION_ID {
             return Err(Error::Open(self.path.display().to_string(), "not a GeoPackage file".into()));
         }
-        sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}")).execute(&mut *tx).await?;
-        sqlx::query(&format!("PRAGMA user_version = {USER_VERSION}")).execute(&mut *tx).await?;
-        for ddl in [
-            "CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, \
-             organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, \
-             description TEXT)",
-            "CREATE TABLE IF NOT EXISTS gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, \
-             identifier TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT \
-             (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, \
-             srs_id INTEGER, CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))",
-            "CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, \
-             geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL, \
-             CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), \
-             CONSTRAINT uk_gc_table_name UNIQUE (table_name), \
-             CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name), \
-             CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))",
-            // gridmap's own bookkeeping; not registered in gpkg_contents, so GIS clients do not list it.
-            "CREATE TABLE IF NOT EXISTS gridmap_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-            "INSERT OR IGNORE INTO gridmap_meta (key, value) VALUES ('revision', '0')",
-            "CREATE TABLE IF NOT EXISTS gridmap_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, \
-             at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), actor TEXT NOT NULL, \
-             action TEXT NOT NULL, detail TEXT NOT NULL)",
-            // Accounts, credentials and the audit log: the same tables as migrations/0003_accounts.sql.
-            "CREATE TABLE IF NOT EXISTS gridmap_accounts (id INTEGER PRIMARY KEY AUTOINCREMENT, \
-             username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL, password_hash TEXT NOT NULL, \
-             role TEXT NOT NULL, scope TEXT NOT NULL, enabled BOOLEAN NOT NULL DEFAULT 1, \
-             must_change_password BOOLEAN NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL DEFAULT 0, \
-             locked_until INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS gridmap_tokens (id INTEGER PRIMARY KEY AUTOINCREMENT, \
-             token_hash TEXT NOT NULL UNIQUE, account_id INTEGER NOT NULL REFERENCES gridmap_accounts (id), \
-             kind TEXT NOT NULL, label TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, \
-             expires_at INTEGER NOT NULL, revoked BOOLEAN NOT NULL DEFAULT 0)",
-            "CREATE TABLE IF NOT EXISTS gridmap_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, \
-             actor TEXT NOT NULL, action TEXT NOT NULL, address TEXT NOT NULL, households TEXT NOT NULL, \
-             detail TEXT NOT NULL)",
-            // Append-only: SQLite itself refuses to change or remove an audit entry.
-            "CREATE TRIGGER IF NOT EXISTS gridmap_audit_no_update BEFORE UPDATE ON gridmap_audit \
-             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-            "CREATE TRIGGER IF NOT EXISTS gridmap_audit_no_delete BEFORE DELETE ON gridmap_audit \
-             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-            // Planners' drafts and the history of published plans (see store::plans).
-            "CREATE TABLE IF NOT EXISTS gridmap_plan_heads (community_code TEXT PRIMARY KEY, \
-             version INTEGER NOT NULL DEFAULT 0)",
-            "CREATE TABLE IF NOT EXISTS gridmap_plans (id INTEGER PRIMARY KEY AUTOINCREMENT, \
-             community_code TEXT NOT NULL, name TEXT NOT NULL, author TEXT NOT NULL, \
-             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), \
-             updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), \
-             base_version INTEGER NOT NULL, edits INTEGER NOT NULL DEFAULT 0, content TEXT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS gridmap_plans_community ON gridmap_plans (community_code)",
-            "CREATE TABLE IF NOT EXISTS gridmap_plan_steps (plan_id INTEGER NOT NULL REFERENCES gridmap_plans (id), \
-             seq INTEGER NOT NULL, undone BOOLEAN NOT NULL DEFAULT 0, edit TEXT NOT NULL, step TEXT NOT NULL, \
-             PRIMARY KEY (plan_id, seq))",
-            "CREATE TABLE IF NOT EXISTS gridmap_plan_versions (id INTEGER PRIMARY KEY AUTOINCREMENT, \
-             community_code TEXT NOT NULL, version INTEGER NOT NULL, published_by TEXT NOT NULL, \
-             published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), plan_name TEXT NOT NULL, \
-             grids_before TEXT NOT NULL, grids_after TEXT NOT NULL, UNIQUE (community_code, version))",
-            // Registered as an attribute table: GDAL then lists only registered tables, so gridmap's other
-            // bookkeeping tables stay out of a GIS user's layer list.
-            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) \
-             VALUES ('gridmap_meta', 'attributes', 'gridmap_meta', 'gridmap bookkeeping (revision)')",
-        ] {
-            sqlx::query(ddl).execute(&mut *tx).await?;
-        }
-        let srs: [(&str, i64, &str, i64, &str, &str); 4] = [
-            ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
-            ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-            ("WGS 84 geodetic", 4326, "EPSG", 4326, WKT_4326, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
-            ("China Geodetic Coordinate System 2000", STORED_EPSG as i64, "EPSG", STORED_EPSG as i64, WKT_4490, "CGCS2000 longitude/latitude"),
-        ];
-        for (name, id, org, org_id, def, desc) in srs {
-            sqlx::query(
-                "INSERT OR IGNORE INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, \
-                 definition, description) VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(name)
-            .bind(id)
-            .bind(org)
-            .bind(org_id)
-            .bind(def)
-            .bind(desc)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for layer in Layer::ALL {
-            let t = layer.name();
-            let cols: String = columns(layer)
-                .iter()
-                .map(|(c, ty)| format!(", \"{c}\" {}", if *ty == ColumnType::Integer { "INTEGER" } else { "TEXT" }))
-                .collect();
-            sqlx::query(&format!(
-                "CREATE TABLE IF NOT EXISTS \"{t}\" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, \
-                 geom {}, code TEXT NOT NULL UNIQUE{cols}, properties TEXT NOT NULL)",
-                geometry_type(layer)
-            ))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) \
-                 VALUES (?, 'features', ?, ?, ?)",
-            )
-            .bind(t)
-            .bind(t)
-            .bind(layer.name_zh())
-            .bind(STORED_EPSG as i64)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT OR IGNORE INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) \
-                 VALUES (?, 'geom', ?, ?, 0, 0)",
-            )
-            .bind(t)
-            .bind(geometry_type(layer))
-            .bind(STORED_EPSG as i64)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
+        MIGRATOR.run(&self.pool).await?;
         Ok(())
     }
 
@@ -219,7 +107,10 @@ impl GpkgStore {
         let sql = format!("INSERT INTO \"{t}\" (geom, code{names}, properties) VALUES (?, ?{marks}, ?)");
         for f in features {
             let q = sqlx::query(&sql).bind(codec::to_gpkg(&f.geometry)?).bind(&f.code);
-            Self::bind_row(q, layer, f).execute(&mut **tx).await?;
+            Self::bind_row(q, layer, f)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| Error::exists_or(e, || format!("{t} {}", f.code)))?;
         }
         Ok(())
     }
@@ -258,9 +149,7 @@ impl GpkgStore {
         for f in features {
             let q = sqlx::query(&sql).bind(codec::to_gpkg(&f.geometry)?);
             let done = Self::bind_row(q, layer, f).bind(&f.code).execute(&mut **tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(Error::NotFound { layer: t.into(), code: f.code.clone() });
-            }
+            found(done.rows_affected(), t, &f.code)?;
         }
         Ok(())
     }
@@ -293,7 +182,7 @@ impl GpkgStore {
     }
 }
 
-impl Store for GpkgStore {
+impl LayerStore for GpkgStore {
     async fn load(&self) -> Result<Dataset> {
         let mut ds = Dataset::default();
         for layer in Layer::ALL {
@@ -365,6 +254,12 @@ impl Store for GpkgStore {
     fn describe(&self) -> String {
         format!("GeoPackage {}", self.path.display())
     }
+}
+
+account_queries!(GpkgStore, Sqlite);
+
+impl PlanStore for GpkgStore {
+    plan_drafts!(now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')", json = "", times = "created_at, updated_at", text = "");
 
     async fn plan_version(&self, community: &str) -> Result<i64> {
         let v: Option<i64> = sqlx::query_scalar("SELECT version FROM gridmap_plan_heads WHERE community_code = ?")
@@ -414,7 +309,8 @@ impl Store for GpkgStore {
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM gridmap_plan_steps WHERE plan_id = ?").bind(p.plan_id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM gridmap_plans WHERE id = ?").bind(p.plan_id).execute(&mut *tx).await?;
+        let draft = sqlx::query("DELETE FROM gridmap_plans WHERE id = ?").bind(p.plan_id).execute(&mut *tx).await?;
+        found(draft.rows_affected(), "gridmap_plans", p.plan_id)?;
         let record = ChangeRecord { actor: p.published_by.clone(), action: "plan.publish".into(), detail: p.detail.clone(), audit: Some(p.audit.clone()) };
         Self::log_change(&mut tx, &record).await?;
         Self::bump_revision(&mut tx).await?;

@@ -6,10 +6,13 @@
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
 
+use super::accounts::account_queries;
+use super::codec;
+use super::error::{Error, Result, found};
+use super::layers::{LayerStore, parse_properties};
+use super::plans::{PlanStore, collection, plan_drafts};
+use super::records::{AuditRecord, ChangeEntry, ChangeRecord, PlanVersion, Publication};
 use super::schema::{ColumnType, ColumnValue, column_value, columns};
-use super::plans::collection;
-use super::accounts::AuditRecord;
-use super::{ChangeEntry, ChangeRecord, Error, PlanVersion, Publication, Result, Store, codec, parse_properties};
 use crate::model::{Dataset, Feature, Layer};
 
 /// The NOTIFY channel on which committed revisions are announced.
@@ -100,7 +103,12 @@ impl PostgisStore {
             let props: Vec<String> =
                 chunk.iter().map(|f| serde_json::Value::Object(f.properties.clone()).to_string()).collect();
             let geoms = chunk.iter().map(|f| codec::to_ewkb(&f.geometry)).collect::<Result<Vec<_>>>()?;
-            q.bind(props).bind(geoms).execute(&mut **tx).await?;
+            // One statement per chunk: which code is the duplicate, only the database's message says.
+            q.bind(props)
+                .bind(geoms)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| Error::exists_or(e, || format!("a code of this write in {t}")))?;
         }
         Ok(())
     }
@@ -128,9 +136,7 @@ impl PostgisStore {
                 .bind(&f.code)
                 .execute(&mut **tx)
                 .await?;
-            if done.rows_affected() == 0 {
-                return Err(Error::NotFound { layer: t.into(), code: f.code.clone() });
-            }
+            found(done.rows_affected(), t, &f.code)?;
         }
         Ok(())
     }
@@ -163,7 +169,7 @@ impl PostgisStore {
     }
 }
 
-impl Store for PostgisStore {
+impl LayerStore for PostgisStore {
     async fn load(&self) -> Result<Dataset> {
         let mut ds = Dataset::default();
         for layer in Layer::ALL {
@@ -243,6 +249,18 @@ impl Store for PostgisStore {
         let shown = self.url.rsplit('@').next().unwrap_or(&self.url);
         format!("PostGIS {shown}")
     }
+}
+
+account_queries!(PostgisStore, Postgres);
+
+impl PlanStore for PostgisStore {
+    plan_drafts!(
+        now = "now()",
+        json = "::json",
+        times = "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
+                 to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+        text = "::text"
+    );
 
     async fn plan_version(&self, community: &str) -> Result<i64> {
         let v: Option<i64> = sqlx::query_scalar("SELECT version FROM gridmap_plan_heads WHERE community_code = $1")
@@ -290,7 +308,8 @@ impl Store for PostgisStore {
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM gridmap_plan_steps WHERE plan_id = $1").bind(p.plan_id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM gridmap_plans WHERE id = $1").bind(p.plan_id).execute(&mut *tx).await?;
+        let draft = sqlx::query("DELETE FROM gridmap_plans WHERE id = $1").bind(p.plan_id).execute(&mut *tx).await?;
+        found(draft.rows_affected(), "gridmap_plans", p.plan_id)?;
         let record = ChangeRecord { actor: p.published_by.clone(), action: "plan.publish".into(), detail: p.detail.clone(), audit: Some(p.audit.clone()) };
         Self::log_change(&mut tx, &record).await?;
         Self::bump_revision(&mut tx).await?;

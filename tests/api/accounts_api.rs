@@ -5,7 +5,7 @@ use crate::common;
 
 use crate::common::{spawn_app_seeded, write_mini};
 use gridmap::accounts::{Role, Scope};
-use gridmap::store::AnyStore;
+use gridmap::store::{AccountStore, AnyStore};
 use serde_json::{Value, json};
 
 async fn open_store(app: &common::TestApp) -> AnyStore {

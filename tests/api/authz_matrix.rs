@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 
 use crate::common::{spawn_app_seeded, write_mini};
 use gridmap::accounts::Role;
+use gridmap::store::AccountStore;
 use serde_json::{Value, json};
 
 /// What a role gets from a route.

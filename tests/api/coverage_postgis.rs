@@ -12,7 +12,7 @@ use gridmap::atlas::Atlas;
 use gridmap::synth::lattice::{self as synthetic, Spec};
 use gridmap::atlas::coverage::{Report, Settings};
 use gridmap::model::Dataset;
-use gridmap::store::Store;
+use gridmap::store::LayerStore;
 use gridmap::store::postgis::PostgisStore;
 
 const FAMILIES: [(&str, &str, &str); 3] =

@@ -189,7 +189,7 @@ fn the_cli_writes_json_csv_and_xlsx() {
 /// ST_Area(ST_Intersection(...)) in the same metric CRS, within 0.1%.
 #[tokio::test]
 async fn area_shares_agree_with_postgis_on_the_default_dataset() {
-    use gridmap::store::{Store, postgis::PostgisStore};
+    use gridmap::store::{LayerStore, postgis::PostgisStore};
     use sqlx::Row;
     let (ds, _) = gridmap::model::geojson_io::read_dir(&common::geodata(), None).expect("geodata/");
     let url = common::fresh_postgis_url().await;

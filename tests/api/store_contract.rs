@@ -6,7 +6,9 @@ use gridmap::model::{Dataset, Feature, Layer};
 use gridmap::store::gpkg::GpkgStore;
 use gridmap::store::postgis::PostgisStore;
 use gridmap::store::accounts::AuditRecord;
-use gridmap::store::{AnyStore, ChangeRecord, NewPlan, NextStep, PlanRecord, PlanSave, Publication, StepWrite, Store};
+use gridmap::store::{
+    AccountStore, AnyStore, ChangeRecord, LayerStore, NewPlan, NextStep, PlanRecord, PlanSave, PlanStore, Publication, StepWrite,
+};
 
 async fn gpkg() -> (AnyStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -473,4 +475,285 @@ async fn gpkg_failed_publication_changes_nothing() {
 #[tokio::test]
 async fn postgis_failed_publication_changes_nothing() {
     a_failed_publication_changes_nothing(&postgis().await).await;
+}
+
+/// Both backends say what went wrong in the same terms: an unknown code, account or draft is `NotFound`, a
+/// duplicate is `Exists`, a publication from an old base is `Stale`; and a refused write writes nothing.
+async fn errors_keep_their_meaning(store: &AnyStore) {
+    use gridmap::accounts::{Role, Scope};
+    use gridmap::store::Error;
+    use gridmap::store::accounts::{NewAccount, NewToken, TokenKind};
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let rev = store.revision().await.unwrap();
+
+    // Not found: a feature code, an account (by name and by id), a draft.
+    let mut ghost = ds.get(Layer::Households)[0].clone();
+    ghost.code = "NOPE".into();
+    let record = ChangeRecord { actor: "x".into(), action: "test".into(), detail: serde_json::json!({}), audit: None };
+    let e = store.update_features(Layer::Households, &[ghost], &record).await.unwrap_err();
+    assert!(matches!(&e, Error::NotFound { layer, code } if layer == "households" && code == "NOPE"), "{e}");
+    let e = store.set_password("nobody", "$argon2id$x", false, Some(&audited())).await.unwrap_err();
+    assert!(matches!(&e, Error::NotFound { code, .. } if code == "nobody"), "{e}");
+    let e = store.set_enabled("nobody", false, &audited()).await.unwrap_err();
+    assert!(matches!(e, Error::NotFound { .. }), "{e}");
+    let token = NewToken { token_hash: "h".into(), account_id: 4242, kind: TokenKind::Api, label: "t".into(), csrf: String::new(), expires_at: 2_000_000_000 };
+    let e = store.insert_token(&token).await.unwrap_err();
+    assert!(matches!(e, Error::NotFound { .. }), "a credential needs its account: {e}");
+    let community = "610522001001";
+    let publication = |plan_id: i64, grids: Vec<Feature>| Publication {
+        plan_id,
+        plan_name: "稿".into(),
+        community: community.into(),
+        base_version: 0,
+        published_by: "x".into(),
+        grids_before: vec![],
+        grids,
+        units: vec![],
+        households: vec![],
+        detail: serde_json::json!({}),
+        audit: audited(),
+    };
+    let e = store.publish_plan(&publication(4242, ds.get(Layer::Grids)[..1].to_vec())).await.unwrap_err();
+    assert!(matches!(&e, Error::NotFound { layer, code } if layer == "gridmap_plans" && code == "4242"), "{e}");
+
+    // Exists: a username, a feature code twice in one write, a grid code another community holds.
+    let new = NewAccount {
+        username: "li.m".into(),
+        display_name: "李明".into(),
+        password_hash: "$argon2id$x".into(),
+        role: Role::Planner,
+        scope: Scope::County,
+        must_change_password: false,
+    };
+    store.create_account(&new, &audited()).await.unwrap();
+    let e = store.create_account(&new, &audited()).await.unwrap_err();
+    assert!(matches!(e, Error::Exists(_)), "{e}");
+    let mut twice = Dataset::default();
+    let mut hh = ds.get(Layer::Households).to_vec();
+    hh.push(hh[0].clone());
+    twice.layers.insert(Layer::Households, hh);
+    let e = store.replace_layers(&twice).await.unwrap_err();
+    assert!(matches!(e, Error::Exists(_)), "{e}");
+    let plan = store.create_plan(&new_plan(community, "抢码", 0), &audited()).await.unwrap();
+    let theirs = ds.get(Layer::Grids).iter().find(|g| g.str_prop("community_code") != Some(community)).unwrap().clone();
+    let e = store.publish_plan(&publication(plan.id, vec![theirs])).await.unwrap_err();
+    assert!(matches!(e, Error::Exists(_)), "{e}");
+
+    // Stale: a second draft from the same base, after the first was published.
+    let other = store.create_plan(&new_plan(community, "乙稿", 0), &audited()).await.unwrap();
+    assert_eq!(store.publish_plan(&publication(plan.id, ds.get(Layer::Grids)[..1].to_vec())).await.unwrap(), 1);
+    let e = store.publish_plan(&publication(other.id, vec![])).await.unwrap_err();
+    assert!(matches!(e, Error::Stale { base: 0, current: 1, .. }), "{e}");
+
+    // Of all that, only the account and the one publication landed.
+    let back = store.load().await.unwrap();
+    assert_eq!(back.get(Layer::Households), ds.get(Layer::Households));
+    assert_eq!(store.revision().await.unwrap(), rev + 1);
+    assert_eq!(store.accounts().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn gpkg_errors_keep_their_meaning() {
+    let (s, _d) = gpkg().await;
+    errors_keep_their_meaning(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_errors_keep_their_meaning() {
+    errors_keep_their_meaning(&postgis().await).await;
+}
+
+/// The schema the GeoPackage file had before it was kept as migrations (migrations/gpkg/), as the store
+/// created it on every open: a copy, so that files in the field stay openable.
+async fn write_schema_before_migrations(pool: &sqlx::SqlitePool) {
+    use gridmap::store::schema::{ColumnType, columns, geometry_type};
+    const WKT_4326: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
+    const WKT_4490: &str = r#"GEOGCS["China Geodetic Coordinate System 2000",DATUM["China_2000",SPHEROID["CGCS2000",6378137,298.257222101,AUTHORITY["EPSG","1024"]],AUTHORITY["EPSG","1043"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4490"]]"#;
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("PRAGMA application_id = 1196444487").execute(&mut *tx).await.unwrap();
+    sqlx::query("PRAGMA user_version = 10300").execute(&mut *tx).await.unwrap();
+    for ddl in [
+        "CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, \
+         organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, \
+         description TEXT)",
+        "CREATE TABLE IF NOT EXISTS gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, \
+         identifier TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT \
+         (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, \
+         srs_id INTEGER, CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))",
+        "CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, \
+         geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL, \
+         CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), \
+         CONSTRAINT uk_gc_table_name UNIQUE (table_name), \
+         CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name), \
+         CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))",
+        "CREATE TABLE IF NOT EXISTS gridmap_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "INSERT OR IGNORE INTO gridmap_meta (key, value) VALUES ('revision', '0')",
+        "CREATE TABLE IF NOT EXISTS gridmap_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+         at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), actor TEXT NOT NULL, \
+         action TEXT NOT NULL, detail TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS gridmap_accounts (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+         username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL, password_hash TEXT NOT NULL, \
+         role TEXT NOT NULL, scope TEXT NOT NULL, enabled BOOLEAN NOT NULL DEFAULT 1, \
+         must_change_password BOOLEAN NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL DEFAULT 0, \
+         locked_until INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS gridmap_tokens (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+         token_hash TEXT NOT NULL UNIQUE, account_id INTEGER NOT NULL REFERENCES gridmap_accounts (id), \
+         kind TEXT NOT NULL, label TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, \
+         expires_at INTEGER NOT NULL, revoked BOOLEAN NOT NULL DEFAULT 0)",
+        "CREATE TABLE IF NOT EXISTS gridmap_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, \
+         actor TEXT NOT NULL, action TEXT NOT NULL, address TEXT NOT NULL, households TEXT NOT NULL, \
+         detail TEXT NOT NULL)",
+        "CREATE TRIGGER IF NOT EXISTS gridmap_audit_no_update BEFORE UPDATE ON gridmap_audit \
+         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS gridmap_audit_no_delete BEFORE DELETE ON gridmap_audit \
+         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+        "CREATE TABLE IF NOT EXISTS gridmap_plan_heads (community_code TEXT PRIMARY KEY, \
+         version INTEGER NOT NULL DEFAULT 0)",
+        "CREATE TABLE IF NOT EXISTS gridmap_plans (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+         community_code TEXT NOT NULL, name TEXT NOT NULL, author TEXT NOT NULL, \
+         created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), \
+         updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), \
+         base_version INTEGER NOT NULL, edits INTEGER NOT NULL DEFAULT 0, content TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS gridmap_plans_community ON gridmap_plans (community_code)",
+        "CREATE TABLE IF NOT EXISTS gridmap_plan_steps (plan_id INTEGER NOT NULL REFERENCES gridmap_plans (id), \
+         seq INTEGER NOT NULL, undone BOOLEAN NOT NULL DEFAULT 0, edit TEXT NOT NULL, step TEXT NOT NULL, \
+         PRIMARY KEY (plan_id, seq))",
+        "CREATE TABLE IF NOT EXISTS gridmap_plan_versions (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+         community_code TEXT NOT NULL, version INTEGER NOT NULL, published_by TEXT NOT NULL, \
+         published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), plan_name TEXT NOT NULL, \
+         grids_before TEXT NOT NULL, grids_after TEXT NOT NULL, UNIQUE (community_code, version))",
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) \
+         VALUES ('gridmap_meta', 'attributes', 'gridmap_meta', 'gridmap bookkeeping (revision)')",
+    ] {
+        sqlx::query(ddl).execute(&mut *tx).await.unwrap();
+    }
+    let srs: [(&str, i64, &str, i64, &str, &str); 4] = [
+        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
+        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
+        ("WGS 84 geodetic", 4326, "EPSG", 4326, WKT_4326, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+        ("China Geodetic Coordinate System 2000", 4490, "EPSG", 4490, WKT_4490, "CGCS2000 longitude/latitude"),
+    ];
+    for (name, id, org, org_id, def, desc) in srs {
+        sqlx::query(
+            "INSERT OR IGNORE INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, \
+             definition, description) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(name)
+        .bind(id)
+        .bind(org)
+        .bind(org_id)
+        .bind(def)
+        .bind(desc)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    for layer in Layer::ALL {
+        let t = layer.name();
+        let cols: String = columns(layer)
+            .iter()
+            .map(|(c, ty)| format!(", \"{c}\" {}", if *ty == ColumnType::Integer { "INTEGER" } else { "TEXT" }))
+            .collect();
+        sqlx::query(&format!(
+            "CREATE TABLE IF NOT EXISTS \"{t}\" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, \
+             geom {}, code TEXT NOT NULL UNIQUE{cols}, properties TEXT NOT NULL)",
+            geometry_type(layer)
+        ))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) \
+             VALUES (?, 'features', ?, ?, 4490)",
+        )
+        .bind(t)
+        .bind(t)
+        .bind(layer.name_zh())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT OR IGNORE INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) \
+             VALUES (?, 'geom', ?, 4490, 0, 0)",
+        )
+        .bind(t)
+        .bind(geometry_type(layer))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// Every table's columns (name, type, not null, default, key) and the GeoPackage registry rows of a file.
+async fn schema_of(path: &std::path::Path) -> Vec<String> {
+    use sqlx::Row;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'index', 'trigger') AND name NOT LIKE '\\_sqlx%' ESCAPE '\\' \
+         AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut out = tables.clone();
+    for t in &tables {
+        for r in sqlx::query(&format!("SELECT name, type, \"notnull\", COALESCE(dflt_value, ''), pk FROM pragma_table_info('{t}')"))
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        {
+            let (n, ty, nn, d, pk): (String, String, i64, String, i64) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+            out.push(format!("{t}.{n} {ty} {nn} {d} {pk}"));
+        }
+    }
+    for q in [
+        "SELECT table_name || ' ' || data_type || ' ' || identifier || ' ' || COALESCE(description, '') || ' ' || COALESCE(srs_id, '') FROM gpkg_contents ORDER BY table_name",
+        "SELECT table_name || ' ' || column_name || ' ' || geometry_type_name || ' ' || srs_id || z || m FROM gpkg_geometry_columns ORDER BY table_name",
+        "SELECT srs_id || ' ' || srs_name || ' ' || organization || organization_coordsys_id || ' ' || definition || ' ' || description FROM gpkg_spatial_ref_sys ORDER BY srs_id",
+        "SELECT 'application_id ' || application_id FROM pragma_application_id",
+        "SELECT 'user_version ' || user_version FROM pragma_user_version",
+    ] {
+        out.extend(sqlx::query_scalar::<_, String>(q).fetch_all(&pool).await.unwrap());
+    }
+    pool.close().await;
+    out
+}
+
+#[tokio::test]
+async fn a_geopackage_from_before_the_migrations_opens_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, fresh) = (dir.path().join("old.gpkg"), dir.path().join("fresh.gpkg"));
+    let ds = common::mini_dataset();
+    // A file as today's code wrote it: the schema, then the layers (copied in from a store's file) and a
+    // revision.
+    GpkgStore::open(&fresh).await.unwrap().replace_layers(&ds).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", old.display())).await.unwrap();
+    write_schema_before_migrations(&pool).await;
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query(&format!("ATTACH DATABASE '{}' AS fresh", fresh.display())).execute(&mut *conn).await.unwrap();
+    for layer in Layer::ALL {
+        let t = layer.name();
+        sqlx::query(&format!("INSERT INTO main.\"{t}\" SELECT * FROM fresh.\"{t}\"")).execute(&mut *conn).await.unwrap();
+    }
+    sqlx::query("UPDATE main.gridmap_meta SET value = '7' WHERE key = 'revision'").execute(&mut *conn).await.unwrap();
+    sqlx::query("DETACH DATABASE fresh").execute(&mut *conn).await.unwrap();
+    drop(conn);
+    pool.close().await;
+
+    let before = schema_of(&old).await;
+    let store = GpkgStore::open(&old).await.unwrap();
+    assert_eq!(store.load().await.unwrap(), ds, "the old file's layers load as they were");
+    assert_eq!(store.revision().await.unwrap(), 7);
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(store.pool()).await.unwrap();
+    assert!(applied >= 1, "the migrations are recorded as applied");
+    // It is the same schema a new file gets, and opening it changed none of it.
+    assert_eq!(schema_of(&old).await, before);
+    let new = dir.path().join("new.gpkg");
+    GpkgStore::open(&new).await.unwrap();
+    assert_eq!(schema_of(&new).await, before, "the migrations create what today's code created");
+    // And it opens again (the migrations are not re-run).
+    drop(store);
+    assert_eq!(GpkgStore::open(&old).await.unwrap().load().await.unwrap(), ds);
 }

@@ -6,6 +6,7 @@ use crate::common::browser::DESKTOP;
 use crate::common::webdriver::Browser;
 use crate::common::{spawn_app_seeded, write_mini};
 use gridmap::accounts::{Role, Scope};
+use gridmap::store::AccountStore;
 
 const ACCOUNT: &str = "return document.getElementById('account-status')?.textContent || ''";
 /// A script returning the account status once it contains `text`, else nothing.

@@ -6,6 +6,7 @@ use super::content::Content;
 use super::drafts::Shown;
 use super::error::{Error, Result};
 use super::{Caller, Plans, Privacy};
+use crate::store::PlanStore;
 use crate::atlas::plan::{Edit, PlanError, Step};
 use crate::store::{NextStep, PlanRecord, StepWrite};
 

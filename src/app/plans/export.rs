@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::error::{Error, Result};
 use super::{Caller, Plans, Privacy};
+use crate::store::AccountStore;
 use crate::model::{Dataset, Feature, Layer};
 
 /// The forms a draft is exported in.

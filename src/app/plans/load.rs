@@ -3,6 +3,7 @@
 use super::content::Content;
 use super::error::{Error, Result};
 use super::{Caller, Plans};
+use crate::store::PlanStore;
 use crate::model::Layer;
 use crate::store::PlanRecord;
 

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use geo::{Geometry, MultiPolygon, Point, Polygon, polygon};
 use gridmap::store::Location;
 use gridmap::model::{Dataset, Feature, Layer};
+use gridmap::store::AccountStore;
 use serde_json::{Value, json};
 
 /// The repository root.
