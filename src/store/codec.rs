@@ -4,7 +4,7 @@ use geo::{BoundingRect, Geometry};
 use geozero::wkb::{FromWkb, WkbDialect, WkbWriter};
 use geozero::{CoordDimensions, GeozeroGeometry};
 
-use super::{Error, Result};
+use super::error::{Error, Result};
 use crate::model::crs::STORED_EPSG;
 
 fn write(g: &Geometry<f64>, dialect: WkbDialect, envelope: Vec<f64>) -> Result<Vec<u8>> {

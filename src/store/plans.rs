@@ -114,7 +114,7 @@ macro_rules! plan_drafts {
     (now = $now:literal, json = $json:literal, times = $times:literal, text = $text:literal) => {
         /// Stores a new draft and its audit entry (with the draft's id as `plan` in its detail) in one
         /// transaction, and returns the draft with its id and times.
-        async fn create_plan(&self, plan: &$crate::store::NewPlan, audit: &$crate::store::records::AuditRecord) -> $crate::store::Result<$crate::store::PlanRecord> {
+        async fn create_plan(&self, plan: &$crate::store::records::NewPlan, audit: &$crate::store::records::AuditRecord) -> $crate::store::error::Result<$crate::store::records::PlanRecord> {
             let mut tx = self.pool().begin().await?;
             let id: i64 = sqlx::query_scalar(concat!(
                 "INSERT INTO gridmap_plans (community_code, name, author, base_version, content) \
@@ -133,11 +133,11 @@ macro_rules! plan_drafts {
             }
             Self::audit_in(&mut tx, &audit).await?;
             tx.commit().await?;
-            self.plan(id).await?.ok_or_else(|| $crate::store::Error::not_found("gridmap_plans", id))
+            self.plan(id).await?.ok_or_else(|| $crate::store::error::Error::not_found("gridmap_plans", id))
         }
 
         /// Drafts, oldest first, of one community or all, without their content.
-        async fn plans(&self, community: Option<&str>) -> $crate::store::Result<Vec<$crate::store::PlanRecord>> {
+        async fn plans(&self, community: Option<&str>) -> $crate::store::error::Result<Vec<$crate::store::records::PlanRecord>> {
             let rows = sqlx::query(concat!(
                 $crate::store::plans::plan_columns!($times), " FROM gridmap_plans p WHERE CAST($1 AS TEXT) IS NULL OR community_code = $1 ORDER BY id"
             ))
@@ -148,7 +148,7 @@ macro_rules! plan_drafts {
         }
 
         /// One draft with its content.
-        async fn plan(&self, id: i64) -> $crate::store::Result<Option<$crate::store::PlanRecord>> {
+        async fn plan(&self, id: i64) -> $crate::store::error::Result<Option<$crate::store::records::PlanRecord>> {
             let row = sqlx::query(concat!(
                 $crate::store::plans::plan_columns!($times), ", content", $text, " FROM gridmap_plans p WHERE id = $1"
             ))
@@ -161,7 +161,7 @@ macro_rules! plan_drafts {
         /// Saves a draft's name and content, and moves its steps, in one transaction, if no other save
         /// came since `expected_edits`; returns the saved draft (without content), or None when the draft
         /// is gone or was saved by someone else first (then nothing is written).
-        async fn save_plan(&self, save: &$crate::store::PlanSave<'_>) -> $crate::store::Result<Option<$crate::store::PlanRecord>> {
+        async fn save_plan(&self, save: &$crate::store::records::PlanSave<'_>) -> $crate::store::error::Result<Option<$crate::store::records::PlanRecord>> {
             let mut tx = self.pool().begin().await?;
             let saved = sqlx::query(concat!(
                 "UPDATE gridmap_plans SET name = $1, content = $2", $json, ", edits = edits + 1, \
@@ -177,8 +177,8 @@ macro_rules! plan_drafts {
                 return Ok(None);
             }
             match save.step {
-                $crate::store::StepWrite::Keep => {}
-                $crate::store::StepWrite::Push { edit, step } => {
+                $crate::store::records::StepWrite::Keep => {}
+                $crate::store::records::StepWrite::Push { edit, step } => {
                     sqlx::query("DELETE FROM gridmap_plan_steps WHERE plan_id = $1 AND undone")
                         .bind(save.id)
                         .execute(&mut *tx)
@@ -195,8 +195,8 @@ macro_rules! plan_drafts {
                     .execute(&mut *tx)
                     .await?;
                 }
-                $crate::store::StepWrite::Undo(seq) | $crate::store::StepWrite::Redo(seq) => {
-                    let undone = matches!(save.step, $crate::store::StepWrite::Undo(_));
+                $crate::store::records::StepWrite::Undo(seq) | $crate::store::records::StepWrite::Redo(seq) => {
+                    let undone = matches!(save.step, $crate::store::records::StepWrite::Undo(_));
                     let moved = sqlx::query("UPDATE gridmap_plan_steps SET undone = $1 WHERE plan_id = $2 AND seq = $3 AND undone <> $1")
                         .bind(undone)
                         .bind(save.id)
@@ -219,14 +219,14 @@ macro_rules! plan_drafts {
         }
 
         /// The step undo or redo would take: its number and content.
-        async fn plan_step(&self, id: i64, which: $crate::store::NextStep) -> $crate::store::Result<Option<(i64, ::serde_json::Value)>> {
+        async fn plan_step(&self, id: i64, which: $crate::store::records::NextStep) -> $crate::store::error::Result<Option<(i64, ::serde_json::Value)>> {
             use ::sqlx::Row;
             let row = sqlx::query(match which {
-                $crate::store::NextStep::Undo => concat!(
+                $crate::store::records::NextStep::Undo => concat!(
                     "SELECT seq, step", $text, " FROM gridmap_plan_steps WHERE plan_id = $1 AND NOT undone ",
                     "ORDER BY seq DESC LIMIT 1"
                 ),
-                $crate::store::NextStep::Redo => concat!(
+                $crate::store::records::NextStep::Redo => concat!(
                     "SELECT seq, step", $text, " FROM gridmap_plan_steps WHERE plan_id = $1 AND undone ",
                     "ORDER BY seq LIMIT 1"
                 ),
@@ -234,7 +234,7 @@ macro_rules! plan_drafts {
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
-            row.map(|r| -> $crate::store::Result<(i64, ::serde_json::Value)> {
+            row.map(|r| -> $crate::store::error::Result<(i64, ::serde_json::Value)> {
                 let text: String = r.try_get(1)?;
                 Ok((r.try_get(0)?, serde_json::from_str(&text).map_err(|e| $crate::store::plans::corrupt("gridmap_plan_steps", id, e))?))
             })
@@ -242,7 +242,7 @@ macro_rules! plan_drafts {
         }
 
         /// The edits of a draft's applied steps, oldest first.
-        async fn plan_edits(&self, id: i64) -> $crate::store::Result<Vec<::serde_json::Value>> {
+        async fn plan_edits(&self, id: i64) -> $crate::store::error::Result<Vec<::serde_json::Value>> {
             let texts: Vec<String> = sqlx::query_scalar(concat!(
                 "SELECT edit", $text, " FROM gridmap_plan_steps WHERE plan_id = $1 AND NOT undone ORDER BY seq"
             ))
@@ -254,7 +254,7 @@ macro_rules! plan_drafts {
 
         /// Deletes a draft and its steps, with its audit entry, in one transaction; returns whether there
         /// was one (if not, nothing is written).
-        async fn delete_plan(&self, id: i64, audit: &$crate::store::records::AuditRecord) -> $crate::store::Result<bool> {
+        async fn delete_plan(&self, id: i64, audit: &$crate::store::records::AuditRecord) -> $crate::store::error::Result<bool> {
             let mut tx = self.pool().begin().await?;
             sqlx::query("DELETE FROM gridmap_plan_steps WHERE plan_id = $1").bind(id).execute(&mut *tx).await?;
             let done = sqlx::query("DELETE FROM gridmap_plans WHERE id = $1").bind(id).execute(&mut *tx).await?;

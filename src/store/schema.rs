@@ -1,4 +1,5 @@
-//! The columns each layer's table has in both backends.
+//! The columns each layer's table has in both backends (created by migrations/ and migrations/gpkg/, which
+//! must list the same ones).
 //!
 //! A feature's `properties` object is stored whole as JSON: it is the record, and it round-trips exactly. The
 //! named columns beside it are copies of the contract's properties, for people who open the store in QGIS or

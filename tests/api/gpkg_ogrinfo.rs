@@ -25,6 +25,8 @@ fn assert_layers(gpkg: &Path, counts: &[(Layer, usize)]) {
         let line = if layer.is_polygonal() { format!(": {} (Multi Polygon)\n", layer.name()) } else { format!(": {}\n", layer.name()) };
         assert!(listing.contains(&line), "{layer} missing from:\n{listing}");
     }
+    // The schema's migration record is bookkeeping, not a layer a GIS user should see.
+    assert!(!listing.contains("_sqlx_migrations"), "bookkeeping listed as a layer:\n{listing}");
     for (layer, n) in counts {
         let info = ogrinfo(&["-ro", "-so", p, layer.name()]);
         assert!(info.contains(&format!("Feature Count: {n}\n")), "{layer}: expected {n} features in:\n{info}");
