@@ -18,13 +18,13 @@ pub struct GenerateArgs {
     /// Pixel size in metres of the raster the boundaries are drawn on (smaller: finer, slower)
     #[arg(long, default_value_t = 10.0)]
     pub pixel_m: f64,
-    /// Generate a large synthetic county for benchmarks instead of Tongguan
+    /// Generate the lattice county of the tests and benchmarks (any size, planted defects) instead of Tongguan
     #[arg(long)]
     pub synthetic: bool,
-    /// Grids in the synthetic county
+    /// Grids in the lattice county (a square lattice of about this many)
     #[arg(long, default_value_t = 10_000, requires = "synthetic")]
     pub grids: usize,
-    /// Households in the synthetic county
+    /// Households in the lattice county
     #[arg(long, default_value_t = 1_000_000, requires = "synthetic")]
     pub households: usize,
     /// Fraction of the planned households to lay out (tests use a small one)
