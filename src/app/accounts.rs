@@ -9,10 +9,9 @@
 use serde_json::json;
 
 use super::error::{Error, Result};
-use crate::store::AccountStore;
 use crate::accounts::{Account, MAX_TOKEN_DAYS, Role, SESSION_SECONDS, Scope, check_username, clock, password, secret};
 use crate::accounts::{LOCK_AFTER_FAILURES, LOCK_SECONDS};
-use crate::store::AnyStore;
+use crate::store::{AccountStore, AnyStore};
 use crate::store::accounts::{AuditRecord, NewAccount, NewToken, TokenKind};
 
 /// Who does something, as the audit log records them.

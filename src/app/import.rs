@@ -4,13 +4,12 @@
 use std::path::Path;
 
 use super::error::{Error, Result};
-use crate::store::LayerStore;
 use crate::model::crs::InputCrs;
 use crate::model::geojson_io::{ParsedProblem, read_dir, read_layer_file};
 use crate::model::validate::{dataset_problems, geometry_problems, repair};
 use crate::model::{Dataset, Layer};
 use crate::store::accounts::AuditRecord;
-use crate::store::{AnyStore};
+use crate::store::{AnyStore, LayerStore};
 
 /// Most problems a refusal lists.
 const LISTED: usize = 50;

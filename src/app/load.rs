@@ -5,13 +5,12 @@
 use std::path::PathBuf;
 
 use super::error::{Error, Result};
-use crate::store::LayerStore;
 use crate::atlas::Atlas;
 use crate::model::crs::InputCrs;
 use crate::model::geojson_io::{ParsedProblem, read_dir};
 use crate::model::validate::dataset_problems;
 use crate::model::{Dataset, Layer};
-use crate::store::{AnyStore, Location};
+use crate::store::{AnyStore, LayerStore, Location};
 
 /// Where an analysis reads its data.
 #[derive(Clone, Debug)]

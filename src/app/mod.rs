@@ -19,6 +19,8 @@ pub mod locate;
 pub mod coverage;
 /// The merger crosswalk of an atlas, computed once per atlas, and what one caller may see of it.
 pub mod crosswalk;
+/// Applying the merger's reassignment of cross-boundary households, audited in the same transaction.
+pub mod reassign;
 /// The plan workflow: drafts, edits with their steps and audit entries, live statistics, diff, publishing,
 /// comparing and exporting.
 pub mod plans;

@@ -6,9 +6,8 @@ use std::time::Instant;
 
 use super::error::{Error, Result};
 use super::state::AppState;
-use crate::store::{AccountStore, LayerStore};
 use crate::accounts::{Role, Scope};
-use crate::store::{AnyStore, Location};
+use crate::store::{AccountStore, AnyStore, LayerStore, Location};
 
 /// Opens the store at `location`, seeds it from `seed` if it holds nothing, and builds the atlas.
 pub async fn open_state(location: &Location, seed: &Path) -> Result<AppState> {

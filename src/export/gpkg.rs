@@ -2,9 +2,9 @@
 //! and buildings and community). Written through the store's own GeoPackage code, so the file is what a
 //! GeoPackage store would hold.
 
-use crate::store::LayerStore;
 use crate::model::Dataset;
 use crate::store::gpkg::GpkgStore;
+use crate::store::LayerStore;
 
 /// Why a GeoPackage could not be written.
 #[derive(Debug, thiserror::Error)]

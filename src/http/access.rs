@@ -3,7 +3,7 @@
 //! audits responses that carried unmasked personal data.
 //!
 //! A route the table does not name is refused to everyone (and logged); the authorisation-matrix test
-//! (`tests/authz_matrix.rs`) fails when a route in `src/http` has no entry here.
+//! (`tests/api/authz_matrix.rs`) fails when a route in `src/http` has no entry here.
 
 use std::net::SocketAddr;
 
@@ -19,10 +19,10 @@ use subtle::ConstantTimeEq;
 use super::AppState;
 use super::error::Error;
 use super::privacy::{Access, Viewer};
-use crate::store::AccountStore;
 use crate::accounts::{Account, Role, Scope, clock, secret};
 use crate::app::accounts::Actor;
 use crate::store::accounts::{AuditRecord, TokenKind};
+use crate::store::AccountStore;
 
 /// What a route requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

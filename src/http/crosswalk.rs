@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -10,16 +10,17 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::extract::Query;
 use super::AppState;
 use super::error::{Error, Result};
 use super::access::Principal;
 use super::privacy::Access;
-use crate::store::LayerStore;
 use crate::app::crosswalk::{self, Memo, visible, visible_proposal};
 use crate::atlas::Atlas;
 use crate::atlas::crosswalk::CrossHousehold;
 use crate::export::{self, crosswalk as tables};
 use crate::model::Layer;
+use crate::store::LayerStore;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -171,7 +172,7 @@ async fn apply(
     who: Principal,
     super::extract::JsonBody(body): super::extract::JsonBody<ApplyBody>,
 ) -> Result<Json<Value>> {
-    let done = crosswalk::reassign(&state, body.community.as_deref(), &who.scope(), &who.as_actor()).await?;
+    let done = crate::app::reassign::reassign(&state, body.community.as_deref(), &who.scope(), &who.as_actor()).await?;
     if done.changed == 0 {
         return Ok(Json(json!({ "changed": 0, "revision": done.revision, "message": "nothing to reassign" })));
     }

@@ -1,12 +1,13 @@
 //! `/api/v1/layers/{layer}`: a layer as GeoJSON, optionally only what meets a lon/lat box.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
+use super::extract::{Path, Query};
 use super::error::{Error, Result};
 use super::privacy::Access;
 use super::AppState;

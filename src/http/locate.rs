@@ -9,12 +9,13 @@
 //! Personal data are masked unless the caller's role and scope cover the household ([`crate::app::privacy`]).
 //! Bad parameters get a 400 that names the parameter and what is wrong with it.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::extract::{Path, Query};
 use super::AppState;
 use super::error::{Error, Result};
 use super::privacy::Access;

@@ -9,7 +9,7 @@
 //! - `GET|POST /api/v1/auth/tokens` `{"label", "days"}`, `DELETE /api/v1/auth/tokens/{id}`: API tokens, shown once.
 //! - `GET /api/v1/accounts`, `GET /api/v1/audit?limit=&before=&format=json|csv`: the admin's.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -20,10 +20,10 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::access::{Credential, Principal, SESSION_COOKIE};
 use super::error::{Error, Result};
-use super::extract::JsonBody;
-use crate::store::AccountStore;
+use super::extract::{JsonBody, Path, Query};
 use crate::accounts::{Account, clock};
 use crate::app::accounts;
+use crate::store::AccountStore;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -2,13 +2,14 @@
 //! `GET /api/v1/plans/{id}/grids/{grid}/wallchart.png` for a grid of a draft (see `plans.rs`). The manager's
 //! name and phone are shown as the caller may see them.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use geo::{BoundingRect, Intersects, MultiPolygon};
 
+use super::extract::Path;
 use super::AppState;
 use super::error::{Error, Result};
 use super::privacy::{Access, View};

@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use super::error::{Error, Result};
 use super::{Caller, Plans, Privacy};
-use crate::store::PlanStore;
 use crate::atlas::plan::compare::{Comparison, PlanGrid, compare, published};
 use crate::model::Layer;
+use crate::store::PlanStore;
 
 /// One side of a comparison, resolved.
 pub struct Side {

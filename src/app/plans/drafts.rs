@@ -6,11 +6,10 @@ use super::content::{BaseGrid, Content, base_of};
 use super::error::{Error, Result};
 use super::stale::staleness;
 use super::{Caller, Plans, Privacy};
-use crate::store::PlanStore;
 use crate::atlas::plan::Draft;
 use crate::atlas::plan::stats::Stats;
 use crate::store::accounts::AuditRecord;
-use crate::store::{NewPlan, PlanRecord, PlanSave, StepWrite};
+use crate::store::{NewPlan, PlanRecord, PlanSave, PlanStore, StepWrite};
 
 /// A draft as it stands, as the caller may see it: its record, its grids, its statistics, its steps and
 /// whether the community's plan moved on under it.

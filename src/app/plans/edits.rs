@@ -6,9 +6,8 @@ use super::content::Content;
 use super::drafts::Shown;
 use super::error::{Error, Result};
 use super::{Caller, Plans, Privacy};
-use crate::store::PlanStore;
 use crate::atlas::plan::{Edit, PlanError, Step};
-use crate::store::{NextStep, PlanRecord, StepWrite};
+use crate::store::{NextStep, PlanRecord, PlanStore, StepWrite};
 
 /// What a request does to a draft.
 pub enum Change {

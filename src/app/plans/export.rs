@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::error::{Error, Result};
 use super::{Caller, Plans, Privacy};
-use crate::store::AccountStore;
 use crate::model::{Dataset, Feature, Layer};
+use crate::store::AccountStore;
 
 /// The forms a draft is exported in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

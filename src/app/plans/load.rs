@@ -3,9 +3,8 @@
 use super::content::Content;
 use super::error::{Error, Result};
 use super::{Caller, Plans};
-use crate::store::PlanStore;
 use crate::model::Layer;
-use crate::store::PlanRecord;
+use crate::store::{PlanRecord, PlanStore};
 
 impl Plans<'_> {
     /// Refuses a caller whose scope does not cover all of `community`.

@@ -10,11 +10,10 @@ use super::content::base_of;
 use super::error::{Error, Result};
 use super::stale::{Staleness, staleness};
 use super::{Caller, Plans};
-use crate::store::PlanStore;
 use crate::atlas::plan::publish::Acknowledgement;
 use crate::atlas::plan::published_grids;
 use crate::model::Feature;
-use crate::store::{self, PlanRecord, PlanVersion};
+use crate::store::{self, PlanRecord, PlanStore, PlanVersion};
 
 /// A publication that landed.
 pub struct Published {
