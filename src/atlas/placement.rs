@@ -12,7 +12,7 @@
 //! A household (or unit) stands for its outline by one [`representative_point`]. The points and one
 //! [`CellIndex`] per polygonal layer are built on first use and kept with the atlas ([`Atlas::memo`]).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use geo::coordinate_position::CoordPos;
 use geo::{Centroid, Coord, CoordinatePosition, Geometry, InteriorPoint, MultiPolygon};
@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use rstar::AABB;
 
 use super::Atlas;
+use super::memo::Once;
 use super::cells::{self, CellIndex};
 use crate::model::Layer;
 use crate::model::crs::{CrsError, MetricCrs};
@@ -150,11 +151,11 @@ impl Points {
 
 /// Per polygonal layer, its outlines, each built on first use.
 #[derive(Default)]
-struct CellsMemo([OnceLock<Option<Arc<Outlines>>>; 6]);
+struct CellsMemo([Once<Option<Arc<Outlines>>>; 6]);
 
 /// Per layer, its features' representative points, each computed on first use.
 #[derive(Default)]
-struct PointsMemo([OnceLock<Arc<Points>>; 7]);
+struct PointsMemo([Once<Arc<Points>>; 7]);
 
 /// Where every household lies: its owner in each polygonal layer, computed once per atlas.
 pub struct Owners {
@@ -195,7 +196,6 @@ impl Atlas {
                     .collect();
                 Some(Arc::new(Outlines::new(l.geoms_m.iter().map(as_multipolygon).collect(), lonlat)))
             })
-            .clone()
     }
 
     /// Each feature's [`representative_point`] (of its stored lon/lat geometry, and that point projected), in
@@ -217,7 +217,6 @@ impl Atlas {
                     .collect();
                 Arc::new(Points { lonlat, xy_m })
             })
-            .clone()
     }
 
     /// The single feature of `layer` owning the lon/lat point `lonlat`: half-open on shared edges and vertices
