@@ -1,10 +1,9 @@
 //! The account use cases both faces call: add, disable/enable, reset, sign-in and sign-out bookkeeping, password
 //! change, API token issue and revocation. Each write has its audit entry.
 //!
-//! Adding, disabling/enabling and resetting write the account and its audit entry in one store transaction.
-//! The store has no such method yet for credentials (`insert_token`, `revoke_token`, `revoke_token_hash`,
-//! `revoke_all_tokens`) or for the sign-in counters, so those writes and their audit entries are still two
-//! calls, made here one after the other.
+//! Each use case is one store call: the write and its audit entry land in one transaction, or neither does.
+//! The attempts that write nothing but their audit entry (a sign-in for an unknown or locked account, or for a
+//! disabled one) append just that.
 
 use serde_json::json;
 
@@ -100,10 +99,8 @@ pub async fn issue_token_for(store: &AnyStore, a: &Account, days: i64, label: &s
         csrf: String::new(),
         expires_at,
     };
-    // Two calls: the store has no transactional insert_token with its audit entry yet.
-    let id = store.insert_token(&new).await?;
-    let detail = json!({ "username": a.username, "id": id, "label": label, "days": days });
-    store.append_audit(&by.record("auth.token_created", detail)).await?;
+    let audit = |id| by.record("auth.token_created", json!({ "username": a.username, "id": id, "label": label, "days": days }));
+    let id = store.insert_token(&new, audit).await?;
     Ok(IssuedToken { id, token, label: label.into(), expires_at })
 }
 
@@ -116,10 +113,9 @@ fn check_days(days: i64) -> Result<()> {
 
 /// Revokes live token `id` of account `a`, audited as `auth.token_revoked`; [`Error::NotFound`] if it has none.
 pub async fn revoke_token(store: &AnyStore, a: &Account, id: i64, by: &Actor) -> Result<()> {
-    if !store.revoke_token(a.id, id).await? {
+    if !store.revoke_token(a.id, id, &by.record("auth.token_revoked", json!({ "id": id }))).await? {
         return Err(Error::NotFound(format!("no live token {id} of yours")));
     }
-    store.append_audit(&by.record("auth.token_revoked", json!({ "id": id }))).await?;
     Ok(())
 }
 
@@ -154,35 +150,32 @@ pub async fn login(store: &AnyStore, username: &str, given: &str, address: &str)
         let (p, h) = (given.to_string(), account.password_hash.clone());
         tokio::task::spawn_blocking(move || password::verify(&p, &h)).await?
     };
-    if !ok || !account.enabled {
-        if !ok {
-            store.login_failed(&account.username, LOCK_AFTER_FAILURES, now + LOCK_SECONDS).await?;
-        }
+    if !ok {
+        store.login_failed(&account.username, LOCK_AFTER_FAILURES, now + LOCK_SECONDS, &record).await?;
+        return Err(Error::WrongCredentials);
+    }
+    if !account.enabled {
         store.append_audit(&record).await?;
         return Err(Error::WrongCredentials);
     }
-    store.login_succeeded(&account.username).await?;
     let token = secret::new_secret("");
     let csrf = secret::new_secret("");
-    store
-        .insert_token(&NewToken {
-            token_hash: secret::digest(&token),
-            account_id: account.id,
-            kind: TokenKind::Session,
-            label: "browser".into(),
-            csrf: csrf.clone(),
-            expires_at: now + SESSION_SECONDS,
-        })
-        .await?;
+    let session = NewToken {
+        token_hash: secret::digest(&token),
+        account_id: account.id,
+        kind: TokenKind::Session,
+        label: "browser".into(),
+        csrf: csrf.clone(),
+        expires_at: now + SESSION_SECONDS,
+    };
     record.action = "auth.login".into();
-    store.append_audit(&record).await?;
+    store.login_succeeded(&session, &record).await?;
     Ok(Session { account, token, csrf, max_age: SESSION_SECONDS })
 }
 
 /// Signs out: revokes the credential with `token_hash`, audited as `auth.logout`.
 pub async fn logout(store: &AnyStore, token_hash: &str, by: &Actor) -> Result<()> {
-    store.revoke_token_hash(token_hash).await?;
-    store.append_audit(&by.record("auth.logout", json!({}))).await?;
+    store.revoke_token_hash(token_hash, &by.record("auth.logout", json!({}))).await?;
     Ok(())
 }
 
@@ -197,9 +190,7 @@ pub async fn change_password(store: &AnyStore, account: &Account, old: &str, new
     let hashed = tokio::task::spawn_blocking(move || password::verify(&old, &h).then(|| password::hash(&new))).await?;
     let Some(hashed) = hashed else { return Err(Error::WrongPassword) };
     let hashed = hashed.map_err(Error::Internal)?;
-    // Its audit entry follows the revocations below, to count them.
-    store.set_password(&account.username, &hashed, false, None).await?;
-    let ended = store.revoke_all_tokens(account.id, keep).await?;
-    store.append_audit(&by.record("auth.password", json!({ "revoked_credentials": ended }))).await?;
-    Ok(ended)
+    // Its audit entry counts the revocations, so the store makes it once it has made them.
+    let audit = |ended| by.record("auth.password", json!({ "revoked_credentials": ended }));
+    Ok(store.change_password(&account.username, &hashed, keep, audit).await?)
 }

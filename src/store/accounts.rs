@@ -31,23 +31,35 @@ pub trait AccountStore: Send + Sync {
     /// Enables or disables an account, audited, in one transaction. Disabling also revokes every credential
     /// it holds. [`Error::NotFound`] for an unknown username.
     fn set_enabled(&self, username: &str, enabled: bool, audit: &AuditRecord) -> impl Future<Output = Result<()>> + Send;
-    /// Counts a failed sign-in; the `lock_after`th in a row locks the account until `locked_until`. Returns
-    /// the account as it now is.
-    fn login_failed(&self, username: &str, lock_after: i64, locked_until: i64) -> impl Future<Output = Result<Option<Account>>> + Send;
-    /// Clears the failure count after a successful sign-in.
-    fn login_succeeded(&self, username: &str) -> impl Future<Output = Result<()>> + Send;
-    /// Stores a credential; returns its id. [`Error::NotFound`] when its account does not exist.
-    fn insert_token(&self, t: &NewToken) -> impl Future<Output = Result<i64>> + Send;
+    /// Changes the password to one its holder chose (not one-time), clears failures and any lock, and revokes
+    /// every other credential of the account but `keep`, with its audit entry (made from how many it revoked),
+    /// in one transaction; returns that count. [`Error::NotFound`] for an unknown username.
+    fn change_password(
+        &self,
+        username: &str,
+        hash: &str,
+        keep: Option<i64>,
+        audit: impl FnOnce(u64) -> AuditRecord + Send,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// Counts a failed sign-in, audited, in one transaction; the `lock_after`th in a row locks the account until
+    /// `locked_until`. Returns the account as it now is. [`Error::NotFound`] for an unknown username.
+    fn login_failed(&self, username: &str, lock_after: i64, locked_until: i64, audit: &AuditRecord) -> impl Future<Output = Result<Account>> + Send;
+    /// A successful sign-in: clears the failure count of the session's account and stores the session, with its
+    /// audit entry, in one transaction; returns the session's id. [`Error::NotFound`] for an unknown account.
+    fn login_succeeded(&self, session: &NewToken, audit: &AuditRecord) -> impl Future<Output = Result<i64>> + Send;
+    /// Stores a credential with its audit entry (made from the new id), in one transaction; returns its id.
+    /// [`Error::NotFound`] when its account does not exist (then nothing is written).
+    fn insert_token(&self, t: &NewToken, audit: impl FnOnce(i64) -> AuditRecord + Send) -> impl Future<Output = Result<i64>> + Send;
     /// The live credential with this hash (not revoked, not expired at `now`) and its enabled account.
     fn credential(&self, token_hash: &str, now: i64) -> impl Future<Output = Result<Option<(TokenInfo, Account)>>> + Send;
     /// The credentials of an account, newest first.
     fn tokens_of(&self, account_id: i64) -> impl Future<Output = Result<Vec<TokenInfo>>> + Send;
-    /// Revokes credential `id` of `account_id`; whether there was one to revoke.
-    fn revoke_token(&self, account_id: i64, id: i64) -> impl Future<Output = Result<bool>> + Send;
-    /// Revokes the credential with this hash (sign-out).
-    fn revoke_token_hash(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
-    /// Revokes every credential of an account but `keep` (a password change ends other sessions).
-    fn revoke_all_tokens(&self, account_id: i64, keep: Option<i64>) -> impl Future<Output = Result<u64>> + Send;
+    /// Revokes live credential `id` of `account_id` with its audit entry, in one transaction; whether there was
+    /// one to revoke (when not, nothing is written).
+    fn revoke_token(&self, account_id: i64, id: i64, audit: &AuditRecord) -> impl Future<Output = Result<bool>> + Send;
+    /// Revokes the credential with this hash (sign-out) with its audit entry, in one transaction.
+    /// [`Error::NotFound`] for an unknown hash (then nothing is written).
+    fn revoke_token_hash(&self, token_hash: &str, audit: &AuditRecord) -> impl Future<Output = Result<()>> + Send;
     /// Appends an entry to the audit log; returns its id.
     fn append_audit(&self, r: &AuditRecord) -> impl Future<Output = Result<i64>> + Send;
     /// Audit entries, newest first: at most `limit`, with ids below `before` when given.
@@ -127,7 +139,8 @@ where
 }
 
 /// Implements [`AccountStore`] for backend `$store`, whose `pool()` is of database `$db`, and gives it
-/// `audit_in`: the audit entry every audited write appends inside its own transaction.
+/// `audit_in`: the audit entry every audited write appends inside its own transaction. Writes that several
+/// methods make (`password_in`, `token_in`) take the caller's transaction the same way.
 macro_rules! account_queries {
     ($store:ty, $db:ty) => {
         // In a block of its own, so that the names the SQL needs are imported here, not at the invocation.
@@ -155,6 +168,44 @@ macro_rules! account_queries {
                     .bind(r.detail.to_string())
                     .fetch_one(&mut **tx)
                     .await?)
+                }
+
+                /// Sets a password hash inside a write's transaction, clearing failures and any lock;
+                /// [`Error::NotFound`] for an unknown username.
+                async fn password_in(tx: &mut sqlx::Transaction<'_, $db>, username: &str, hash: &str, must_change: bool) -> Result<()> {
+                    let done = sqlx::query(
+                        "UPDATE gridmap_accounts SET password_hash = $1, must_change_password = $2, failed_logins = 0, \
+                         locked_until = 0 WHERE username = $3",
+                    )
+                    .bind(hash)
+                    .bind(must_change)
+                    .bind(username)
+                    .execute(&mut **tx)
+                    .await?;
+                    found(done.rows_affected(), "gridmap_accounts", username)
+                }
+
+                /// Stores a credential inside a write's transaction; returns its id. [`Error::NotFound`] when its
+                /// account does not exist.
+                async fn token_in(tx: &mut sqlx::Transaction<'_, $db>, t: &NewToken) -> Result<i64> {
+                    // Only for an existing account: the GeoPackage file does not enforce the foreign key.
+                    let id: Option<i64> = sqlx::query_scalar(
+                        "INSERT INTO gridmap_tokens (token_hash, account_id, kind, label, csrf, created_at, expires_at, revoked) \
+                         SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM gridmap_accounts WHERE id = $2) \
+                         RETURNING id",
+                    )
+                    .bind(&t.token_hash)
+                    .bind(t.account_id)
+                    .bind(t.kind.as_str())
+                    .bind(&t.label)
+                    .bind(&t.csrf)
+                    .bind(clock::rfc3339(clock::now()))
+                    .bind(t.expires_at)
+                    .bind(false)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(|e| Error::exists_or(e, || "a credential with this hash".into()))?;
+                    id.ok_or_else(|| Error::not_found("gridmap_accounts", t.account_id))
                 }
             }
 
@@ -210,16 +261,7 @@ macro_rules! account_queries {
                 /// its entry lands in the same transaction.
                 async fn set_password(&self, username: &str, hash: &str, must_change: bool, audit: Option<&AuditRecord>) -> Result<()> {
                     let mut tx = self.pool().begin().await?;
-                    let done = sqlx::query(
-                        "UPDATE gridmap_accounts SET password_hash = $1, must_change_password = $2, failed_logins = 0, \
-                         locked_until = 0 WHERE username = $3",
-                    )
-                    .bind(hash)
-                    .bind(must_change)
-                    .bind(username)
-                    .execute(&mut *tx)
-                    .await?;
-                    found(done.rows_affected(), "gridmap_accounts", username)?;
+                    Self::password_in(&mut tx, username, hash, must_change).await?;
                     if let Some(audit) = audit {
                         Self::audit_in(&mut tx, audit).await?;
                     }
@@ -252,50 +294,75 @@ macro_rules! account_queries {
                     Ok(())
                 }
 
-                /// Counts a failed sign-in; the `lock_after`th in a row locks the account until `locked_until`.
-                /// Returns the account as it now is.
-                async fn login_failed(&self, username: &str, lock_after: i64, locked_until: i64) -> Result<Option<Account>> {
-                    sqlx::query(
+                /// Changes the password to one its holder chose, clears failures and any lock, and revokes every
+                /// other credential but `keep`, with its audit entry (made from how many it revoked), in one
+                /// transaction; returns that count.
+                async fn change_password(
+                    &self,
+                    username: &str,
+                    hash: &str,
+                    keep: Option<i64>,
+                    audit: impl FnOnce(u64) -> AuditRecord + Send,
+                ) -> Result<u64> {
+                    let mut tx = self.pool().begin().await?;
+                    Self::password_in(&mut tx, username, hash, false).await?;
+                    let done = sqlx::query(
+                        "UPDATE gridmap_tokens SET revoked = $1 WHERE account_id = \
+                         (SELECT id FROM gridmap_accounts WHERE username = $2) AND id <> $3 AND NOT revoked",
+                    )
+                    .bind(true)
+                    .bind(username)
+                    .bind(keep.unwrap_or(-1))
+                    .execute(&mut *tx)
+                    .await?;
+                    let ended = done.rows_affected();
+                    Self::audit_in(&mut tx, &audit(ended)).await?;
+                    tx.commit().await?;
+                    Ok(ended)
+                }
+
+                /// Counts a failed sign-in, audited, in one transaction; the `lock_after`th in a row locks the
+                /// account until `locked_until`. Returns the account as it now is.
+                async fn login_failed(&self, username: &str, lock_after: i64, locked_until: i64, audit: &AuditRecord) -> Result<Account> {
+                    let mut tx = self.pool().begin().await?;
+                    let done = sqlx::query(
                         "UPDATE gridmap_accounts SET failed_logins = failed_logins + 1, locked_until = CASE \
                          WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END WHERE username = $3",
                     )
                     .bind(lock_after)
                     .bind(locked_until)
                     .bind(username)
-                    .execute(self.pool())
+                    .execute(&mut *tx)
                     .await?;
-                    self.account(username).await
+                    found(done.rows_affected(), "gridmap_accounts", username)?;
+                    Self::audit_in(&mut tx, audit).await?;
+                    tx.commit().await?;
+                    self.account(username).await?.ok_or_else(|| Error::not_found("gridmap_accounts", username))
                 }
 
-                /// Clears the failure count after a successful sign-in.
-                async fn login_succeeded(&self, username: &str) -> Result<()> {
-                    sqlx::query("UPDATE gridmap_accounts SET failed_logins = 0, locked_until = 0 WHERE username = $1")
-                        .bind(username)
-                        .execute(self.pool())
+                /// A successful sign-in: clears the failure count of the session's account and stores the
+                /// session, with its audit entry, in one transaction; returns the session's id.
+                async fn login_succeeded(&self, session: &NewToken, audit: &AuditRecord) -> Result<i64> {
+                    let mut tx = self.pool().begin().await?;
+                    let done = sqlx::query("UPDATE gridmap_accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1")
+                        .bind(session.account_id)
+                        .execute(&mut *tx)
                         .await?;
-                    Ok(())
+                    found(done.rows_affected(), "gridmap_accounts", session.account_id)?;
+                    let id = Self::token_in(&mut tx, session).await?;
+                    Self::audit_in(&mut tx, audit).await?;
+                    tx.commit().await?;
+                    Ok(id)
                 }
 
-                /// Stores a credential; returns its id. [`Error::NotFound`] when its account does not exist.
-                async fn insert_token(&self, t: &NewToken) -> Result<i64> {
-                    // Only for an existing account: the GeoPackage file does not enforce the foreign key.
-                    let id: Option<i64> = sqlx::query_scalar(
-                        "INSERT INTO gridmap_tokens (token_hash, account_id, kind, label, csrf, created_at, expires_at, revoked) \
-                         SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM gridmap_accounts WHERE id = $2) \
-                         RETURNING id",
-                    )
-                    .bind(&t.token_hash)
-                    .bind(t.account_id)
-                    .bind(t.kind.as_str())
-                    .bind(&t.label)
-                    .bind(&t.csrf)
-                    .bind(clock::rfc3339(clock::now()))
-                    .bind(t.expires_at)
-                    .bind(false)
-                    .fetch_optional(self.pool())
-                    .await
-                    .map_err(|e| Error::exists_or(e, || "a credential with this hash".into()))?;
-                    id.ok_or_else(|| Error::not_found("gridmap_accounts", t.account_id))
+                /// Stores a credential with its audit entry (made from the new id), in one transaction; returns
+                /// its id. [`Error::NotFound`] when its account does not exist.
+                async fn insert_token(&self, t: &NewToken, audit: impl FnOnce(i64) -> AuditRecord + Send) -> Result<i64> {
+                    let mut tx = self.pool().begin().await?;
+                    let id = Self::token_in(&mut tx, t).await?;
+                    Self::audit_in(&mut tx, &audit(id)).await?;
+                    tx.commit().await?;
+                    Ok(id)
                 }
 
                 /// The live credential with this hash (not revoked, not expired at `now`) and its enabled account.
@@ -328,36 +395,38 @@ macro_rules! account_queries {
                     rows.iter().map(token_from).collect()
                 }
 
-                /// Revokes credential `id` of `account_id`; whether there was one to revoke.
-                async fn revoke_token(&self, account_id: i64, id: i64) -> Result<bool> {
+                /// Revokes live credential `id` of `account_id` with its audit entry, in one transaction; whether
+                /// there was one to revoke (when not, nothing is written).
+                async fn revoke_token(&self, account_id: i64, id: i64, audit: &AuditRecord) -> Result<bool> {
+                    let mut tx = self.pool().begin().await?;
                     let done = sqlx::query("UPDATE gridmap_tokens SET revoked = $1 WHERE id = $2 AND account_id = $3 AND NOT revoked")
                         .bind(true)
                         .bind(id)
                         .bind(account_id)
-                        .execute(self.pool())
+                        .execute(&mut *tx)
                         .await?;
-                    Ok(done.rows_affected() > 0)
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    Self::audit_in(&mut tx, audit).await?;
+                    tx.commit().await?;
+                    Ok(true)
                 }
 
-                /// Revokes the credential with this hash (sign-out).
-                async fn revoke_token_hash(&self, token_hash: &str) -> Result<()> {
-                    sqlx::query("UPDATE gridmap_tokens SET revoked = $1 WHERE token_hash = $2")
+                /// Revokes the credential with this hash (sign-out) with its audit entry, in one transaction.
+                /// [`Error::NotFound`] for an unknown hash.
+                async fn revoke_token_hash(&self, token_hash: &str, audit: &AuditRecord) -> Result<()> {
+                    let mut tx = self.pool().begin().await?;
+                    let done = sqlx::query("UPDATE gridmap_tokens SET revoked = $1 WHERE token_hash = $2")
                         .bind(true)
                         .bind(token_hash)
-                        .execute(self.pool())
+                        .execute(&mut *tx)
                         .await?;
+                    // The hash names a secret: the error says which table, not which hash.
+                    found(done.rows_affected(), "gridmap_tokens", "a credential with this hash")?;
+                    Self::audit_in(&mut tx, audit).await?;
+                    tx.commit().await?;
                     Ok(())
-                }
-
-                /// Revokes every credential of an account but `keep` (a password change ends other sessions).
-                async fn revoke_all_tokens(&self, account_id: i64, keep: Option<i64>) -> Result<u64> {
-                    let done = sqlx::query("UPDATE gridmap_tokens SET revoked = $1 WHERE account_id = $2 AND id <> $3 AND NOT revoked")
-                        .bind(true)
-                        .bind(account_id)
-                        .bind(keep.unwrap_or(-1))
-                        .execute(self.pool())
-                        .await?;
-                    Ok(done.rows_affected())
                 }
 
                 /// Appends an entry to the audit log; returns its id.

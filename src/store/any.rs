@@ -109,14 +109,17 @@ impl AccountStore for AnyStore {
     async fn set_enabled(&self, username: &str, enabled: bool, audit: &AuditRecord) -> Result<()> {
         dispatch!(self, s => s.set_enabled(username, enabled, audit).await)
     }
-    async fn login_failed(&self, username: &str, lock_after: i64, locked_until: i64) -> Result<Option<Account>> {
-        dispatch!(self, s => s.login_failed(username, lock_after, locked_until).await)
+    async fn change_password(&self, username: &str, hash: &str, keep: Option<i64>, audit: impl FnOnce(u64) -> AuditRecord + Send) -> Result<u64> {
+        dispatch!(self, s => s.change_password(username, hash, keep, audit).await)
     }
-    async fn login_succeeded(&self, username: &str) -> Result<()> {
-        dispatch!(self, s => s.login_succeeded(username).await)
+    async fn login_failed(&self, username: &str, lock_after: i64, locked_until: i64, audit: &AuditRecord) -> Result<Account> {
+        dispatch!(self, s => s.login_failed(username, lock_after, locked_until, audit).await)
     }
-    async fn insert_token(&self, t: &NewToken) -> Result<i64> {
-        dispatch!(self, s => s.insert_token(t).await)
+    async fn login_succeeded(&self, session: &NewToken, audit: &AuditRecord) -> Result<i64> {
+        dispatch!(self, s => s.login_succeeded(session, audit).await)
+    }
+    async fn insert_token(&self, t: &NewToken, audit: impl FnOnce(i64) -> AuditRecord + Send) -> Result<i64> {
+        dispatch!(self, s => s.insert_token(t, audit).await)
     }
     async fn credential(&self, token_hash: &str, now: i64) -> Result<Option<(TokenInfo, Account)>> {
         dispatch!(self, s => s.credential(token_hash, now).await)
@@ -124,14 +127,11 @@ impl AccountStore for AnyStore {
     async fn tokens_of(&self, account_id: i64) -> Result<Vec<TokenInfo>> {
         dispatch!(self, s => s.tokens_of(account_id).await)
     }
-    async fn revoke_token(&self, account_id: i64, id: i64) -> Result<bool> {
-        dispatch!(self, s => s.revoke_token(account_id, id).await)
+    async fn revoke_token(&self, account_id: i64, id: i64, audit: &AuditRecord) -> Result<bool> {
+        dispatch!(self, s => s.revoke_token(account_id, id, audit).await)
     }
-    async fn revoke_token_hash(&self, token_hash: &str) -> Result<()> {
-        dispatch!(self, s => s.revoke_token_hash(token_hash).await)
-    }
-    async fn revoke_all_tokens(&self, account_id: i64, keep: Option<i64>) -> Result<u64> {
-        dispatch!(self, s => s.revoke_all_tokens(account_id, keep).await)
+    async fn revoke_token_hash(&self, token_hash: &str, audit: &AuditRecord) -> Result<()> {
+        dispatch!(self, s => s.revoke_token_hash(token_hash, audit).await)
     }
     async fn append_audit(&self, r: &AuditRecord) -> Result<i64> {
         dispatch!(self, s => s.append_audit(r).await)

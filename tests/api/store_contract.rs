@@ -162,10 +162,10 @@ async fn a_file_that_is_not_a_geopackage_is_refused() {
 }
 
 /// Accounts, credentials and the audit log behave alike on both backends; the audit log refuses changes at the
-/// database itself.
+/// database itself. (Sign-in and credentials: [`sign_in_and_credentials_land_with_their_audit_entries`].)
 async fn accounts_credentials_and_audit(store: &AnyStore) {
     use gridmap::accounts::{Role, Scope};
-    use gridmap::store::accounts::{AuditRecord, NewAccount, NewToken, TokenKind};
+    use gridmap::store::accounts::{AuditRecord, NewAccount};
     let new = |u: &str| NewAccount {
         username: u.into(),
         display_name: "王秀兰".into(),
@@ -181,35 +181,7 @@ async fn accounts_credentials_and_audit(store: &AnyStore) {
     assert_eq!(store.account_count().await.unwrap(), 1);
     assert_eq!(store.account("wang.xl").await.unwrap().unwrap(), a);
 
-    // Five failures lock; a success clears the count.
-    for _ in 0..4 {
-        store.login_failed("wang.xl", 5, 9_999_999_999).await.unwrap();
-    }
-    assert!(!store.account("wang.xl").await.unwrap().unwrap().locked_at(0));
-    store.login_failed("wang.xl", 5, 9_999_999_999).await.unwrap();
-    assert!(store.account("wang.xl").await.unwrap().unwrap().locked_at(0));
-    store.login_succeeded("wang.xl").await.unwrap();
-    assert_eq!(store.account("wang.xl").await.unwrap().unwrap().failed_logins, 0);
-
-    // Credentials by hash, expiring and revocable; disabling the account ends them all.
-    let token = |hash: &str, expires_at: i64| NewToken {
-        token_hash: hash.into(),
-        account_id: a.id,
-        kind: TokenKind::Api,
-        label: "t".into(),
-        csrf: String::new(),
-        expires_at,
-    };
-    let live = store.insert_token(&token("h1", 2_000_000_000)).await.unwrap();
-    store.insert_token(&token("h2", 1_000)).await.unwrap();
-    assert_eq!(store.credential("h1", 1_500).await.unwrap().map(|(t, acc)| (t.id, acc.username)), Some((live, "wang.xl".into())));
-    assert!(store.credential("h2", 1_500).await.unwrap().is_none(), "expired");
-    assert!(store.credential("nope", 0).await.unwrap().is_none());
-    assert!(store.revoke_token(a.id, live).await.unwrap());
-    assert!(store.credential("h1", 1_500).await.unwrap().is_none(), "revoked");
-    store.insert_token(&token("h3", 2_000_000_000)).await.unwrap();
     store.set_enabled("wang.xl", false, &audited()).await.unwrap();
-    assert!(store.credential("h3", 1_500).await.unwrap().is_none(), "disabled");
 
     // The audit log: newest first, household codes kept, and no change or removal possible.
     for action in ["auth.login", "read.personal"] {
@@ -250,6 +222,112 @@ async fn gpkg_accounts_credentials_and_audit() {
 #[tokio::test]
 async fn postgis_accounts_credentials_and_audit() {
     accounts_credentials_and_audit(&postgis().await).await;
+}
+
+/// Every sign-in and credential write lands with its audit entry in one transaction, on both backends; a write
+/// the store refuses (an unknown account, token or hash) leaves no audit entry either.
+async fn sign_in_and_credentials_land_with_their_audit_entries(store: &AnyStore) {
+    use gridmap::accounts::{Role, Scope};
+    use gridmap::store::Error;
+    use gridmap::store::accounts::{NewAccount, NewToken, TokenKind};
+    let new = NewAccount {
+        username: "wang.xl".into(),
+        display_name: "王秀兰".into(),
+        password_hash: "$argon2id$x".into(),
+        role: Role::Secretary,
+        scope: Scope::Community("610522001001".into()),
+        must_change_password: true,
+    };
+    let a = store.create_account(&new, &audited()).await.unwrap();
+    let entry = |action: &str| AuditRecord { action: action.into(), ..audited() };
+    let issued = |id: i64| AuditRecord { detail: serde_json::json!({ "id": id }), ..entry("auth.token_created") };
+    let token = |hash: &str, expires_at: i64| NewToken {
+        token_hash: hash.into(),
+        account_id: a.id,
+        kind: TokenKind::Api,
+        label: "t".into(),
+        csrf: String::new(),
+        expires_at,
+    };
+
+    // Five failures lock; a success clears the count.
+    for _ in 0..4 {
+        store.login_failed("wang.xl", 5, 9_999_999_999, &entry("auth.login_failed")).await.unwrap();
+    }
+    assert!(!store.account("wang.xl").await.unwrap().unwrap().locked_at(0));
+    store.login_failed("wang.xl", 5, 9_999_999_999, &entry("auth.login_failed")).await.unwrap();
+    assert!(store.account("wang.xl").await.unwrap().unwrap().locked_at(0));
+    let session = store.login_succeeded(&NewToken { kind: TokenKind::Session, ..token("s1", 2_000_000_000) }, &entry("auth.login")).await.unwrap();
+    assert_eq!(store.account("wang.xl").await.unwrap().unwrap().failed_logins, 0);
+
+    // Credentials by hash, expiring and revocable.
+    let live = store.insert_token(&token("h1", 2_000_000_000), issued).await.unwrap();
+    store.insert_token(&token("h2", 1_000), issued).await.unwrap();
+    assert_eq!(store.credential("h1", 1_500).await.unwrap().map(|(t, acc)| (t.id, acc.username)), Some((live, "wang.xl".into())));
+    assert!(store.credential("h2", 1_500).await.unwrap().is_none(), "expired");
+    assert!(store.credential("nope", 0).await.unwrap().is_none());
+    assert!(store.revoke_token(a.id, live, &entry("auth.token_revoked")).await.unwrap());
+    assert!(store.credential("h1", 1_500).await.unwrap().is_none(), "revoked");
+    store.insert_token(&token("h3", 2_000_000_000), issued).await.unwrap();
+
+    // Each write above has its own entry, in order; a token's entry names the id it was given.
+    let log = store.audit(20, None).await.unwrap();
+    let actions: Vec<&str> = log.iter().rev().map(|e| e.action.as_str()).collect();
+    let mut expected = vec!["plan.test"];
+    expected.extend(["auth.login_failed"; 5]);
+    expected.extend(["auth.login", "auth.token_created", "auth.token_created", "auth.token_revoked", "auth.token_created"]);
+    assert_eq!(actions, expected);
+    assert_eq!(log[3].detail["id"], live);
+    assert!(store.credential("s1", 1_500).await.unwrap().is_some_and(|(t, _)| t.id == session && t.kind == TokenKind::Session));
+
+    // A password change ends every other credential, and its entry counts them.
+    let counted = |n: u64| AuditRecord { detail: serde_json::json!({ "revoked_credentials": n }), ..entry("auth.password") };
+    let ended = store.change_password("wang.xl", "$argon2id$y", Some(session), counted).await.unwrap();
+    assert_eq!(ended, 2, "h2 and h3: an expired token is ended too, a revoked one is not counted again");
+    let changed = store.account("wang.xl").await.unwrap().unwrap();
+    assert_eq!((changed.password_hash.as_str(), changed.must_change_password), ("$argon2id$y", false));
+    assert!(store.credential("s1", 1_500).await.unwrap().is_some(), "the credential making the change is kept");
+    assert!(store.credential("h3", 1_500).await.unwrap().is_none());
+    let last = &store.audit(1, None).await.unwrap()[0];
+    assert_eq!((last.action.as_str(), &last.detail), ("auth.password", &serde_json::json!({ "revoked_credentials": 2 })));
+    // Signing out revokes the session by its hash.
+    store.revoke_token_hash("s1", &entry("auth.logout")).await.unwrap();
+    assert!(store.credential("s1", 1_500).await.unwrap().is_none());
+    assert_eq!(store.audit(1, None).await.unwrap()[0].action, "auth.logout");
+
+    // Refused writes: nothing changes, and no entry is written.
+    let before = store.audit(50, None).await.unwrap();
+    let nobody = NewToken { account_id: 4242, ..token("h4", 2_000_000_000) };
+    let e = store.login_failed("nobody", 5, 9_999_999_999, &entry("auth.login_failed")).await.unwrap_err();
+    assert!(matches!(&e, Error::NotFound { code, .. } if code == "nobody"), "{e}");
+    let e = store.login_succeeded(&NewToken { kind: TokenKind::Session, ..nobody.clone() }, &entry("auth.login")).await.unwrap_err();
+    assert!(matches!(e, Error::NotFound { .. }), "{e}");
+    let e = store.insert_token(&nobody, issued).await.unwrap_err();
+    assert!(matches!(e, Error::NotFound { .. }), "{e}");
+    assert!(!store.revoke_token(a.id, live, &entry("auth.token_revoked")).await.unwrap(), "already revoked");
+    assert!(!store.revoke_token(a.id, 4242, &entry("auth.token_revoked")).await.unwrap(), "no such token");
+    let e = store.revoke_token_hash("nope", &entry("auth.logout")).await.unwrap_err();
+    assert!(matches!(e, Error::NotFound { .. }), "{e}");
+    let e = store.change_password("nobody", "$argon2id$z", None, |_| entry("auth.password")).await.unwrap_err();
+    assert!(matches!(&e, Error::NotFound { code, .. } if code == "nobody"), "{e}");
+    assert!(store.credential("h4", 1_500).await.unwrap().is_none());
+    assert_eq!(store.audit(50, None).await.unwrap(), before, "a refused write leaves no audit entry");
+
+    // Disabling the account ends every credential it holds.
+    store.insert_token(&token("h5", 2_000_000_000), issued).await.unwrap();
+    store.set_enabled("wang.xl", false, &audited()).await.unwrap();
+    assert!(store.credential("h5", 1_500).await.unwrap().is_none(), "disabled");
+}
+
+#[tokio::test]
+async fn gpkg_sign_in_and_credentials_land_with_their_audit_entries() {
+    let (s, _d) = gpkg().await;
+    sign_in_and_credentials_land_with_their_audit_entries(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_sign_in_and_credentials_land_with_their_audit_entries() {
+    sign_in_and_credentials_land_with_their_audit_entries(&postgis().await).await;
 }
 
 /// A plan write's audit entry.
@@ -498,7 +576,7 @@ async fn errors_keep_their_meaning(store: &AnyStore) {
     let e = store.set_enabled("nobody", false, &audited()).await.unwrap_err();
     assert!(matches!(e, Error::NotFound { .. }), "{e}");
     let token = NewToken { token_hash: "h".into(), account_id: 4242, kind: TokenKind::Api, label: "t".into(), csrf: String::new(), expires_at: 2_000_000_000 };
-    let e = store.insert_token(&token).await.unwrap_err();
+    let e = store.insert_token(&token, |_| audited()).await.unwrap_err();
     assert!(matches!(e, Error::NotFound { .. }), "a credential needs its account: {e}");
     let community = "610522001001";
     let publication = |plan_id: i64, grids: Vec<Feature>| Publication {
