@@ -1,6 +1,6 @@
 //! The shared test harness: the real server on 127.0.0.1:0 over a fresh store per test, fresh PostGIS
 //! databases, and a small deterministic dataset for tests that need no more.
-#![allow(dead_code)] // each test binary uses part of the harness
+#![allow(dead_code)] // some helpers serve only a few modules, or only on one backend
 
 /// Headless Chromium for the page tests.
 pub mod browser;
