@@ -3,19 +3,22 @@
 //!
 //! Most results are computed with rayon, and asked for from anywhere: request threads, the warm-up thread and
 //! rayon's own workers. A plain `OnceLock` deadlocks there: a worker blocked on a cell that another thread is
-//! filling cannot run the jobs that thread is waiting for. [`Once`] waits cooperatively instead.
+//! filling cannot run the jobs that thread is waiting for, or holds one of them on its own stack. [`Once`]
+//! never makes a rayon worker wait.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, ThreadId};
 
-/// A value computed at most once and shared, that any thread may wait for without deadlocking rayon:
-/// - a rayon worker waiting for another thread's computation runs pending rayon jobs meanwhile (those may be
-///   the very jobs the computation waits for);
-/// - a thread asking again from inside its own computation (a rayon worker that picked up, while waiting, a
-///   job needing the same value) computes it apart rather than wait for itself;
+/// A value computed once and shared, that any thread may ask for without deadlocking rayon. A thread never
+/// waits for a computation it may be part of:
+/// - a rayon worker that finds another thread computing the value computes it apart (and keeps nothing):
+///   while it waited, the computation could need the very jobs the worker holds on its stack;
+/// - so does a thread asking again from inside its own computation;
 /// - other threads sleep until the value is there. A computation that panics leaves the cell empty.
+///
+/// Values are pure functions of the atlas, so a copy computed apart is the same value, at the cost of time.
 ///
 /// ```
 /// use gridmap::atlas::memo::Once;
@@ -58,16 +61,9 @@ impl<T: Clone> Once<T> {
                     self.ready.notify_all();
                     return v;
                 }
-                State::Running(owner) if *owner == me => {
+                State::Running(owner) if *owner == me || rayon::current_thread_index().is_some() => {
                     drop(s);
                     return f();
-                }
-                State::Running(_) if rayon::current_thread_index().is_some() => {
-                    drop(s);
-                    if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
-                        thread::yield_now();
-                    }
-                    s = self.lock();
                 }
                 State::Running(_) => s = self.ready.wait(s).unwrap_or_else(|e| e.into_inner()),
             }
@@ -129,7 +125,8 @@ mod tests {
     use rayon::prelude::*;
 
     /// Rayon workers asking for a value that a thread outside the pool is computing with rayon: with a plain
-    /// `OnceLock` both workers block and the computation never gets its jobs run.
+    /// `OnceLock` both workers block and the computation never gets its jobs run. With [`Once`] they compute
+    /// it apart, and the cell keeps the outside thread's value.
     #[test]
     fn workers_waiting_for_an_outside_computation_do_not_deadlock() {
         // Run apart so that a deadlock fails the test after a while instead of hanging the run.
@@ -148,7 +145,7 @@ mod tests {
                     })
                 });
                 started.wait();
-                let got: Vec<u64> = (0..64).into_par_iter().map(|_| once.get_or_init(|| unreachable!("computed once"))).collect();
+                let got: Vec<u64> = (0..64).into_par_iter().map(|_| once.get_or_init(|| (0..10_000u64).sum())).collect();
                 assert!(got.iter().all(|&v| v == 49_995_000));
                 assert_eq!(outside.join().unwrap(), 49_995_000);
             }
