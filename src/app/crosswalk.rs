@@ -17,7 +17,11 @@ pub fn of(atlas: &Arc<Atlas>) -> Arc<Memo> {
 pub struct Memo(pub Crosswalk);
 
 /// Cross-boundary households as this request may see them.
+/// None for a caller who may not see households ([`Access::sees_households`]).
 pub fn visible(atlas: &Atlas, hh: &[CrossHousehold], access: &Access) -> Vec<CrossHousehold> {
+    if !access.sees_households() {
+        return Vec::new();
+    }
     hh.iter()
         .map(|h| {
             let mut h = h.clone();
@@ -32,7 +36,11 @@ pub fn visible(atlas: &Atlas, hh: &[CrossHousehold], access: &Access) -> Vec<Cro
 }
 
 /// A proposal as this request may see it.
+/// A caller who may not see households gets the grids' counts without the moves of single households.
 pub fn visible_proposal(atlas: &Atlas, mut p: Proposal, access: &Access) -> Proposal {
+    if !access.sees_households() {
+        p.moves.clear();
+    }
     for m in &mut p.moves {
         let view = access.household(atlas, &m.household);
         m.head = m.head.as_deref().map(|n| view.name(n));

@@ -197,7 +197,9 @@ pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: &Access
         });
     };
     let first = |l: Layer| at_point.owner(l);
-    let household = at_point.household.map_or(Value::Null, |h| {
+    // Household-level data only for callers who may see it; others get the grid's count instead.
+    let sees = access.sees_households();
+    let household = at_point.household.filter(|_| sees).map_or(Value::Null, |h| {
         let f = &atlas.layer(Layer::Households).expect("a match comes from the layer").features[h.index()];
         let located_grid = at_point.owner(Layer::Grids).map(|g| atlas.layer(Layer::Grids).expect("present").features[g].code.clone());
         let mut v = shown(atlas, access, Layer::Households, f, located_grid.as_deref());
@@ -226,6 +228,7 @@ pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: &Access
             s = format!("in grid {}", atlas.layer(Layer::Grids).expect("present").features[g].code);
         }
         match at_point.household {
+            _ if !sees => s.push_str("; 住户信息需登录查看 (households: sign in)"),
             Some(HouseholdMatch::Inside { .. }) => s.push_str(", in a household's courtyard or dwelling"),
             Some(HouseholdMatch::Nearest { distance_m, .. }) => {
                 s.push_str(&format!(", nearest household {distance_m:.1} m away"))
@@ -245,6 +248,7 @@ pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: &Access
         "grid": at(atlas, Layer::Grids, first(Layer::Grids), access),
         "unit": at(atlas, Layer::Units, first(Layer::Units), access),
         "household": household,
+        "households_withheld": !sees,
         "also": also,
         "radius_m": radius_m,
         "masked": access.masked(),
@@ -254,7 +258,11 @@ pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: &Access
 
 /// The `k` nearest households to a checked point (within `max_radius_m` if given).
 pub fn nearest_json(atlas: &Atlas, p: &QueryPoint, k: usize, max_radius_m: Option<f64>, access: &Access) -> Value {
-    let near = atlas.nearest(Layer::Households, p.lonlat.0, p.lonlat.1, k, max_radius_m).unwrap_or_default();
+    let near = if access.sees_households() {
+        atlas.nearest(Layer::Households, p.lonlat.0, p.lonlat.1, k, max_radius_m).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let hh = atlas.layer(Layer::Households);
     let list: Vec<Value> = near
         .iter()
@@ -274,6 +282,8 @@ pub fn nearest_json(atlas: &Atlas, p: &QueryPoint, k: usize, max_radius_m: Optio
         "radius_m": max_radius_m,
         "households": list,
         "masked": access.masked(),
+        "withheld": !access.sees_households(),
+        "message": if access.sees_households() { Value::Null } else { super::privacy::WITHHELD.into() },
     })
 }
 
@@ -287,6 +297,9 @@ pub fn search_json(atlas: &Atlas, q: &str, limit: usize, access: &Access) -> Val
         .search(q, opts)
         .into_iter()
         .filter_map(|h| {
+            if h.layer == Layer::Households && !access.sees_households() {
+                return None;
+            }
             let f = &atlas.layer(h.layer).expect("hits come from the atlas").features[h.index];
             let view = access.view(atlas, h.layer, f, None);
             // A household found by its people's name, phone or address is not shown to a caller who may not
@@ -325,8 +338,10 @@ pub fn households_json(atlas: &Atlas, layer: Layer, code: &str, access: &Access)
     let f = &atlas.layer(layer).expect("found above").features[index];
     let hh = atlas.layer(Layer::Households);
     let members = dir.households_of(atlas, layer, index);
+    let sees = access.sees_households();
     let list: Vec<Value> = members
         .iter()
+        .filter(|_| sees)
         .map(|m| {
             let h = &hh.expect("members come from the layer").features[m.index];
             let place = dir.placement(m.index);
@@ -355,12 +370,16 @@ pub fn households_json(atlas: &Atlas, layer: Layer, code: &str, access: &Access)
         "chain": chain_json(atlas, &chain, access),
         "bbox": bbox_json(f),
         "lonlat": lonlat_json(dir.point(layer, index)),
-        "count": list.len(),
+        "count": members.len(),
         "lies_in_count": lies,
         "on_roster_count": roster,
         "households": list,
         "masked": access.masked(),
+        "withheld": !sees,
     });
+    if !sees {
+        body["message"] = super::privacy::WITHHELD.into();
+    }
     if layer == Layer::Grids {
         body["target_households"] = f.int_prop("target_households").map_or(Value::Null, Into::into);
     }

@@ -13,6 +13,10 @@
 //!   `…南新社区***`); tags (`elderly_alone`, `low_income`, ...) are withheld.
 //! - codes and counts are not masked: they are what a grid manager works from.
 //!
+//! Household-level data (a household's point, code, roster, householder, phone) is withheld whole from
+//! anonymous callers and viewers ([`sees_households`]): they get counts per grid and unit instead. Every route
+//! asks [`Access::sees_households`] before it lists households, and says so with [`WITHHELD`].
+//!
 //! Which properties are people's: [`PERSON_KEYS`], [`is_phone_key`], `address` and `tags`. [`mask_properties`]
 //! masks a feature's properties in place, for any endpoint that returns stored features.
 
@@ -42,6 +46,22 @@ pub const PERSON_KEYS: [&str; 5] = ["head", "secretary", "manager", "leader", "c
 pub fn is_phone_key(key: &str) -> bool {
     matches!(key, "phone" | "tel" | "mobile") || key.ends_with("_phone")
 }
+
+/// Whether `role` may see household-level data at all (points, codes, rosters; people masked as the scope
+/// says). Anonymous callers are viewers. The one rule every route and export applies.
+///
+/// ```
+/// use gridmap::accounts::Role;
+/// use gridmap::app::privacy::sees_households;
+/// assert!(!sees_households(Role::Viewer) && sees_households(Role::Planner) && sees_households(Role::GridManager));
+/// ```
+pub fn sees_households(role: Role) -> bool {
+    role != Role::Viewer
+}
+
+/// What an answer says when it withholds households (Chinese first).
+pub const WITHHELD: &str =
+    "户级数据（住户位置、户码、户主、电话）仅对登录的工作人员显示，请登录；这里只给出各网格、楼栋的户数 (household-level data is shown to signed-in staff only; counts per grid and unit are given instead)";
 
 /// Masks a person's name: the first character stays, each other becomes `*`.
 ///
@@ -321,6 +341,11 @@ impl Access {
             }
             View::Masked
         }
+    }
+
+    /// Whether this request may see households at all ([`sees_households`]).
+    pub fn sees_households(&self) -> bool {
+        sees_households(self.0.viewer.role)
     }
 
     /// How the household with `code` is shown (masked if it is not in the atlas).

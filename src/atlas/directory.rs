@@ -181,6 +181,17 @@ impl Directory {
 
     /// The households of grid or unit `index` (`layer` is [`Layer::Grids`] or [`Layer::Units`]): those that lie
     /// in it and those its roster names, ordered by household code.
+    /// How many households lie in grid or unit `index` of `layer` (0 for other layers): the count shown where
+    /// the households themselves are withheld.
+    pub fn count_lying_in(&self, layer: Layer, index: usize) -> usize {
+        let lies = match layer {
+            Layer::Grids => &self.lies_in_grid,
+            Layer::Units => &self.lies_in_unit,
+            _ => return 0,
+        };
+        lies.get(&index).map_or(0, Vec::len)
+    }
+
     pub fn households_of(&self, atlas: &Atlas, layer: Layer, index: usize) -> Vec<Member> {
         let (lies, roster) = match layer {
             Layer::Grids => (&self.lies_in_grid, &self.roster_grid),

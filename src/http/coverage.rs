@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::extract::Query;
 use super::AppState;
+use super::privacy::Access;
 use super::error::{Error, Result};
 use crate::app::coverage::{self, Coverage};
 use crate::atlas::Atlas;
@@ -98,14 +99,19 @@ async fn summary(State(state): State<AppState>, Query(q): Query<CoverageQuery>) 
 }
 
 /// `GET /api/v1/coverage/defects[?kind=K[,K]][&parent=CODE]`: the defects as GeoJSON (lon/lat).
-async fn defects(State(state): State<AppState>, Query(q): Query<CoverageQuery>) -> Result<impl IntoResponse> {
+/// Defects naming single households are left out for a caller who may not see households (the summary counts
+/// them).
+async fn defects(State(state): State<AppState>, access: Access, Query(q): Query<CoverageQuery>) -> Result<impl IntoResponse> {
     let kinds = kind_filter(q.kind.as_deref())?;
     let (atlas, m) = memo(&state).await?;
     let parent = parent_filter(&atlas, q.parent.as_deref())?;
     let mut body = br#"{"type":"FeatureCollection","name":"defects","features":["#.to_vec();
     let mut first = true;
     for (v, kind, chain) in &m.features {
-        if kinds.as_ref().is_some_and(|ks| !ks.contains(kind)) || parent.as_ref().is_some_and(|p| !chain.contains(p)) {
+        if kinds.as_ref().is_some_and(|ks| !ks.contains(kind))
+            || parent.as_ref().is_some_and(|p| !chain.contains(p))
+            || (!access.sees_households() && names_household(*kind, v))
+        {
             continue;
         }
         if !first {
@@ -116,4 +122,11 @@ async fn defects(State(state): State<AppState>, Query(q): Query<CoverageQuery>) 
     }
     body.extend_from_slice(b"]}");
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
+}
+
+/// Whether a defect is about single households (their codes and points): a household kind, or any defect of
+/// the households layer.
+fn names_household(kind: Kind, defect: &Value) -> bool {
+    matches!(kind, Kind::HouseholdUncovered | Kind::HouseholdSplit | Kind::HouseholdMismatch)
+        || defect["properties"]["layer"] == "households"
 }

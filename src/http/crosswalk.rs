@@ -137,6 +137,10 @@ async fn households(State(state): State<AppState>, access: Access, Query(q): Que
         })
         .collect();
     match q.format.as_deref().unwrap_or("json") {
+        "json" if !access.sees_households() => {
+            let count = memo.0.households.len();
+            Ok(Json(json!({ "count": count, "households": [], "withheld": true, "message": crate::app::privacy::WITHHELD })).into_response())
+        }
         "json" => Ok(Json(json!({ "count": hh.len(), "households": hh })).into_response()),
         "geojson" => Ok(([(header::CONTENT_TYPE, "application/geo+json")], Json(households_geojson(&hh))).into_response()),
         "csv" => {

@@ -59,6 +59,9 @@ async fn layer(
     let atlas = state.atlas();
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>> {
         let Some(idx) = atlas.layer(layer) else { return Ok(collection(&atlas, layer, &access, std::iter::empty())) };
+        if layer == Layer::Households && !access.sees_households() {
+            return Ok(withheld(layer));
+        }
         Ok(match bbox {
             Some(b) => {
                 let hits = atlas.in_bbox(layer, b)?;
@@ -72,6 +75,15 @@ async fn layer(
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
 }
 
+/// An empty FeatureCollection saying why (households for a caller who may not see them).
+fn withheld(layer: Layer) -> Vec<u8> {
+    let body = serde_json::json!({
+        "type": "FeatureCollection", "name": layer.name(), "features": [],
+        "withheld": true, "message": crate::app::privacy::WITHHELD,
+    });
+    serde_json::to_vec(&body).expect("serialisable")
+}
+
 /// A FeatureCollection of `features`, each one's personal data masked unless `access` covers it.
 fn collection<'a>(
     atlas: &crate::atlas::Atlas,
@@ -79,12 +91,19 @@ fn collection<'a>(
     access: &Access,
     features: impl Iterator<Item = &'a crate::model::Feature>,
 ) -> Vec<u8> {
+    // Grids and units carry the count of households lying in them, for every caller.
+    let dir = matches!(layer, Layer::Grids | Layer::Units).then(|| crate::atlas::directory::Directory::of(atlas));
     let mut out = format!("{{\"type\":\"FeatureCollection\",\"name\":\"{}\",\"features\":[", layer.name()).into_bytes();
     for (i, f) in features.enumerate() {
         if i > 0 {
             out.push(b',');
         }
         let mut v = feature_json(f);
+        if let (Some(dir), Some(serde_json::Value::Object(p)), Some(i)) =
+            (&dir, v.get_mut("properties"), atlas.layer(layer).and_then(|l| l.index_of(&f.code)))
+        {
+            p.insert("household_count".into(), dir.count_lying_in(layer, i).into());
+        }
         if access.view(atlas, layer, f, None).masked()
             && let Some(serde_json::Value::Object(p)) = v.get_mut("properties")
         {

@@ -1,6 +1,6 @@
 //! Printable wall charts (网格公示图) of grids: `GET /api/v1/grids/{code}/wallchart.png` for a published grid,
 //! `GET /api/v1/plans/{id}/grids/{grid}/wallchart.png` for a grid of a draft (see `plans.rs`). The manager's
-//! name and phone are shown as the caller may see them.
+//! name and phone are shown as the caller may see them; households as dots only to those who may see them.
 
 use axum::extract::State;
 use axum::http::header;
@@ -49,6 +49,9 @@ pub async fn render(atlas: std::sync::Arc<Atlas>, grid: MultiPolygon<f64>, neigh
         chart.manager = props.manager;
         chart.manager_phone = props.manager_phone;
         chart.footer = props.footer;
+        if !props.household_dots {
+            chart.household_points.clear();
+        }
         chart.png()
     })
     .await
@@ -65,6 +68,8 @@ pub struct ChartProps {
     pub manager: Option<String>,
     pub manager_phone: Option<String>,
     pub footer: String,
+    /// Whether households show as dots (not for callers who may not see households; the count still shows).
+    pub household_dots: bool,
 }
 
 impl ChartProps {
@@ -78,6 +83,7 @@ impl ChartProps {
             manager: get("manager").map(|m| view.name(m)),
             manager_phone: get("manager_phone").map(|p| view.phone(p)),
             footer,
+            household_dots: true,
         }
     }
 }
@@ -99,7 +105,8 @@ async fn published(State(state): State<AppState>, access: Access, Path(code): Pa
         .map(|g| (g.name().to_string(), outline(g)))
         .collect();
     let footer = format!("数据版本 {} · 制图 {}", atlas.revision, &clock::rfc3339(clock::now())[..10]);
-    let props = ChartProps::of(&f.properties, &code, place_of(&atlas, &community), access.grid(&atlas, &code), footer);
+    let mut props = ChartProps::of(&f.properties, &code, place_of(&atlas, &community), access.grid(&atlas, &code), footer);
+    props.household_dots = access.sees_households();
     let grid = outline(f);
     render(atlas, grid, neighbours, props).await
 }

@@ -28,6 +28,9 @@ enum Expect {
     Full(&'static str),
     /// 2xx with no personal data at all.
     Masked,
+    /// 2xx with no household-level data at all: no household code, name or phone (anonymous callers and
+    /// viewers on routes about households; counts only).
+    NoHouseholds,
     /// This status (401 not signed in, 403 refused, 404 not found...).
     Status(u16),
 }
@@ -43,6 +46,9 @@ const PERSONAL: &[&str] = &[
 /// Personal values outside both the grid manager's and the secretary's scope (community 610522102206 and the
 /// household in no grid).
 const OUT_OF_SCOPE: &[&str] = &["王五", "赵六", "孙七"];
+
+/// Every household code of the mini dataset: none may reach an anonymous caller or a viewer, from any route.
+const HOUSEHOLD_CODES: &[&str] = &["H0001", "H0002", "H0003", "H0004", "H0005"];
 
 /// H0001's door, in grid 610522001001001.
 const AT_H0001: &str = "lon=110.2015&lat=34.5015";
@@ -69,6 +75,7 @@ const REFUSED: Expect = Status(403);
 /// community 610522001001 made before the calls.
 fn cases(plan: i64) -> Vec<Case> {
     let h = Full("张三");
+    let n = NoHouseholds;
     let p = |tail: &str| format!("/api/v1/plans/{plan}{tail}");
     let (x0, y0) = (110.205, 34.5);
     let plans = [NOT_SIGNED_IN, REFUSED, Ok, REFUSED, Ok, Ok];
@@ -76,22 +83,27 @@ fn cases(plan: i64) -> Vec<Case> {
     vec![
         case("GET", "/health", "/health", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/api/v1/meta", "/api/v1/meta", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
-        case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/households", None, [Masked, Masked, Masked, h, h, h]),
+        case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/households", None, [n, n, Masked, h, h, h]),
+        case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/county", None, [n, n, Masked, Ok, Ok, Ok]),
+        case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/towns", None, [n, n, Masked, Ok, Ok, Ok]),
+        case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/villages", None, [n, n, Masked, Ok, Ok, Ok]),
+        case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/units", None, [n, n, Masked, Ok, Ok, Ok]),
+        case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/households?bbox=110,34,111,35", None, [n, n, Masked, h, h, h]),
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/communities", None, [Masked, Masked, Masked, Masked, Full("王秀兰"), Full("王秀兰")]),
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/grids", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
-        case("GET", "/api/v1/locate", &format!("/api/v1/locate?{AT_H0001}"), None, [Masked, Masked, Masked, h, h, h]),
-        case("GET", "/api/v1/search", "/api/v1/search?q=zhangsan", None, [Masked, Masked, Masked, h, h, h]),
-        case("GET", "/api/v1/nearest", &format!("/api/v1/nearest?{AT_H0001}&k=5"), None, [Masked, Masked, Masked, h, h, h]),
-        case("GET", "/api/v1/grids/{code}/households", "/api/v1/grids/610522001001001/households", None, [Masked, Masked, Masked, h, h, h]),
+        case("GET", "/api/v1/locate", &format!("/api/v1/locate?{AT_H0001}"), None, [n, n, Masked, h, h, h]),
+        case("GET", "/api/v1/search", "/api/v1/search?q=zhangsan", None, [n, n, Masked, h, h, h]),
+        case("GET", "/api/v1/nearest", &format!("/api/v1/nearest?{AT_H0001}&k=5"), None, [n, n, Masked, h, h, h]),
+        case("GET", "/api/v1/grids/{code}/households", "/api/v1/grids/610522001001001/households", None, [n, n, Masked, h, h, h]),
         case("GET", "/api/v1/grids/{code}/wallchart.png", "/api/v1/grids/610522001001001/wallchart.png", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
-        case("GET", "/api/v1/units/{code}/households", "/api/v1/units/610522001001001001/households", None, [Masked, Masked, Masked, h, h, h]),
+        case("GET", "/api/v1/units/{code}/households", "/api/v1/units/610522001001001001/households", None, [n, n, Masked, h, h, h]),
         case("GET", "/api/v1/crosswalk", "/api/v1/crosswalk", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
-        case("GET", "/api/v1/crosswalk/households", "/api/v1/crosswalk/households", None, [Masked, Masked, Masked, Ok, Ok, Full("孙七")]),
-        case("GET", "/api/v1/crosswalk/households", "/api/v1/crosswalk/households?format=csv", None, [Masked, Masked, Masked, Ok, Ok, Full("孙七")]),
-        case("GET", "/api/v1/crosswalk/households", "/api/v1/crosswalk/households?format=geojson", None, [Masked, Masked, Masked, Ok, Ok, Full("孙七")]),
+        case("GET", "/api/v1/crosswalk/households", "/api/v1/crosswalk/households", None, [n, n, Masked, Ok, Ok, Full("孙七")]),
+        case("GET", "/api/v1/crosswalk/households", "/api/v1/crosswalk/households?format=csv", None, [n, n, Masked, Ok, Ok, Full("孙七")]),
+        case("GET", "/api/v1/crosswalk/households", "/api/v1/crosswalk/households?format=geojson", None, [n, n, Masked, Ok, Ok, Full("孙七")]),
         case("GET", "/api/v1/crosswalk", "/api/v1/crosswalk?format=csv", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
-        case("GET", "/api/v1/coverage/defects", "/api/v1/coverage/defects?kind=household_mismatch,household_uncovered", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
-        case("GET", "/api/v1/crosswalk/reassignment", "/api/v1/crosswalk/reassignment", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
+        case("GET", "/api/v1/coverage/defects", "/api/v1/coverage/defects?kind=household_mismatch,household_uncovered", None, [n, n, Masked, Ok, Ok, Ok]),
+        case("GET", "/api/v1/crosswalk/reassignment", "/api/v1/crosswalk/reassignment", None, [n, n, Masked, Ok, Ok, Ok]),
         case("GET", "/api/v1/coverage", "/api/v1/coverage", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
         case("GET", "/api/v1/coverage/defects", "/api/v1/coverage/defects", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
         case("GET", "/api/v1/changes", "/api/v1/changes", None, [NOT_SIGNED_IN, REFUSED, Ok, Ok, Ok, Ok]),
@@ -272,14 +284,19 @@ async fn every_route_as_every_role() {
             let shows = |s: &&str| text.contains(*s);
             let sees_personal = matches!(*role, "grid_manager" | "secretary" | "admin");
             let scoped = matches!(*role, "grid_manager" | "secretary");
+            let households_shown: Vec<&&str> = HOUSEHOLD_CODES.iter().filter(|s| shows(s)).collect();
             let why = match c.expect[i] {
+                // Whatever the row says: anonymous callers and viewers never get a household, on any route.
+                _ if matches!(*role, "anonymous" | "viewer") && !households_shown.is_empty() => {
+                    Some(format!("shows households {households_shown:?} to a caller who may not see households"))
+                }
                 Status(s) if status != s => Some(format!("status {status}, expected {s}")),
                 Status(_) => None,
                 _ if !(200..300).contains(&status) => Some(format!("status {status}, expected 2xx")),
                 Masked | Ok if !sees_personal && PERSONAL.iter().any(&shows) => {
                     Some(format!("shows {:?} unmasked", PERSONAL.iter().filter(|s| shows(s)).collect::<Vec<_>>()))
                 }
-                Masked if PERSONAL.iter().any(&shows) => {
+                Masked | NoHouseholds if PERSONAL.iter().any(&shows) => {
                     Some(format!("shows {:?} unmasked", PERSONAL.iter().filter(|s| shows(s)).collect::<Vec<_>>()))
                 }
                 Full(s) if !text.contains(s) => Some(format!("does not show {s:?} in full")),

@@ -32,7 +32,8 @@ async fn get(app: &common::TestApp, client: &reqwest::Client, path: &str) -> Val
 #[tokio::test]
 async fn crosswalk_lists_villages_communities_and_cross_boundary_households() {
     let tmp = tempfile::tempdir().unwrap();
-    let app = common::spawn_app_seeded(&dataset_dir(tmp.path())).await;
+    let mut app = common::spawn_app_seeded(&dataset_dir(tmp.path())).await;
+    app.sign_in_planner().await;
     let (s, v) = app.get_json("/api/v1/crosswalk").await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["summary"]["villages"], 2);
@@ -77,7 +78,9 @@ async fn crosswalk_lists_villages_communities_and_cross_boundary_households() {
     assert_eq!(s, 404);
 }
 
-async fn reassignment_applies_once(app: &common::TestApp) {
+async fn reassignment_applies_once(mut app: common::TestApp) {
+    let app = &mut app;
+    app.sign_in_planner().await;
     let (s, p) = app.get_json("/api/v1/crosswalk/reassignment").await;
     assert_eq!(s, 200, "{p}");
     assert_eq!(p["moves"].as_array().unwrap().len(), 1, "{p}");
@@ -91,7 +94,7 @@ async fn reassignment_applies_once(app: &common::TestApp) {
         .map(|g| (g["grid"].as_str().unwrap().to_string(), g["net"].as_i64().unwrap()))
         .collect();
     assert_eq!(grids, [("610522001001001".to_string(), -1), ("610522102206001".to_string(), 1)]);
-    // Names are masked without the server's token.
+    // Names are masked for a planner.
     assert_eq!(p["managers"][0]["manager"], "李*");
 
     // Only a secretary of the community (or the county admin) applies it; bad requests change nothing.
@@ -99,7 +102,7 @@ async fn reassignment_applies_once(app: &common::TestApp) {
     let admin = common::TestApp::client_with(&app.token_for("admin1", Role::Admin, "county").await);
     let viewer = common::TestApp::client_with(&app.token_for("viewer1", Role::Viewer, "county").await);
     let body = json!({"community": "610522102206"});
-    assert_eq!(post(app, &app.client, "/api/v1/crosswalk/reassignment", body.clone()).await.0, 401);
+    assert_eq!(post(app, &common::TestApp::anonymous(), "/api/v1/crosswalk/reassignment", body.clone()).await.0, 401);
     assert_eq!(post(app, &viewer, "/api/v1/crosswalk/reassignment", body.clone()).await.0, 403);
     let (s, v) = post(app, &east, "/api/v1/crosswalk/reassignment", json!({"community": "610522001001"})).await;
     assert_eq!(s, 403, "another community: {v}");
@@ -149,13 +152,13 @@ async fn reassignment_applies_once(app: &common::TestApp) {
 #[tokio::test]
 async fn reassignment_on_the_geopackage() {
     let tmp = tempfile::tempdir().unwrap();
-    reassignment_applies_once(&common::spawn_app_seeded(&dataset_dir(tmp.path())).await).await;
+    reassignment_applies_once(common::spawn_app_seeded(&dataset_dir(tmp.path())).await).await;
 }
 
 #[tokio::test]
 async fn reassignment_on_postgis() {
     let tmp = tempfile::tempdir().unwrap();
-    reassignment_applies_once(&common::spawn_app_postgis(&dataset_dir(tmp.path())).await).await;
+    reassignment_applies_once(common::spawn_app_postgis(&dataset_dir(tmp.path())).await).await;
 }
 
 #[test]

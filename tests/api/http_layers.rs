@@ -5,9 +5,12 @@ use crate::common;
 
 use gridmap::model::Layer;
 
+/// The mini dataset served to a county planner (anonymous callers get no households: `privacy_default`).
 async fn mini_app() -> common::TestApp {
     let dir = tempfile::tempdir().unwrap();
-    common::spawn_app_seeded(&common::write_mini(dir.path())).await
+    let mut app = common::spawn_app_seeded(&common::write_mini(dir.path())).await;
+    app.sign_in_planner().await;
+    app
 }
 
 #[tokio::test]
@@ -109,7 +112,8 @@ async fn the_map_page_and_its_vendored_library_are_served() {
 #[tokio::test]
 async fn the_same_api_over_postgis() {
     let dir = tempfile::tempdir().unwrap();
-    let app = common::spawn_app_postgis(&common::write_mini(dir.path())).await;
+    let mut app = common::spawn_app_postgis(&common::write_mini(dir.path())).await;
+    app.sign_in_planner().await;
     let (s, v) = app.get_json("/health").await;
     assert_eq!(s, 200);
     assert!(v["store"].as_str().unwrap().starts_with("PostGIS"));

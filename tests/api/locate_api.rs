@@ -1,5 +1,6 @@
 //! Locate, nearest, search and the households of a grid or unit, over the real server on the mini dataset;
-//! masking by default and unmasking with the configured token.
+//! masked for a county planner and unmasked with the configured token (anonymous callers get no households at
+//! all: `privacy_default`).
 
 use std::path::Path;
 
@@ -9,7 +10,8 @@ use serde_json::Value;
 
 const TOKEN: &str = "test-token-7f3a";
 
-/// The real server over a fresh GeoPackage store seeded from `seed`, configured with an access token.
+/// The real server over a fresh GeoPackage store seeded from `seed`, configured with an access token; its
+/// `client` is a county planner's.
 struct TokenApp {
     base_url: String,
     client: reqwest::Client,
@@ -29,7 +31,8 @@ async fn spawn_with_token(seed: &Path) -> TokenApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { gridmap::http::serve(listener, state).await.unwrap() });
-    TokenApp { base_url: format!("http://{addr}"), client: reqwest::Client::new(), _dir: dir }
+    let planner = crate::common::token_on(&location, "planner.default", gridmap::accounts::Role::Planner, "county").await;
+    TokenApp { base_url: format!("http://{addr}"), client: crate::common::TestApp::client_with(&planner), _dir: dir }
 }
 
 async fn get_with(base: &str, client: &reqwest::Client, path: &str, token: Option<&str>) -> (u16, Value) {
@@ -88,7 +91,8 @@ async fn locate_gives_the_chain_masked_by_default_and_full_with_the_token() {
 #[tokio::test]
 async fn gcj02_and_bd09_land_within_a_metre_of_wgs84() {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    let mut app = spawn_app_seeded(&write_mini(dir.path())).await;
+    app.sign_in_planner().await;
     // Inside H0003's courtyard (110.2111..110.2112 × 34.5011..34.5013).
     let (lon, lat) = (110.21115, 34.5012);
     let (gx, gy) = wgs84_to_gcj02(lon, lat);
@@ -110,7 +114,8 @@ async fn gcj02_and_bd09_land_within_a_metre_of_wgs84() {
 #[tokio::test]
 async fn outside_the_county_and_nearest_within_radius() {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    let mut app = spawn_app_seeded(&write_mini(dir.path())).await;
+    app.sign_in_planner().await;
     let (status, v) = app.get_json("/api/v1/locate?lon=110.30&lat=34.505").await;
     assert_eq!(status, 200);
     assert_eq!(v["inside_county"], false);
@@ -131,7 +136,8 @@ async fn outside_the_county_and_nearest_within_radius() {
 #[tokio::test]
 async fn bad_coordinates_are_400_saying_what() {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    let mut app = spawn_app_seeded(&write_mini(dir.path())).await;
+    app.sign_in_planner().await;
     for (query, expect) in [
         ("lat=34.5", "lon is required"),
         ("lon=110.2", "lat is required"),
@@ -157,7 +163,8 @@ async fn bad_coordinates_are_400_saying_what() {
 #[tokio::test]
 async fn nearest_households_in_metres() {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    let mut app = spawn_app_seeded(&write_mini(dir.path())).await;
+    app.sign_in_planner().await;
     let (status, v) = app.get_json("/api/v1/nearest?lon=110.2015&lat=34.5015&k=3").await;
     assert_eq!(status, 200, "{v}");
     let hh = v["households"].as_array().unwrap();
@@ -175,7 +182,8 @@ async fn nearest_households_in_metres() {
 #[tokio::test]
 async fn households_of_a_grid_by_location_and_by_roster() {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    let mut app = spawn_app_seeded(&write_mini(dir.path())).await;
+    app.sign_in_planner().await;
     let (status, v) = app.get_json("/api/v1/grids/610522001001001/households").await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["grid"]["manager"], "李*");

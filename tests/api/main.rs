@@ -37,6 +37,8 @@ mod locate_api;
 mod locate_cli;
 /// Planners' drafts, edits, undo, diff, publish and export over HTTP.
 mod plans_api;
+/// Privacy by default: counts, not households, for anonymous callers and viewers.
+mod privacy_default;
 /// The store contract on both backends.
 mod store_contract;
 /// Servers hearing changes made elsewhere (LISTEN/NOTIFY, imports).

@@ -248,7 +248,8 @@ async fn publishing_needs_acknowledgements_and_a_stale_draft_is_refused_on_postg
 
 #[tokio::test]
 async fn a_split_is_published_with_codes_by_the_coding_rule_and_households_moved() {
-    let (app, _t) = mini_app().await;
+    let (mut app, _t) = mini_app().await;
+    app.sign_in_planner().await;
     let pa = planner(&app, "planner.a").await;
     let p = new_plan(&app, &pa, "拆分").await;
     let id = &p["id"];

@@ -33,7 +33,8 @@ async fn a_second_postgis_server_hears_the_first_ones_writes() {
     let url = common::fresh_postgis_url().await;
     let args = Location::Postgis(url);
     let a = common::spawn_app_on(args.clone(), &seed).await;
-    let b = common::spawn_app_on(args, &seed).await;
+    let mut b = common::spawn_app_on(args, &seed).await;
+    b.sign_in_planner().await;
     let admin = common::TestApp::client_with(&a.token_for("admin1", gridmap::accounts::Role::Admin, "county").await);
     let r = admin.post(a.url("/api/v1/crosswalk/reassignment")).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -48,7 +49,8 @@ async fn a_server_picks_up_an_import_into_its_geopackage() {
     let tmp = tempfile::tempdir().unwrap();
     let seed = common::write_mini(tmp.path());
     let store = tmp.path().join("shared.gpkg");
-    let app = common::spawn_app_on(Location::Gpkg(store.clone()), &seed).await;
+    let mut app = common::spawn_app_on(Location::Gpkg(store.clone()), &seed).await;
+    app.sign_in_planner().await;
     let before = revision(&app).await;
     let mut one = gridmap::model::Dataset::default();
     one.layers.insert(Layer::Households, common::mini_dataset().get(Layer::Households)[..2].to_vec());

@@ -6,6 +6,8 @@
 use crate::common;
 
 use crate::common::browser::{self, DESKTOP, PHONE};
+use crate::common::webdriver::signed_in;
+use gridmap::accounts::Role;
 use serde_json::Value;
 
 /// The page's self-report once it is ready and free of errors.
@@ -57,7 +59,8 @@ async fn phone_map_is_ready_with_the_same_layers() {
 async fn zoomed_in_map_loads_units_and_households_by_bbox() {
     let app = common::spawn_app().await;
     let api = |path: &str| format!("{}/api/v1{path}", app.base_url);
-    let client = reqwest::Client::new();
+    // Households are for signed-in staff: a planner's.
+    let client = common::TestApp::client_with(&app.token_for("planner.api", Role::Planner, "county").await);
 
     // A household somewhere in the county: look in the county's bbox, narrowed to its first grid.
     let grids: Value = client.get(api("/layers/grids")).send().await.unwrap().json().await.unwrap();
@@ -79,7 +82,12 @@ async fn zoomed_in_map_loads_units_and_households_by_bbox() {
     let (lon, lat) = ((w + e) / 2.0, (s + n) / 2.0);
 
     let url = format!("{}/?view={lon},{lat},16.5", app.base_url);
-    let status = page_status(url.clone(), DESKTOP).await;
+    let b = signed_in(&app, "planner.page", Role::Planner, DESKTOP).await;
+    b.page_status(&url, "gridmap-status", 90).await;
+    // The view's households arrive after the first idle: wait for them.
+    let loaded = "const t = document.getElementById('gridmap-status')?.textContent || ''; \
+                  const r = t && JSON.parse(t).rendered; return r && r.households > 0 && r.units > 0 ? t : ''";
+    let status: Value = serde_json::from_str(b.wait_for("households drawn", loaded, 60).await.as_str().unwrap()).unwrap();
     assert_rendered(&status, &["grids", "units", "households"], "desktop, zoomed in on a household");
     // The page asked for the view's households only, not the county's.
     let meta: Value = client.get(api("/meta")).send().await.unwrap().json().await.unwrap();
@@ -87,7 +95,12 @@ async fn zoomed_in_map_loads_units_and_households_by_bbox() {
     let total = meta["counts"]["households"].as_u64().expect("meta.counts.households");
     assert!(loaded > 0 && loaded < total, "households loaded for the view: {loaded} of {total}: {status}");
 
-    browser::screenshot(&url, DESKTOP, "web_map_zoomed.png").await;
+    b.screenshot("web_map_zoomed.png").await;
+
+    // Anonymous visitors get the same page without households, and no error.
+    let status = page_status(url.clone(), DESKTOP).await;
+    assert_rendered(&status, &["grids", "units"], "anonymous, zoomed in");
+    assert_eq!(rendered(&status, "households"), 0, "households drawn for an anonymous visitor: {status}");
 }
 
 /// `(west, south, east, north)` of a GeoJSON geometry.

@@ -1,20 +1,35 @@
 //! The "my grid" view on a phone: headless Chromium at 390×844 opens `/?grid=CODE` on the real server, and
 //! the page's self-report `<pre id="mygrid-status">` must list every household the API lists for that grid,
-//! in a full-width sheet with rows a finger can hit (at least 44 px high).
+//! in a full-width sheet with rows a finger can hit (at least 44 px high), once signed in; an anonymous visitor
+//! gets the count and a request to sign in.
 
 use crate::common;
 
 use crate::common::browser::{self, PHONE};
+use crate::common::webdriver::signed_in;
+use gridmap::accounts::Role;
 use serde_json::Value;
 
-async fn check_my_grid(base_url: &str, grid: &str) {
-    let api: Value = reqwest::get(format!("{base_url}/api/v1/grids/{grid}/households")).await.unwrap().json().await.unwrap();
+async fn check_my_grid(app: &common::TestApp, grid: &str) {
+    let base_url = &app.base_url;
+    let planner = common::TestApp::client_with(&app.token_for("planner.api", Role::Planner, "county").await);
+    let api: Value = planner.get(format!("{base_url}/api/v1/grids/{grid}/households")).send().await.unwrap().json().await.unwrap();
     let expected: Vec<String> =
         api["households"].as_array().unwrap().iter().map(|h| h["code"].as_str().unwrap().to_string()).collect();
     assert!(!expected.is_empty(), "grid {grid} has no households to list");
 
+    // An anonymous visitor sees the grid's count and is asked to sign in for the households.
     let url = format!("{base_url}/?grid={grid}");
     let (status, dom) = browser::page_status(&url, PHONE, "mygrid-status").await;
+    assert_eq!(status["ready"], true, "{status}");
+    assert_eq!((status["count"].as_u64(), status["listed"].as_u64()), (Some(expected.len() as u64), Some(0)), "{status}");
+    assert_eq!(status["withheld"], true, "{status}");
+    assert!(dom.contains("请登录"), "the anonymous page asks to sign in");
+    browser::screenshot(&url, PHONE, &format!("web_phone_grid_{grid}_anonymous.png")).await;
+
+    // Signed in (a planner: households listed, people masked).
+    let b = signed_in(app, "planner.page", Role::Planner, PHONE).await;
+    let (status, dom) = b.page_status(&url, "mygrid-status", 60).await;
     assert_eq!(status["ready"], true, "{status}");
     assert_eq!(status["errors"], Value::Array(vec![]), "{status}");
     assert_eq!(status["grid"], grid, "{status}");
@@ -33,19 +48,19 @@ async fn check_my_grid(base_url: &str, grid: &str) {
     assert_eq!(status["panel_width"].as_u64(), Some(width), "full-width sheet on a phone: {status}");
     let row = status["min_row_height"].as_f64().unwrap();
     assert!(row >= 44.0, "rows must be at least 44 px high on a phone, smallest is {row}: {status}");
-    // Masked by default.
+    // Masked for a planner.
     assert_eq!(status["masked"], true);
     assert!(dom.contains("gm-search"), "the search box is on the page");
 
     // A screenshot for a person to look at (artifacts/).
-    browser::screenshot(&url, PHONE, &format!("web_phone_grid_{grid}.png")).await;
+    b.screenshot(&format!("web_phone_grid_{grid}.png")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn my_grid_lists_its_households_on_a_phone() {
     let dir = tempfile::tempdir().unwrap();
     let app = common::spawn_app_seeded(&common::write_mini(dir.path())).await;
-    check_my_grid(&app.base_url, "610522001001001").await;
+    check_my_grid(&app, "610522001001001").await;
 }
 
 /// The same on the repository's default dataset, with a grid that has households (skipped only while
@@ -62,8 +77,9 @@ async fn my_grid_on_the_default_dataset() {
     let text = std::fs::read_to_string(&households).unwrap();
     let fc: Value = serde_json::from_str(&text).unwrap();
     let code = fc["features"][0]["properties"]["code"].as_str().unwrap().to_string();
+    let planner = common::TestApp::client_with(&app.token_for("planner.search", Role::Planner, "county").await);
     let hit: Value =
-        reqwest::get(format!("{}/api/v1/search?q={code}&limit=1", app.base_url)).await.unwrap().json().await.unwrap();
+        planner.get(format!("{}/api/v1/search?q={code}&limit=1", app.base_url)).send().await.unwrap().json().await.unwrap();
     let grid = hit["hits"][0]["chain"]["grid"]["code"].as_str().unwrap_or_else(|| panic!("no grid for {code}: {hit}")).to_string();
-    check_my_grid(&app.base_url, &grid).await;
+    check_my_grid(&app, &grid).await;
 }

@@ -47,8 +47,10 @@ async fn merger_view_draws_villages_and_cross_boundary_households() {
     let cw = get(format!("{}/api/v1/crosswalk", app.base_url)).await;
     let summary = &cw["summary"];
 
+    // Cross-boundary households are for signed-in staff: a planner's browser.
     let url = format!("{}/?panel=merger", app.base_url);
-    let (status, dom) = browser::page_status(&url, DESKTOP, "merger-status").await;
+    let b = crate::common::webdriver::signed_in(&app, "planner.page", gridmap::accounts::Role::Planner, DESKTOP).await;
+    let (status, dom) = b.page_status(&url, "merger-status", 90).await;
     assert_eq!(status["ready"], true, "{status}");
     assert_eq!(status["villages"], summary["villages"], "{status}");
     assert_eq!(status["split_villages"], summary["split_villages"], "{status}");
@@ -58,5 +60,5 @@ async fn merger_view_draws_villages_and_cross_boundary_households() {
     assert!(status["table_rows"].as_u64().unwrap_or(0) > 0, "a gains and losses row per community touched: {status}");
     assert_eq!(status["unnamed_rows"], serde_json::json!([]), "every community in the table by its name: {status}");
     assert!(dom.contains("各社区跨界户增减"), "the gains and losses table is on the panel");
-    browser::screenshot(&url, DESKTOP, "web_merger.png").await;
+    b.screenshot("web_merger.png").await;
 }

@@ -59,7 +59,26 @@ impl TestApp {
     /// A new account `user` of `role` over `scope`, its one-time password already changed, and an API token
     /// for it.
     pub async fn token_for(&self, user: &str, role: gridmap::accounts::Role, scope: &str) -> String {
-        let store = self.store().await;
+        token_on(&self.location, user, role, scope).await
+    }
+
+    /// Makes `client` a county planner's: households shown, people masked (anonymous callers and viewers get
+    /// no households at all).
+    pub async fn sign_in_planner(&mut self) {
+        self.client = Self::client_with(&self.token_for("planner.default", gridmap::accounts::Role::Planner, "county").await);
+    }
+
+    /// A client as before any sign-in.
+    pub fn anonymous() -> reqwest::Client {
+        reqwest::Client::new()
+    }
+}
+
+/// A new account `user` of `role` over `scope` in the store at `location`, its one-time password already
+/// changed, and an API token for it.
+pub async fn token_on(location: &Location, user: &str, role: gridmap::accounts::Role, scope: &str) -> String {
+    {
+        let store = gridmap::store::AnyStore::open(location).await.expect("open the app's store");
         let scope: gridmap::accounts::Scope = scope.parse().expect("scope");
         gridmap::app::accounts::add_account(&store, user, role, scope, None, "test").await.expect("add account");
         let hash = gridmap::accounts::password::hash("a-long-password-2026").expect("hash");
@@ -67,6 +86,9 @@ impl TestApp {
         let by = gridmap::app::accounts::Actor { name: "test".into(), address: "test".into() };
         gridmap::app::accounts::issue_token(&store, user, 1, "test", &by).await.expect("token").token
     }
+}
+
+impl TestApp {
 
     /// A client that sends `Authorization: Bearer token` with every request.
     pub fn client_with(token: &str) -> reqwest::Client {

@@ -174,6 +174,41 @@ impl Browser {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap()).unwrap()).unwrap();
     }
+
+    /// Signs in as `user` through the sign-in API from a page of `base_url`, so the session cookie is the
+    /// browser's as after the 登录 dialog. The account's password must not need changing.
+    pub async fn sign_in(&self, base_url: &str, user: &str, password: &str) {
+        self.goto(&format!("{base_url}/health")).await;
+        let script = "return fetch('/api/v1/auth/login', {method: 'POST', headers: {'content-type': 'application/json'}, \
+                      body: JSON.stringify({username: arguments[0], password: arguments[1]})}).then(r => r.status)";
+        let status = self.eval(script, vec![json!(user), json!(password)]).await;
+        assert_eq!(status, json!(200), "sign-in of {user} failed");
+    }
+
+    /// Loads `url` and returns its self-report `#{id}` (once ready or failed, within `secs`) and the DOM.
+    pub async fn page_status(&self, url: &str, id: &str, secs: u64) -> (Value, String) {
+        self.goto(url).await;
+        let script = format!(
+            "const t = document.getElementById({id:?})?.textContent || ''; if (!t) return ''; \
+             const v = JSON.parse(t); return v.ready || (v.errors && v.errors.length) ? t : ''"
+        );
+        let text = self.wait_for(&format!("#{id} of {url}"), &script, secs).await;
+        let status = serde_json::from_str(text.as_str().unwrap()).unwrap();
+        let dom = self.eval("return document.documentElement.outerHTML", vec![]).await;
+        (status, dom.as_str().unwrap().to_string())
+    }
+}
+
+/// A county planner's password in tests (`TestApp::token_for` sets it).
+pub const TEST_PASSWORD: &str = "a-long-password-2026";
+
+/// A browser signed in as a new account `user` of `role` over the county: for page tests on what anonymous
+/// visitors may not see (households).
+pub async fn signed_in(app: &super::TestApp, user: &str, role: gridmap::accounts::Role, window: (u32, u32)) -> Browser {
+    app.token_for(user, role, "county").await;
+    let b = Browser::start(window).await;
+    b.sign_in(&app.base_url, user, TEST_PASSWORD).await;
+    b
 }
 
 impl Drop for Browser {

@@ -5,8 +5,9 @@
 //
 // For tests and support, <pre id="mygrid-status" hidden> holds JSON:
 // {"ready":true,"grid":CODE,"count":N,"listed":N,"codes":[...],"viewport":[w,h],
-// "panel_width":W,"min_row_height":H,"errors":[]} once the list is drawn
-// (count from the API; listed, codes and sizes measured in the DOM).
+// "panel_width":W,"min_row_height":H,"withheld":B,"errors":[]} once the list is drawn
+// (count from the API; listed, codes and sizes measured in the DOM). An anonymous visitor gets the count
+// and the server's request to sign in (withheld) instead of the households.
 
 import { getJSON } from '../shared/api.js';
 import { el, isPhone } from '../shared/dom.js';
@@ -108,6 +109,7 @@ export class MyGrid {
           ${d.count - d.on_roster_count ? ` · <span class="gm-flag">${d.count - d.on_roster_count} 户位于本网格但未登记在册</span>` : ''}</p>
         <input class="gm-filter" type="search" placeholder="筛选 姓名/地址/编码" aria-label="筛选住户" />
       </header>
+      ${d.withheld ? `<p class="gm-withheld" id="gm-mygrid-withheld">${esc(d.message || '')}</p>` : ''}
       <ol class="gm-rows" id="gm-mygrid-list">${d.households.map(rowHtml).join('')}</ol>`;
     // Layout figures, so a test at a phone viewport can tell the list is usable there.
     const rows = [...this.el.querySelectorAll('.gm-row-main')];
@@ -119,6 +121,7 @@ export class MyGrid {
       listed: rows.length,
       codes: [...this.el.querySelectorAll('.gm-row')].map((li) => li.dataset.code),
       masked: d.masked,
+      withheld: !!d.withheld,
       viewport: [window.innerWidth, window.innerHeight],
       panel_width: Math.round(this.el.getBoundingClientRect().width),
       min_row_height: heights.length ? Math.round(Math.min(...heights)) : null,
