@@ -97,6 +97,13 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/v1/plans/{id}/publish", Policy::Roles(PLANS)),
     rule("GET", "/api/v1/plans/{id}/export", Policy::Roles(READS_PLANS)),
     rule("GET", "/api/v1/plans/{id}/grids/{grid}/wallchart.png", Policy::Roles(READS_PLANS)),
+    rule("GET", "/ogcapi", Policy::Anyone),
+    rule("GET", "/ogcapi/conformance", Policy::Anyone),
+    rule("GET", "/ogcapi/api", Policy::Anyone),
+    rule("GET", "/ogcapi/collections", Policy::Anyone),
+    rule("GET", "/ogcapi/collections/{collection}", Policy::Anyone),
+    rule("GET", "/ogcapi/collections/{collection}/items", Policy::Anyone),
+    rule("GET", "/ogcapi/collections/{collection}/items/{item}", Policy::Anyone),
 ];
 
 /// The rule for a request, `HEAD` answered as `GET`.
@@ -202,6 +209,16 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// `?token=T` of a read without an `Authorization` header, as the bearer header it stands for.
+fn query_token(method: &Method, req: &Request) -> Option<axum::http::HeaderValue> {
+    if !matches!(*method, Method::GET | Method::HEAD) || req.headers().contains_key(AUTHORIZATION) {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.uri().query()?).ok()?;
+    let token = pairs.into_iter().rev().find(|(k, _)| k == "token").map(|(_, v)| v)?;
+    format!("Bearer {}", token.trim()).parse().ok()
+}
+
 /// Resolves the caller. A bearer token that is not valid is an error (401); a stale session cookie is ignored
 /// (the caller is anonymous), so an expired session does not break the public page.
 pub async fn resolve(state: &AppState, headers: &HeaderMap, address: String) -> Result<Principal, Error> {
@@ -259,6 +276,11 @@ pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) 
         tracing::error!(%method, %path, "route without an access rule: refused");
         return Error::Forbidden("no access rule for this route".into()).into_response();
     };
+    let mut req = req;
+    if let Some(token) = query_token(&method, &req) {
+        // GDAL and QGIS can only append a query to every request: `?token=` stands for the bearer header.
+        req.headers_mut().insert(AUTHORIZATION, token);
+    }
     let principal = match resolve(&state, req.headers(), address).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -274,7 +296,6 @@ pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) 
         }
     }
     let access = Access::new(Viewer { actor: principal.actor(), role: principal.role(), scope: principal.scope() });
-    let mut req = req;
     req.extensions_mut().insert(access.clone());
     req.extensions_mut().insert(principal.clone());
     let response = next.run(req).await;

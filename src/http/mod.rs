@@ -27,6 +27,8 @@ pub mod layers;
 pub mod locate;
 /// Health and dataset metadata.
 pub mod meta;
+/// OGC API – Features at `/ogcapi`: every layer and the coverage defects for GIS clients.
+pub mod ogcapi;
 /// Planners' drafts: edits, live statistics, diff and publishing.
 pub mod plans;
 /// The request's privacy access for handlers (the policy is [`crate::app::privacy`]).
@@ -52,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .merge(session::router())
         .merge(plans::router())
         .merge(wallchart::router())
+        .merge(ogcapi::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize));
     hardening::apply(api.merge(web::router()).with_state(state))
         .layer(CompressionLayer::new())

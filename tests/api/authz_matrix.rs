@@ -172,6 +172,14 @@ fn cases(plan: i64) -> Vec<Case> {
         // Allowed roles get as far as the coverage rules: the mini dataset's grids are under their target band.
         case("POST", "/api/v1/plans/{id}/publish", &p("/publish"), Some(json!({})), [NOT_SIGNED_IN, REFUSED, Status(422), REFUSED, REFUSED, Status(422)]),
         case("DELETE", "/api/v1/plans/{id}", &p(""), None, [NOT_SIGNED_IN, REFUSED, Ok, REFUSED, REFUSED, Status(404)]),
+        case("GET", "/ogcapi", "/ogcapi", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
+        case("GET", "/ogcapi/conformance", "/ogcapi/conformance", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
+        case("GET", "/ogcapi/api", "/ogcapi/api", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
+        case("GET", "/ogcapi/collections", "/ogcapi/collections", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
+        case("GET", "/ogcapi/collections/{collection}", "/ogcapi/collections/households", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
+        case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/households/items", None, [Masked, Masked, Masked, h, h, h]),
+        case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/grids/items", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
+        case("GET", "/ogcapi/collections/{collection}/items/{item}", "/ogcapi/collections/households/items/H0001", None, [Masked, Masked, Masked, h, h, h]),
         case("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Some(json!({})), [Ok, Ok, Ok, Ok, Ok, Ok]),
     ]
 }

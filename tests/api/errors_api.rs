@@ -93,6 +93,13 @@ fn unknown_cases() -> Vec<Case> {
         case("POST", "/api/v1/plans/{id}/publish", &plan("/publish"), Some(json!({})), Status(404)),
         case("GET", "/api/v1/plans/{id}/export", &plan("/export?format=gpkg"), None, Status(404)),
         case("GET", "/api/v1/plans/{id}/grids/{grid}/wallchart.png", &plan(&format!("/grids/{NO_GRID}/wallchart.png")), None, Status(404)),
+        case("GET", "/ogcapi", "/ogcapi", None, NoInput),
+        case("GET", "/ogcapi/conformance", "/ogcapi/conformance", None, NoInput),
+        case("GET", "/ogcapi/api", "/ogcapi/api", None, NoInput),
+        case("GET", "/ogcapi/collections", "/ogcapi/collections", None, NoInput),
+        case("GET", "/ogcapi/collections/{collection}", "/ogcapi/collections/roads", None, Status(404)),
+        case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/roads/items", None, Status(404)),
+        case("GET", "/ogcapi/collections/{collection}/items/{item}", &format!("/ogcapi/collections/grids/items/{NO_GRID}"), None, Status(404)),
         case("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Some(json!({})), NoInput),
     ]
 }

@@ -35,6 +35,8 @@ mod http_layers;
 mod locate_api;
 /// `gridmap locate` on a directory and on a store.
 mod locate_cli;
+/// OGC API – Features at /ogcapi read by GDAL, paging, CRSs, masking, and the Core requirements one by one.
+mod ogcapi;
 /// Planners' drafts, edits, undo, diff, publish and export over HTTP.
 mod plans_api;
 /// Privacy by default: counts, not households, for anonymous callers and viewers.
