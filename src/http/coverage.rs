@@ -126,7 +126,7 @@ async fn defects(State(state): State<AppState>, access: Access, Query(q): Query<
 
 /// Whether a defect is about single households (their codes and points): a household kind, or any defect of
 /// the households layer.
-fn names_household(kind: Kind, defect: &Value) -> bool {
+pub(crate) fn names_household(kind: Kind, defect: &Value) -> bool {
     matches!(kind, Kind::HouseholdUncovered | Kind::HouseholdSplit | Kind::HouseholdMismatch)
         || defect["properties"]["layer"] == "households"
 }

@@ -136,18 +136,22 @@ async fn ogrinfo_lists_every_collection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ogr2ogr_copies_each_layer_as_the_layers_route_gives_it() {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    let mut app = spawn_app_seeded(&write_mini(dir.path())).await;
+    // A planner sees households (people masked); anonymous callers get none at all.
+    let t = app.token_for("planner.ogc", Role::Planner, "county").await;
+    app.client = TestApp::client_with(&t);
+    let q = format!("?token={t}");
     let bbox = [110.2005, 34.5005, 110.2105, 34.5025];
     let rect = geo::Rect::new(geo::coord! { x: bbox[0], y: bbox[1] }, geo::coord! { x: bbox[2], y: bbox[3] });
     for layer in ["county", "towns", "communities", "villages", "grids", "units", "households"] {
         let (s, want) = app.get_json(&format!("/api/v1/layers/{layer}")).await;
         assert_eq!(s, 200);
         let want = by_code(&want);
-        let got = by_code(&copy(&app, "", layer, dir.path(), &[]).await);
+        let got = by_code(&copy(&app, &q, layer, dir.path(), &[]).await);
         assert_same(&format!("ogr2ogr {layer}"), &got, &want, false);
         // Within a bbox: GDAL asks the server for the bbox and keeps what meets it.
         let spat: Vec<String> = bbox.iter().map(|x| x.to_string()).collect();
-        let got = by_code(&copy(&app, "", layer, dir.path(), &["-spat", &spat[0], &spat[1], &spat[2], &spat[3]]).await);
+        let got = by_code(&copy(&app, &q, layer, dir.path(), &["-spat", &spat[0], &spat[1], &spat[2], &spat[3]]).await);
         let (_, boxed) = app.get_json(&format!("/api/v1/layers/{layer}?bbox={}", spat.join(","))).await;
         let want: BTreeMap<String, Value> = by_code(&boxed)
             .into_iter()
@@ -164,7 +168,8 @@ async fn ogr2ogr_copies_each_layer_as_the_layers_route_gives_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_in_epsg_4490_and_3857_are_the_layers_features() {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    let mut app = spawn_app_seeded(&write_mini(dir.path())).await;
+    app.sign_in_planner().await;
     for layer in ["grids", "households"] {
         let (_, want) = app.get_json(&format!("/api/v1/layers/{layer}")).await;
         let want = by_code(&want);
@@ -190,14 +195,21 @@ async fn items_in_epsg_4490_and_3857_are_the_layers_features() {
 async fn anonymous_households_come_masked_and_a_query_token_unmasks_and_is_audited() {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    // Anonymous callers get no households at all, through GDAL as on /api/v1.
     let anon = by_code(&copy(&app, "", "households", dir.path(), &[]).await);
-    assert_eq!(anon["H0001"]["properties"]["head"], "张*", "{}", anon["H0001"]);
-    assert_eq!(anon["H0001"]["properties"]["phone"], "139****1234");
-    let masked_route = by_code(&app.get_json("/api/v1/layers/households").await.1);
-    assert_same("anonymous households", &anon, &masked_route, false);
-    let flat = serde_json::to_string(&anon).unwrap();
+    assert!(anon.is_empty(), "households shown to an anonymous caller: {anon:?}");
+    let (s, page) = app.get_json("/ogcapi/collections/households/items/H0001").await;
+    assert_eq!(s, 404, "{page}");
+    // A county planner through ?token= sees them, people masked, as /api/v1/layers gives them.
+    let t = app.token_for("planner.ogc", Role::Planner, "county").await;
+    let masked = by_code(&copy(&app, &format!("?token={t}"), "households", dir.path(), &["-nln", "pl"]).await);
+    assert_eq!(masked["H0001"]["properties"]["head"], "张*", "{}", masked["H0001"]);
+    assert_eq!(masked["H0001"]["properties"]["phone"], "139****1234");
+    let masked_route = by_code(&TestApp::client_with(&t).get(app.url("/api/v1/layers/households")).send().await.unwrap().json().await.unwrap());
+    assert_same("a planner's households", &masked, &masked_route, false);
+    let flat = serde_json::to_string(&masked).unwrap();
     for name in ["张三", "李四", "王五", "13900001234", "elderly_alone"] {
-        assert!(!flat.contains(name), "{name} shown to an anonymous caller");
+        assert!(!flat.contains(name), "{name} shown unmasked to a planner");
     }
     // The secretary of community 610522001001 through GDAL with ?token=: her community in full, the other masked.
     let token = app.token_for("sec1", Role::Secretary, "community:610522001001").await;
@@ -214,7 +226,8 @@ async fn anonymous_households_come_masked_and_a_query_token_unmasks_and_is_audit
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paging_loses_and_repeats_nothing() {
-    let app = common::spawn_app().await;
+    let mut app = common::spawn_app().await;
+    app.sign_in_planner().await;
     for (layer, limit, bbox) in [("units", 300, ""), ("households", 5000, ""), ("households", 700, "&bbox=110.20,34.50,110.30,34.60")] {
         let api = by_code(&app.get_json(&format!("/api/v1/layers/{layer}?{}", bbox.trim_start_matches('&'))).await.1);
         let (features, pages, matched) = walk(&app.client, &app.url(&format!("/ogcapi/collections/{layer}/items?limit={limit}{bbox}"))).await;

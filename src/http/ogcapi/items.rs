@@ -12,6 +12,7 @@ use super::super::privacy::{Access, mask_properties};
 use crate::accounts::clock;
 use crate::atlas::Atlas;
 use crate::atlas::bbox::BboxLonLat;
+use crate::model::Layer;
 use crate::model::geojson_io::geometry_json;
 
 /// Features in a page when the client gives no `limit`.
@@ -111,15 +112,21 @@ fn meets(geometry: &Value, b: BboxLonLat) -> bool {
 
 /// The features of a collection a request may get, in their stable order: indexes into the layer, or into the
 /// coverage defects.
-fn matched(atlas: &Atlas, c: Collection, bbox: Option<BboxLonLat>) -> Result<Vec<usize>> {
+/// Households, and defects naming them, are left out for a caller who may not see households
+/// (`Access::sees_households`), as on `/api/v1`.
+fn matched(atlas: &Atlas, c: Collection, access: &Access, bbox: Option<BboxLonLat>) -> Result<Vec<usize>> {
     Ok(match c {
+        Collection::Layer(Layer::Households) if !access.sees_households() => Vec::new(),
         Collection::Layer(l) => match bbox {
             Some(b) => atlas.in_bbox(l, b)?,
             None => (0..atlas.layer(l).map_or(0, |i| i.len())).collect(),
         },
         Collection::Defects => {
             let cov = crate::app::coverage::of(atlas);
-            (0..cov.features.len()).filter(|i| bbox.is_none_or(|b| meets(&cov.features[*i].0["geometry"], b))).collect()
+            (0..cov.features.len())
+                .filter(|i| visible_defect(&cov.features[*i], access))
+                .filter(|i| bbox.is_none_or(|b| meets(&cov.features[*i].0["geometry"], b)))
+                .collect()
         }
     })
 }
@@ -149,20 +156,28 @@ pub fn feature(atlas: &Atlas, c: Collection, i: usize, access: &Access, crs: Ogc
     json!({ "type": "Feature", "id": id, "geometry": geometry, "properties": complete(props, keys) })
 }
 
-/// The index of the item with this id (a layer feature's code; a defect's number, from 1).
-pub fn find(atlas: &Atlas, c: Collection, id: &str) -> Option<usize> {
+/// Whether a caller may see this defect: one naming households only when it may see households.
+fn visible_defect(d: &(Value, crate::atlas::coverage::Kind, Vec<String>), access: &Access) -> bool {
+    access.sees_households() || !crate::http::coverage::names_household(d.1, &d.0)
+}
+
+/// The index of the item with this id (a layer feature's code; a defect's number, from 1), if the caller may
+/// see it.
+pub fn find(atlas: &Atlas, c: Collection, access: &Access, id: &str) -> Option<usize> {
     match c {
+        Collection::Layer(Layer::Households) if !access.sees_households() => None,
         Collection::Layer(l) => atlas.layer(l)?.index_of(id),
         Collection::Defects => {
             let n: usize = id.parse().ok()?;
-            (1..=crate::app::coverage::of(atlas).features.len()).contains(&n).then(|| n - 1)
+            let cov = crate::app::coverage::of(atlas);
+            (1..=cov.features.len()).contains(&n).then(|| n - 1).filter(|i| visible_defect(&cov.features[*i], access))
         }
     }
 }
 
 /// One page of items as a GeoJSON FeatureCollection, with `numberMatched`, `numberReturned` and the links.
 pub fn page(atlas: &Atlas, c: Collection, access: &Access, q: &ItemsQuery, base: &str) -> Result<Vec<u8>> {
-    let all = matched(atlas, c, q.bbox)?;
+    let all = matched(atlas, c, access, q.bbox)?;
     let cat = Catalogue::of(atlas);
     let keys = cat.keys(c);
     let from = q.offset.min(all.len());

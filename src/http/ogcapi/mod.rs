@@ -155,7 +155,7 @@ async fn item(
     let crs = pairs.iter().rev().find(|(k, _)| k == "crs").map(|(_, v)| OgcCrs::parse(v)).transpose()?.unwrap_or(OgcCrs::Crs84);
     let b = base(&headers);
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>> {
-        let i = items::find(&atlas, c, &item)
+        let i = items::find(&atlas, c, &access, &item)
             .ok_or_else(|| Error::NotFound(format!("集合 {} 中没有要素 {item:?} (no such feature)", c.id())))?;
         let cat = Catalogue::of(&atlas);
         let keys = cat.keys(c);
