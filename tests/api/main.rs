@@ -51,6 +51,8 @@ mod web_map;
 mod web_phone;
 /// The planner panel driven through ChromeDriver.
 mod web_planner;
+/// A planner's publish in Chromium: the preview is the result, codes that persist are kept.
+mod web_publish;
 /// Signing in on the map page through ChromeDriver.
 mod web_signin;
 /// The coverage and merger views in headless Chromium.

@@ -165,8 +165,10 @@ async fn every_edit_changes_the_statistics_and_undo_redo_walk_the_steps() {
     assert_eq!(grid_stat(&v, G1)["households"], 2);
     assert_eq!(grid_stat(&v, G2)["households"], 0);
     let (_, d) = get(&app, &pa, &format!("/api/v1/plans/{id}/diff")).await;
-    assert_eq!(d["households"][0]["household"], "H0002");
-    assert_eq!(d["households"][0]["from_manager"], "张*", "managers are masked without the token");
+    // H0002 now lies in G1, which its roster already names: publishing writes nothing for it, and the diff
+    // (what publishing writes) does not list it.
+    assert_eq!(d["households"], json!([]), "{d}");
+    assert_eq!(d["units"][0]["from_manager"], "张*", "managers are masked without the token");
     assert_eq!(d["units"].as_array().unwrap().iter().map(|u| u["unit"].as_str().unwrap()).collect::<Vec<_>>(), ["610522001001002001"]);
 
     // Bad edits: 422 with a reason, 400 for what is not an edit; the draft is unchanged.
@@ -247,7 +249,7 @@ async fn publishing_needs_acknowledgements_and_a_stale_draft_is_refused_on_postg
 }
 
 #[tokio::test]
-async fn a_split_is_published_with_codes_by_the_coding_rule_and_households_moved() {
+async fn a_split_is_published_as_previewed_keeping_the_codes_that_persist() {
     let (mut app, _t) = mini_app().await;
     app.sign_in_planner().await;
     let pa = planner(&app, "planner.a").await;
@@ -256,18 +258,62 @@ async fn a_split_is_published_with_codes_by_the_coding_rule_and_households_moved
     // Split the west grid G1 lengthwise at 0.002°: its west strip (the smaller) is new-1.
     let v = edit(&app, &pa, id, json!({"op": "split", "grid": G1, "line": [[X0 + 0.002, Y0], [X0 + 0.002, Y0 + 0.01]]})).await;
     let acks: Vec<Value> = v["stats"]["defects"].as_array().unwrap().iter().map(|d| json!({"defect": d["id"], "reason": "演示"})).collect();
+    // The preview: G1 and G2 keep code, name and manager; the strip is new, with the next free code, 003.
+    let (s, d) = get(&app, &pa, &format!("/api/v1/plans/{id}/diff")).await;
+    assert_eq!(s, 200, "{d}");
+    let rows: Vec<(&str, &str, &str, &str)> = d["grids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["id"].as_str().unwrap(), g["code"].as_str().unwrap(), g["name"].as_str().unwrap(), g["how"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rows, [(G1, G1, "南新社区第1网格", "kept"), (G2, G2, "南新社区第2网格", "kept"), ("new-1", "610522001001003", "南新社区第3网格", "new")]);
+    assert_eq!(d["grids_changed"], json!(["new-1"]), "{d}");
+    // H0001 moves with the strip; H0002 lies in G2 but its roster says G1: publishing puts the roster right,
+    // and the preview says so.
+    assert_eq!(d["households"], json!([
+        {"household": "H0001", "from": G1, "from_manager": "李*", "to": "610522001001003", "to_manager": null, "why": "moved"},
+        {"household": "H0002", "from": G1, "from_manager": "李*", "to": G2, "to_manager": "张*", "why": "roster"},
+    ]));
+    // Renumbering is previewed apart: the coding rule's order, west to east; managers stay with their grid.
+    let (_, r) = get(&app, &pa, &format!("/api/v1/plans/{id}/diff?renumber=true")).await;
+    let renumbered: Vec<(&str, &str)> = r["grids"].as_array().unwrap().iter().map(|g| (g["id"].as_str().unwrap(), g["code"].as_str().unwrap())).collect();
+    assert_eq!(renumbered, [("new-1", G1), (G1, G2), (G2, "610522001001003")]);
+    assert_eq!(r["grids"][1]["before"], json!({"code": G1, "name": "南新社区第1网格", "manager": "李*"}));
+    assert_eq!(get(&app, &pa, &format!("/api/v1/plans/{id}/diff?renumber=maybe")).await.0, 400);
+
     let (s, r) = post(&app, &pa, &format!("/api/v1/plans/{id}/publish"), json!({"acknowledge": acks})).await;
     assert_eq!(s, 200, "{r}");
-    // One row (all centroids at mid-height), numbered west to east.
-    assert_eq!(r["codes"], json!({ "new-1": G1, G1: G2, G2: "610522001001003" }));
+    assert_eq!(r["codes"], json!({ "new-1": "610522001001003", G1: G1, G2: G2 }));
+    assert_eq!((&r["households_moved"], &r["units_moved"]), (&d["households_moved"], &d["units_moved"]), "the result is the preview");
     let (_, hh) = app.get_json("/api/v1/layers/households").await;
     let grid_of = |code: &str| hh["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == code).unwrap()["properties"]["grid_code"].clone();
-    assert_eq!(grid_of("H0001"), G1, "H0001 lies in the west strip, numbered 001");
-    assert_eq!(grid_of("H0002"), "610522001001003");
+    assert_eq!(grid_of("H0001"), "610522001001003", "H0001 lies in the west strip");
+    assert_eq!(grid_of("H0002"), G2);
     assert_eq!(grid_of("H0003"), "610522102206001", "other communities are untouched");
     let (_, grids) = app.get_json("/api/v1/layers/grids").await;
     let g3 = grids["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == "610522001001003").unwrap();
     assert_eq!(g3["properties"]["name"], "南新社区第3网格");
+    let g1 = grids["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == G1).unwrap();
+    assert_eq!(g1["properties"]["name"], "南新社区第1网格");
+}
+
+#[tokio::test]
+async fn renumbering_the_community_is_published_only_when_asked() {
+    let (app, _t) = mini_app().await;
+    let pa = planner(&app, "planner.a").await;
+    let p = new_plan(&app, &pa, "重编").await;
+    let id = &p["id"];
+    let v = edit(&app, &pa, id, json!({"op": "split", "grid": G1, "line": [[X0 + 0.002, Y0], [X0 + 0.002, Y0 + 0.01]]})).await;
+    let acks: Vec<Value> = v["stats"]["defects"].as_array().unwrap().iter().map(|d| json!({"defect": d["id"], "reason": "演示"})).collect();
+    let (_, d) = get(&app, &pa, &format!("/api/v1/plans/{id}/diff?renumber=true")).await;
+    let (s, r) = post(&app, &pa, &format!("/api/v1/plans/{id}/publish"), json!({"acknowledge": acks, "renumber": true})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["codes"], json!({ "new-1": G1, G1: G2, G2: "610522001001003" }));
+    assert_eq!((&r["households_moved"], &r["units_moved"]), (&d["households_moved"], &d["units_moved"]), "the result is the preview");
+    let (_, grids) = app.get_json("/api/v1/layers/grids").await;
+    let g3 = grids["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == "610522001001003").unwrap();
+    assert_eq!((&g3["properties"]["name"], &g3["properties"]["manager"]), (&json!("南新社区第3网格"), &json!("张*")), "the manager follows the grid");
 }
 
 /// PNG width and height from the IHDR chunk.
@@ -300,9 +346,9 @@ async fn a_draft_exports_as_geojson_and_geopackage_and_prints_a_wall_chart_per_g
         .collect();
     assert_eq!(
         rows,
-        [(G1.to_string(), "new-1".to_string(), 1), (G2.to_string(), G1.to_string(), 0), ("610522001001003".to_string(), G2.to_string(), 1)]
+        [(G1.to_string(), G1.to_string(), 0), (G2.to_string(), G2.to_string(), 1), ("610522001001003".to_string(), "new-1".to_string(), 1)]
     );
-    assert_eq!(fc["features"][1]["properties"]["manager"], "李*", "a planner sees the manager masked");
+    assert_eq!(fc["features"][0]["properties"]["manager"], "李*", "a planner sees the manager masked");
 
     // GeoPackage: GDAL reads its grids, units and community.
     let r = pa.get(app.url(&format!("/api/v1/plans/{id}/export?format=gpkg"))).send().await.unwrap();

@@ -171,7 +171,7 @@ async fn a_planner_reshapes_a_grid_on_the_map_sees_the_statistics_and_publishes(
     let gap = pixel(&b, X0 + 0.0055, Y0 + 0.003).await;
     b.click_at(gap).await;
     b.click(&b.find(&format!(".planner-give-choice[data-grid='{G1}']")).await).await;
-    let s = wait_status(&b, "the gap given", "s.steps.length === 2 && !s.busy").await;
+    let s = wait_status(&b, "the gap given", "s.steps.length === 2 && !s.busy && s.preview !== null").await;
     assert_eq!(s["steps"], json!(["reshape", "give"]), "{s}");
     assert_eq!(s["households_by_grid"], json!({ G1: 2, G2: 0 }), "{s}");
     assert_eq!(s["defects"], json!({"grid_underloaded": 2}), "no blind spot and no uncovered household left: {s}");
@@ -206,7 +206,7 @@ async fn a_planner_reshapes_a_grid_on_the_map_sees_the_statistics_and_publishes(
     // The other planner's draft was copied before the publication: opened in the panel it is stale, and
     // publishing it is refused with 409 and the server's message; nothing changes.
     b.click(&b.find(&format!(".planner-open-draft[data-plan='{other}']")).await).await;
-    let s = wait_status(&b, "the stale draft", &format!("s.plan === {other} && !s.busy")).await;
+    let s = wait_status(&b, "the stale draft", &format!("s.plan === {other} && !s.busy && s.preview !== null")).await;
     assert_eq!(s["stale"], true, "{s}");
     b.click(&b.find("#planner-publish").await).await;
     let s = wait_status(&b, "the 409", "!!s.last_error && !s.busy").await;

@@ -66,7 +66,7 @@ impl Plans<'_> {
         let form: Format = format.unwrap_or("geojson").parse()?;
         let atlas = &self.atlas;
         let (draft, stats) = self.stats(content.draft).await?;
-        let p = draft.publication(atlas, &stats, &[])?;
+        let p = draft.publication(atlas, &stats, &[], false)?;
         let draft_id: BTreeMap<&String, &String> = p.codes.iter().map(|(d, c)| (c, d)).collect();
         let grids: Vec<Feature> = p
             .grids

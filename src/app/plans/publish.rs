@@ -45,9 +45,10 @@ fn stale_message(rec: &PlanRecord, why: Staleness) -> String {
 }
 
 impl Plans<'_> {
-    /// Publishes draft `id` with the caller's acknowledgements of its remaining defects. The draft is gone
+    /// Publishes draft `id` with the caller's acknowledgements of its remaining defects, renumbering the whole
+    /// community only when `renumber`. The draft is gone
     /// once published; the atlas is not reloaded here (the caller's face does that).
-    pub async fn publish(&self, who: &Caller, id: i64, acknowledge: &[Acknowledgement]) -> Result<Published> {
+    pub async fn publish(&self, who: &Caller, id: i64, acknowledge: &[Acknowledgement], renumber: bool) -> Result<Published> {
         let (rec, content) = self.load(who, id).await?;
         let atlas = &self.atlas;
         let version = self.store.plan_version(&rec.community).await?;
@@ -56,7 +57,7 @@ impl Plans<'_> {
             return Err(Error::Stale(stale_message(&rec, why)));
         }
         let (draft, stats) = self.stats(content.draft).await?;
-        let p = draft.publication(atlas, &stats, acknowledge)?;
+        let p = draft.publication(atlas, &stats, acknowledge, renumber)?;
         if !p.unacknowledged.is_empty() {
             return Err(Error::Unacknowledged(p.unacknowledged));
         }
@@ -66,6 +67,8 @@ impl Plans<'_> {
             "name": rec.name,
             "community": rec.community,
             "codes": p.codes,
+            "renumber": renumber,
+            "retired": p.identities.retired.iter().map(|b| b.code.clone()).collect::<Vec<_>>(),
             "households_moved": p.households.len(),
             "units_moved": p.units.len(),
             "acknowledged": acknowledge.iter().map(|a| json!({ "defect": a.defect, "reason": a.reason })).collect::<Vec<_>>(),

@@ -9,8 +9,8 @@
 //! not part of the draft: the store keeps them as rows beside it (a draft is read and written on every edit, and
 //! its history would grow with each).
 //!
-//! Grids keep their published code as their id in a draft; grids a split creates get `new-N` ids. Codes are
-//! given by the coding rule (west to east, north to south) only when the plan is published.
+//! Grids keep their published code as their id in a draft; grids a split creates get `new-N` ids. Publishing
+//! keeps the codes of grids that persist and gives new grids the next free codes (`identity`).
 
 use std::collections::BTreeMap;
 
@@ -29,9 +29,11 @@ pub mod compare;
 pub mod geometry;
 /// Giving a gap or an overlap to a chosen grid in one action.
 pub mod give;
+/// The publishing rule: which published grid each draft grid continues (code, name, manager), which are new.
+pub mod identity;
 /// Merging two adjacent grids.
 pub mod merge;
-/// What a publication writes: grid codes by the coding rule, moved units and households, defects to acknowledge.
+/// What a publication writes: grids by the publishing rule, moved units and households, defects to acknowledge.
 pub mod publish;
 /// Snapping a vertex to neighbouring grids and the community boundary.
 pub mod snap;

@@ -1,24 +1,22 @@
-//! What publishing a draft writes: every grid of the community coded afresh by the coding rule (west to east,
-//! then north to south: `numbering::reading_order`), units and households moved to the grid they lie in, and
-//! the defects that must be acknowledged first.
+//! What publishing a draft writes: the grids with the codes, names and managers the publishing rule gives them
+//! (`identity`: a grid that persists keeps its code; only new grids get new codes, unless the whole community is
+//! renumbered), units and households moved to the grid they lie in, and the defects that must be acknowledged
+//! first.
 //!
-//! Grids named in the standard form (`南新社区第3网格`) are renamed with their new number; other names are kept.
 //! A unit goes to the draft grid owning its representative point (`atlas::placement`) (else where the draft assigned it); unit
 //! codes themselves are not recoded. A household goes to the draft grid it lies in; an uncovered household keeps
 //! its roster grid (it is a defect someone acknowledged).
 
 use std::collections::BTreeMap;
 
-use geo::{Area, Centroid, Geometry};
+use geo::Geometry;
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::stats::{DraftDefect, Stats};
+use super::identity::{Identities, identities};
 use super::{Draft, PlanError};
 use crate::atlas::Atlas;
 use crate::atlas::placement::Outlines;
-use crate::atlas::numbering::reading_order;
-use crate::model::code::{CommunityCode, GridCode};
 use crate::model::{Feature, Layer};
 
 /// A publisher's acknowledgement of one defect, with the reason it is accepted.
@@ -41,60 +39,29 @@ pub struct Publication {
     pub households: Vec<Feature>,
     /// Defects not acknowledged with a reason: publishing must be refused while there are any.
     pub unacknowledged: Vec<DraftDefect>,
+    /// Who each grid is: code, name and manager before and after.
+    pub identities: Identities,
 }
 
 impl Draft {
-    /// The publication of this draft given its `stats` and the publisher's acknowledgements.
-    pub fn publication(&self, atlas: &Atlas, stats: &Stats, acks: &[Acknowledgement]) -> Result<Publication, PlanError> {
-        let community: CommunityCode =
-            self.community.parse().map_err(|e: crate::model::code::CodeError| PlanError::Invalid(e.to_string()))?;
+    /// The publication of this draft given its `stats` and the publisher's acknowledgements: codes, names and
+    /// managers by the publishing rule (`identity`), all grids coded afresh when `renumber`.
+    pub fn publication(&self, atlas: &Atlas, stats: &Stats, acks: &[Acknowledgement], renumber: bool) -> Result<Publication, PlanError> {
         let unacknowledged: Vec<DraftDefect> = stats
             .defects
             .iter()
             .filter(|d| !acks.iter().any(|a| a.defect == d.id && !a.reason.trim().is_empty()))
             .cloned()
             .collect();
-        let live: Vec<(&String, &super::DraftGrid)> = self.grids.iter().filter(|(_, g)| g.geometry.unsigned_area() > 0.0).collect();
-        if live.len() >= 1000 {
-            return Err(PlanError::Invalid("a community can number at most 999 grids".into()));
-        }
+        let identities = identities(self, atlas, renumber)?;
+        let codes = identities.codes();
         let crs = atlas.crs;
-        let mut centroids = Vec::with_capacity(live.len());
-        let mut mean_m2 = 0.0;
-        for (_, g) in &live {
-            let m = crs.project_geometry(&Geometry::MultiPolygon(g.geometry.clone())).map_err(|e| PlanError::Invalid(e.to_string()))?;
-            mean_m2 += m.unsigned_area() / live.len() as f64;
-            centroids.push(m.centroid().map_or(geo::Coord::default(), |p| p.0));
-        }
-        let order = reading_order(&centroids, mean_m2.sqrt());
-        let prefix = atlas
-            .layer(Layer::Communities)
-            .and_then(|c| c.get(&self.community))
-            .map(|f| f.name().trim_end_matches("居委会").trim_end_matches("村委会").to_string())
-            .unwrap_or_default();
-        let mut codes = BTreeMap::new();
-        let mut grids = Vec::with_capacity(live.len());
-        for (seq, &i) in order.iter().enumerate() {
-            let (id, g) = live[i];
-            let code = GridCode::new(&community, seq as u16 + 1).to_string();
-            let mut props = g.properties.clone();
-            let standard = props.get("name").and_then(Value::as_str).is_none_or(is_standard_name);
-            props.insert("code".into(), code.clone().into());
-            if standard {
-                props.insert("name".into(), format!("{prefix}第{}网格", seq + 1).into());
-            }
-            props.insert("community_code".into(), self.community.clone().into());
-            // Keep the contract's key order: code first.
-            let mut ordered = serde_json::Map::new();
-            ordered.insert("code".into(), code.clone().into());
-            for (k, v) in props {
-                if k != "code" {
-                    ordered.insert(k, v);
-                }
-            }
-            codes.insert(id.clone(), code.clone());
-            grids.push(Feature { code, properties: ordered, geometry: Geometry::MultiPolygon(g.geometry.clone()) });
-        }
+        let grids: Vec<Feature> = identities
+            .grids
+            .iter()
+            .map(|g| Feature { code: g.code.clone(), properties: g.properties.clone(), geometry: Geometry::MultiPolygon(self.grids[&g.id].geometry.clone()) })
+            .collect();
+        let live: Vec<(&String, &super::DraftGrid)> = identities.grids.iter().map(|g| (&g.id, &self.grids[&g.id])).collect();
 
         let mut units = Vec::new();
         if let Some(ul) = atlas.layer(Layer::Units) {
@@ -124,15 +91,8 @@ impl Draft {
                 }
             }
         }
-        Ok(Publication { grids, codes, units, households, unacknowledged })
+        Ok(Publication { grids, codes, units, households, unacknowledged, identities })
     }
-}
-
-/// `…第N网格`: a name the numbering owns.
-fn is_standard_name(name: &str) -> bool {
-    name.strip_suffix("网格")
-        .and_then(|s| s.rsplit_once('第'))
-        .is_some_and(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -143,14 +103,23 @@ mod tests {
     use crate::atlas::coverage::Settings;
 
     #[test]
-    fn a_split_is_numbered_by_the_coding_rule_and_moves_households() {
+    fn a_split_keeps_the_codes_or_renumbers_by_the_coding_rule_when_asked() {
         let atlas = atlas(10);
         let mut d = draft(&atlas);
         // Split the west grid A lengthwise at 0.002°: the west strip (the smaller) becomes new-1.
         d.apply(&atlas, &Edit::Split { grid: A.into(), line: vec![[X0 + 0.002, Y0], [X0 + 0.002, Y0 + D]] }).unwrap();
         let settings = Settings { target_households: (1, 15), ..Default::default() };
         let stats = d.stats(&atlas, &settings).unwrap();
-        let p = d.publication(&atlas, &stats, &[]).unwrap();
+        // By default A and B keep their codes; the west strip is new, 003; A's 5 western households go there.
+        let kept = d.publication(&atlas, &stats, &[], false).unwrap();
+        assert_eq!(kept.codes["new-1"], "610522001001003");
+        assert_eq!((kept.codes[A].as_str(), kept.codes[B].as_str()), (A, B));
+        assert_eq!(kept.households.len(), 5);
+        assert!(kept.households.iter().all(|h| h.code.starts_with(&format!("H{A}")) && h.str_prop("grid_code") == Some("610522001001003")));
+        // A's building lies in the west strip: it follows it to 003; B's stays.
+        assert_eq!(kept.units.iter().map(|u| (u.code.as_str(), u.str_prop("grid_code").unwrap())).collect::<Vec<_>>(), vec![("610522001001001001", "610522001001003")]);
+        // Renumbered: one row (all centroids at mid-height), west to east.
+        let p = d.publication(&atlas, &stats, &[], true).unwrap();
         // One row (all centroids at mid-height), west to east: new-1, A, B.
         assert_eq!(p.grids.len(), 3);
         let names: Vec<&str> = p.grids.iter().map(|g| g.name()).collect();
@@ -172,15 +141,8 @@ mod tests {
         // The new grid has no manager: that defect must be acknowledged.
         assert_eq!(p.unacknowledged.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), vec!["grid_unstaffed:new-1"]);
         let ack = Acknowledgement { defect: "grid_unstaffed:new-1".into(), reason: "网格员下月到岗".into() };
-        assert!(d.publication(&atlas, &stats, &[ack]).unwrap().unacknowledged.is_empty());
+        assert!(d.publication(&atlas, &stats, &[ack], false).unwrap().unacknowledged.is_empty());
         let blank = Acknowledgement { defect: "grid_unstaffed:new-1".into(), reason: " ".into() };
-        assert_eq!(d.publication(&atlas, &stats, &[blank]).unwrap().unacknowledged.len(), 1, "a reason is required");
-    }
-
-    #[test]
-    fn standard_names_are_recognised() {
-        assert!(is_standard_name("南新社区第12网格"));
-        assert!(!is_standard_name("南新社区老街网格"));
-        assert!(!is_standard_name("第网格"));
+        assert_eq!(d.publication(&atlas, &stats, &[blank], false).unwrap().unacknowledged.len(), 1, "a reason is required");
     }
 }

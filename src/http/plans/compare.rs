@@ -13,14 +13,44 @@ use super::super::extract::{Path, Query};
 use super::super::privacy::Access;
 use super::{caller, plans};
 use crate::app::plans::compare::Side;
+use crate::app::plans::diff::Why;
+use crate::app::plans::Privacy;
 use crate::model::geojson_io::geometry_json;
 
-pub async fn diff(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>) -> Result<Json<Value>> {
-    let d = plans(&state).diff(&caller(&who), &access, id).await?;
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiffQuery {
+    /// Renumber the whole community by the coding rule (the explicit choice, previewed before it is made).
+    #[serde(default)]
+    renumber: bool,
+}
+
+/// What publishing the draft would do: the grids (code, name, manager before and after, `how` it got its code),
+/// the codes going out of use, the households and units whose grid changes. `households_moved` and
+/// `units_moved` are what the publication answers when it lands.
+pub async fn diff(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>, Query(q): Query<DiffQuery>) -> Result<Json<Value>> {
+    let d = plans(&state).diff(&caller(&who), &access, id, q.renumber).await?;
+    let atlas = state.atlas();
+    let manager = |grid: &str, m: Option<&str>| m.map(|m| access.staff_name(&atlas, grid, m));
+    let grids: Vec<Value> = d
+        .identities
+        .grids
+        .iter()
+        .map(|g| {
+            let before = g.before.as_ref().map(|b| json!({ "code": b.code, "name": b.name, "manager": manager(&b.code, b.manager.as_deref()) }));
+            json!({ "id": g.id, "code": g.code, "name": g.name(), "manager": manager(&g.id, g.manager()), "how": g.how, "before": before })
+        })
+        .collect();
+    let retired: Vec<Value> =
+        d.identities.retired.iter().map(|b| json!({ "code": b.code, "name": b.name, "manager": manager(&b.code, b.manager.as_deref()) })).collect();
+    let changed: Vec<&str> = d.identities.changed().map(|g| g.id.as_str()).collect();
     let households: Vec<Value> = d
         .households
         .iter()
-        .map(|m| json!({ "household": m.code, "from": m.from, "from_manager": m.from_manager, "to": m.to, "to_manager": m.to_manager }))
+        .map(|h| {
+            let m = &h.change;
+            json!({ "household": m.code, "from": m.from, "from_manager": m.from_manager, "to": m.to, "to_manager": m.to_manager, "why": h.why.as_str() })
+        })
         .collect();
     let units: Vec<Value> = d
         .units
@@ -29,7 +59,18 @@ pub async fn diff(State(state): State<AppState>, access: Access, who: Principal,
             json!({ "unit": m.code, "name": m.name, "from": m.from, "from_manager": m.from_manager, "to": m.to, "to_manager": m.to_manager })
         })
         .collect();
-    Ok(Json(json!({ "community": d.community, "households": households, "units": units })))
+    let written = d.households.iter().filter(|h| h.why != Why::Uncovered).count();
+    Ok(Json(json!({
+        "community": d.community,
+        "renumber": d.identities.renumber,
+        "grids": grids,
+        "grids_changed": changed,
+        "retired": retired,
+        "households": households,
+        "units": units,
+        "households_moved": written,
+        "units_moved": d.units.len(),
+    })))
 }
 
 #[derive(Deserialize)]

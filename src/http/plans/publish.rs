@@ -18,10 +18,13 @@ use crate::atlas::plan::publish::Acknowledgement;
 pub struct PublishBody {
     #[serde(default)]
     acknowledge: Vec<Acknowledgement>,
+    /// Renumber the whole community by the coding rule (else grids that persist keep their codes).
+    #[serde(default)]
+    renumber: bool,
 }
 
 pub async fn publish(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, JsonBody(b): JsonBody<PublishBody>) -> Result<Json<Value>> {
-    let p = plans(&state).publish(&caller(&who), id, &b.acknowledge).await?;
+    let p = plans(&state).publish(&caller(&who), id, &b.acknowledge, b.renumber).await?;
     // The store moved on: the answer names the atlas revision that shows the publication.
     state.reload_if_changed().await?;
     Ok(Json(json!({

@@ -218,8 +218,9 @@ export class PlannerView {
     this.stepsBox = el('div', { class: 'planner-steps', id: 'planner-steps' });
     const publishBox = el('div', { class: 'planner-publish', id: 'planner-publish-box' });
     this.publisher = new PublishBox(publishBox, {
-      publish: (acks) => plansApi.publish(this.plan.id, acks),
+      publish: (acks, renumber) => plansApi.publish(this.plan.id, acks, renumber),
       onPublished: (r) => this.afterPublish(r),
+      onRenumber: () => this.loadDiff(),
       onError: (m) => {
         this.lastError = m;
         this.report();
@@ -465,11 +466,16 @@ export class PlannerView {
   async loadDiff() {
     const seq = ++this.diffSeq;
     const id = this.plan.id;
+    // Until the new answer, nothing is shown as what publishing would do (and the button waits).
+    this.diff = null;
+    this.publisher.setPreview(null);
     try {
-      const diff = await plansApi.diff(id);
+      const diff = await plansApi.diff(id, this.publisher.renumber);
       if (seq !== this.diffSeq || this.plan?.id !== id) return;
       this.diff = diff;
+      // One computation: the diff list and the publish box's preview are the publication the server would write.
       renderDiff(this.diffBox, diff, (g) => this.nameOf(g));
+      this.publisher.setPreview(diff);
     } catch (err) {
       if (seq === this.diffSeq) this.diffBox.replaceChildren(el('p', { class: 'planner-error', text: `调整明细无法加载: ${err.message}` }));
     }
@@ -550,11 +556,13 @@ export class PlannerView {
   afterPublish(r) {
     this.publishedVersion = r.version;
     this.publishedCodes = r.codes;
+    this.publishedResult = { households_moved: r.households_moved, units_moved: r.units_moved };
+    const preview = this.diff;
     this.closePlan();
     // A new version to compare with.
     this.compare.forCommunity(this.community);
     // The draft is gone; what the publication did stays on the panel above the community's drafts.
-    this.result.replaceChildren(resultView(r), button('重新载入页面', () => location.reload(), { class: 'planner-link' }));
+    this.result.replaceChildren(resultView(r, preview), button('重新载入页面', () => location.reload(), { class: 'planner-link' }));
     this.result.hidden = false;
     this.reloadPage();
   }
@@ -609,6 +617,8 @@ export class PlannerView {
       households_uncovered: p?.stats.households_uncovered ?? null,
       moves: p ? p.stats.moves.length : 0,
       diff_households: this.diff && p ? this.diff.households.map((h) => h.household) : null,
+      preview: this.diff && p ? { codes: Object.fromEntries(this.diff.grids.map((g) => [g.id, g.code])), households_moved: this.diff.households_moved, units_moved: this.diff.units_moved, renumber: this.diff.renumber } : null,
+      published_result: this.publishedResult || null,
       can_undo: !!p?.can_undo,
       can_redo: !!p?.can_redo,
       elapsed_ms: p?.stats.elapsed_ms ?? null,

@@ -14,8 +14,8 @@ export const plansApi = {
   edit: (id, edit) => postJSON(`${plan(id)}/edits`, edit),
   undo: (id) => postJSON(`${plan(id)}/undo`),
   redo: (id) => postJSON(`${plan(id)}/redo`),
-  diff: (id) => getJSON(`${plan(id)}/diff`),
-  publish: (id, acknowledge) => postJSON(`${plan(id)}/publish`, { acknowledge }),
+  diff: (id, renumber = false) => getJSON(`${plan(id)}/diff${renumber ? '?renumber=true' : ''}`),
+  publish: (id, acknowledge, renumber = false) => postJSON(`${plan(id)}/publish`, { acknowledge, renumber }),
   versions: (community) => getJSON(`/plans/versions?community=${encodeURIComponent(community)}`),
   /** `a`, `b`: `published`, `v:N` or `draft:ID`. */
   compare: (community, a, b) => getJSON(`/plans/compare?community=${encodeURIComponent(community)}&a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`),

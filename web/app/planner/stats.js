@@ -113,25 +113,39 @@ export function renderStats(box, plan, { onGrid, onDefect, selected } = {}) {
   box.replaceChildren(summary, chips, table, exports, defects);
 }
 
+/** Why a household is in the diff, in words. */
+const WHY = {
+  moved: '边界调整,随网格变动',
+  roster: '名册更正:实际住在新网格',
+  uncovered: '调整后不在任何网格内,名册不变',
+};
+
 /**
- * Fills `box` with the households and units that change grid (the diff against the published plan).
- * `names(id)` names a grid (draft or published).
+ * Fills `box` with the households and units whose grid publishing changes (the publication's own list, from
+ * /plans/{id}/diff). Grids are named as publishing names them; `names(id)` names any other grid.
  */
 export function renderDiff(box, diff, names) {
-  const side = (grid, manager) => (grid ? `${names(grid)}${manager ? `(${manager})` : ''}` : '不在网格内');
+  const named = new Map();
+  for (const g of diff.grids || []) {
+    if (g.before) named.set(g.before.code, g.before.name);
+    named.set(g.code, g.name);
+  }
+  for (const r of diff.retired || []) named.set(r.code, r.name);
+  const side = (grid, manager) => (grid ? `${named.get(grid) || names(grid)}${manager ? `(${manager})` : ''}` : '不在网格内');
   const rows = [
-    ...diff.households.map((h) => ['户', h.household, side(h.from, h.from_manager), side(h.to, h.to_manager)]),
-    ...diff.units.map((u) => ['楼栋/巷道', u.name || u.unit, side(u.from, u.from_manager), side(u.to, u.to_manager)]),
+    ...diff.households.map((h) => ['户', h.household, side(h.from, h.from_manager), side(h.to, h.to_manager), WHY[h.why] || '']),
+    ...diff.units.map((u) => ['楼栋/巷道', u.name || u.unit, side(u.from, u.from_manager), side(u.to, u.to_manager), '随所在网格']),
   ];
   const was = box.querySelector('details');
   const open = was ? was.open : true;
-  const summary = el('summary', { text: `调整明细:住户 ${diff.households.length} 户,楼栋/巷道 ${diff.units.length} 个` });
+  const outside = diff.households.filter((h) => h.why === 'uncovered').length;
+  const summary = el('summary', { text: `调整明细:住户 ${diff.households_moved} 户,楼栋/巷道 ${diff.units_moved} 个${outside ? `;另有 ${outside} 户将不在任何网格内` : ''}` });
   if (!rows.length) {
     box.replaceChildren(el('details', { class: 'planner-details', open }, summary, el('p', { text: '与已发布方案相同。' })));
     return;
   }
   const table = el('table', { class: 'coverage-table planner-diff', id: 'planner-diff-table' });
-  table.append(el('thead', {}, el('tr', {}, ...['类别', '编号/名称', '原网格(网格员)', '新网格(网格员)'].map((h) => el('th', { text: h })))));
+  table.append(el('thead', {}, el('tr', {}, ...['类别', '编号/名称', '原网格(网格员)', '新网格(网格员)', '说明'].map((h) => el('th', { text: h })))));
   const body = el('tbody');
   for (const r of rows) body.append(el('tr', {}, ...r.map((t) => el('td', { text: t }))));
   table.append(body);
