@@ -12,6 +12,8 @@ pub mod model;
 pub mod accounts;
 /// The durable record: GeoPackage (default) or PostGIS, three role traits (layers, accounts, plans).
 pub mod store;
+/// Reading a county's own files (Shapefile, KML/KMZ, GeoPackage, CSV, XLSX): rows, CRS and encoding.
+pub mod import;
 /// The engine: every layer in memory, in metres; one placement rule; coverage, crosswalk, locate, plans.
 pub mod atlas;
 /// Files for people: CSV and XLSX with Chinese headers, wall charts, GeoPackage exports.

@@ -18,7 +18,7 @@ const LISTED: usize = 50;
 pub async fn import_dir(store: &AnyStore, dir: &Path, crs: Option<InputCrs>, repair_geometry: bool, actor: &str) -> Result<()> {
     let (ds, problems) = read_dir(dir, crs).map_err(|e| Error::BadInput(e.to_string()))?;
     let ds = prepare(ds, problems, dir, repair_geometry)?;
-    write_checked(store, ds, dir, actor).await
+    write_checked(store, ds, dir, actor, false).await
 }
 
 /// Imports one layer file as `layer` (it replaces the stored layer), audited as `actor`.
@@ -38,7 +38,7 @@ pub async fn import_file(
     let mut ds = Dataset::default();
     ds.layers.insert(layer, read.features);
     let ds = prepare(ds, problems, file, repair_geometry)?;
-    write_checked(store, ds, file, actor).await
+    write_checked(store, ds, file, actor, false).await
 }
 
 /// The audit entry of an import of `ds` from `source`.
@@ -54,7 +54,7 @@ fn import_record(ds: &Dataset, source: &Path, actor: &str) -> AuditRecord {
 }
 
 /// Refuses invalid geometry with every reason and location, or repairs it when asked.
-fn prepare(mut ds: Dataset, mut problems: Vec<(Layer, ParsedProblem)>, source: &Path, repair_geometry: bool) -> Result<Dataset> {
+pub(super) fn prepare(mut ds: Dataset, mut problems: Vec<(Layer, ParsedProblem)>, source: &Path, repair_geometry: bool) -> Result<Dataset> {
     for (layer, features) in &ds.layers {
         for f in features {
             problems.extend(
@@ -97,7 +97,7 @@ fn prepare(mut ds: Dataset, mut problems: Vec<(Layer, ParsedProblem)>, source: &
 }
 
 /// Checks codes and parents against the store as it would be after the import, then writes in one transaction.
-async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path, actor: &str) -> Result<()> {
+pub(super) async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path, actor: &str, dry_run: bool) -> Result<()> {
     let stored = store.load().await?;
     let after = stored.overlaid(&ds);
     let problems = dataset_problems(&after);
@@ -110,6 +110,9 @@ async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path, actor: &str
             msg.push_str(&format!("\n  ... and {} more", problems.len() - LISTED));
         }
         return Err(Error::Invalid(msg));
+    }
+    if dry_run {
+        return Ok(());
     }
     // The layers and the import's audit entry land together, or neither does.
     store.import_layers(&ds, &import_record(&ds, source, actor)).await?;

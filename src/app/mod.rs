@@ -9,6 +9,8 @@ pub mod load;
 pub mod state;
 /// Importing a dataset directory or a layer file, checked against the store, in one transaction.
 pub mod import;
+/// Importing one file of any format (Shapefile, KML, GeoPackage, CSV, XLSX, GeoJSON): columns, CRS, parents, codes.
+pub mod import_source;
 /// Accounts, credentials and sign-in, each write with its audit entry.
 pub mod accounts;
 /// The privacy policy: what is personal, how it is masked, and who sees what unmasked.

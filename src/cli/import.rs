@@ -1,4 +1,5 @@
-//! `gridmap import DIR | FILE --layer L`: the arguments of [`crate::app::import`].
+//! `gridmap import DIR | FILE --layer L`: the arguments of [`crate::app::import`] and
+//! [`crate::app::import_source`], and the report of what was read.
 
 use std::path::PathBuf;
 
@@ -7,20 +8,31 @@ use clap::Args;
 
 use super::StoreArgs;
 use crate::app::import;
+use crate::app::import_source::{self, Options, Report};
+use crate::import::columns::parse_map;
 use crate::model::Layer;
 use crate::model::crs::InputCrs;
 use crate::store::AnyStore;
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// A dataset directory, or one GeoJSON file with --layer
+    /// A dataset directory, or one file with --layer: GeoJSON, Shapefile (.shp or .zip), KML/KMZ, GeoPackage, CSV, XLSX
     pub path: PathBuf,
     /// The layer a single file holds (county, towns, communities, villages, grids, units, households)
     #[arg(long)]
     pub layer: Option<Layer>,
-    /// CRS of the input: wgs84, cgcs2000, gcj02, bd09 or EPSG:NNNN [default: the file's crs member, else wgs84]
+    /// CRS of the input: wgs84, cgcs2000, gcj02, bd09 or EPSG:NNNN [default: the file's own (.prj, GeoPackage srs, KML), else refused]
     #[arg(long)]
     pub crs: Option<InputCrs>,
+    /// Source columns to contract properties, e.g. 户主=head,门牌=address,X=lon,Y=lat (Chinese headers are recognised without it)
+    #[arg(long)]
+    pub map: Option<String>,
+    /// The GeoPackage table to read, where the file holds several
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Read, map and check everything, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     /// Repair invalid geometry (as ST_MakeValid does) instead of refusing it
     #[arg(long)]
     pub repair: bool,
@@ -32,8 +44,48 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let store = AnyStore::open(&args.store.location()).await.context("opening the store")?;
     let actor = super::cli_actor();
     match args.layer {
-        Some(layer) => import::import_file(&store, &args.path, layer, args.crs, args.repair, &actor).await?,
+        Some(layer) => {
+            let opts = Options {
+                crs: args.crs,
+                map: parse_map(args.map.as_deref().unwrap_or_default()).map_err(anyhow::Error::msg)?,
+                table: args.table,
+                repair: args.repair,
+                dry_run: args.dry_run,
+            };
+            let report = import_source::import_source(&store, &args.path, layer, &opts, &actor).await?;
+            eprint!("{}", describe(&report, layer));
+        }
         None => import::import_dir(&store, &args.path, args.crs, args.repair, &actor).await?,
     }
     Ok(())
+}
+
+/// The report, in Chinese first, on stderr (stdout stays free for pipes).
+fn describe(r: &Report, layer: Layer) -> String {
+    let mut s = format!(
+        "格式 {}，坐标系 {}，编码 {}，{} 个要素 → {}（{}）\n",
+        r.format,
+        r.crs,
+        r.encoding,
+        r.features,
+        layer.name_zh(),
+        layer
+    );
+    for (src, dst) in &r.columns {
+        s.push_str(&format!("  列 {src} → {dst}\n"));
+    }
+    if !r.located_parents.is_empty() {
+        s.push_str(&format!("按位置确定上级 {} 个（parents found by location）:\n", r.located_parents.len()));
+        for (f, p) in r.located_parents.iter().take(20) {
+            s.push_str(&format!("  {f} → {p}\n"));
+        }
+    }
+    if !r.generated_codes.is_empty() {
+        s.push_str(&format!("按编码规则生成编码 {} 个（codes generated）: {}\n", r.generated_codes.len(), r.generated_codes.iter().take(20).cloned().collect::<Vec<_>>().join(", ")));
+    }
+    for f in &r.flags {
+        s.push_str(&format!("请核对（check）: {f}\n"));
+    }
+    s.push_str(if r.written { "已导入（imported）\n" } else { "试运行，未写入（dry run, nothing written）\n" });
+    s
 }

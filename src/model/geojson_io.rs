@@ -41,9 +41,11 @@ pub struct LayerRead {
 /// Reads a layer file. `crs` overrides a legacy `crs` member in the file; without either, lon/lat is assumed.
 pub fn read_layer_file(path: &Path, layer: Layer, crs: Option<InputCrs>) -> Result<LayerRead, ReadError> {
     let file = path.display().to_string();
+    super::limits::check_file(path).map_err(|reason| ReadError::File { file: file.clone(), reason })?;
     let text = fs::read_to_string(path)
         .map_err(|e| ReadError::File { file: file.clone(), reason: format!("cannot read: {e}") })?;
-    parse_layer(&text, &file, layer, crs)
+    // A UTF-8 BOM, as Windows editors write it, is not part of the JSON.
+    parse_layer(text.strip_prefix('\u{feff}').unwrap_or(&text), &file, layer, crs)
 }
 
 /// Parses the text of a layer file. `file` names it in errors.
@@ -66,6 +68,13 @@ pub fn parse_layer(text: &str, file: &str, layer: Layer, crs: Option<InputCrs>) 
         Some(c) => c,
         None => legacy_crs_member(obj).map_err(file_err)?.unwrap_or(InputCrs::Wgs84),
     };
+    if features.len() > super::limits::MAX_FEATURES {
+        return Err(file_err(format!(
+            "{} 个要素，超过上限 {}（too many features）",
+            features.len(),
+            super::limits::MAX_FEATURES
+        )));
+    }
     let mut out = LayerRead::default();
     for (index, fv) in features.into_iter().enumerate() {
         let mut code = None;
@@ -90,6 +99,9 @@ pub fn parse_layer(text: &str, file: &str, layer: Layer, crs: Option<InputCrs>) 
             }
             _ => return Err(feat_err("no properties.code string".into(), &None)),
         };
+        for (key, v) in &props {
+            super::limits::check_value(key, v).map_err(|r| feat_err(r, &code))?;
+        }
         for key in layer.required_properties() {
             if !props.contains_key(*key) {
                 return Err(feat_err(format!("missing required property {key:?} for layer {layer}"), &code));
@@ -172,7 +184,7 @@ fn parse_geometry(v: &Value, unclosed: &mut Vec<Coord<f64>>) -> Result<Geometry<
 }
 
 /// Refuses coordinates that cannot be lon/lat, saying what they look like instead.
-fn check_lonlat(g: &Geometry<f64>, crs: InputCrs) -> Result<(), String> {
+pub fn check_lonlat(g: &Geometry<f64>, crs: InputCrs) -> Result<(), String> {
     use geo::CoordsIter;
     let china_lon = 72.0..=137.9;
     let china_lat = 0.8..=55.9;
@@ -202,7 +214,7 @@ fn check_lonlat(g: &Geometry<f64>, crs: InputCrs) -> Result<(), String> {
 }
 
 /// Polygonal geometry becomes a MultiPolygon; households may be points; nothing else is allowed.
-fn normalise_type(g: Geometry<f64>, layer: Layer) -> Result<Geometry<f64>, String> {
+pub fn normalise_type(g: Geometry<f64>, layer: Layer) -> Result<Geometry<f64>, String> {
     match g {
         Geometry::Polygon(p) => Ok(Geometry::MultiPolygon(MultiPolygon(vec![p]))),
         Geometry::MultiPolygon(_) => Ok(g),

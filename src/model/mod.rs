@@ -10,6 +10,8 @@ pub mod feature;
 pub mod geojson_io;
 /// The seven layers and how they nest.
 pub mod layer;
+/// The bounds of an import: file size, feature count, text length, no control characters.
+pub mod limits;
 /// Geometry and dataset validity, and geometry repair.
 pub mod validate;
 

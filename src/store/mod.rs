@@ -17,7 +17,7 @@ pub mod plans;
 /// Which derived columns each layer's table has, in both backends.
 pub mod schema;
 /// Geometry blobs for each backend.
-mod codec;
+pub(crate) mod codec;
 /// The embedded default: a GeoPackage 1.3 file (SQLite) that opens in QGIS, ArcGIS or SuperMap; its schema
 /// in migrations/gpkg/.
 pub mod gpkg;

@@ -31,6 +31,8 @@ mod errors_api;
 mod gpkg_ogrinfo;
 /// Health, metadata, layers as GeoJSON, 4xx errors and the map page.
 mod http_layers;
+/// `gridmap import FILE --layer L` for Shapefile, KML/KMZ, GeoPackage, CSV and XLSX made by ogr2ogr.
+mod import_formats;
 /// Locate, nearest, search and household lists over HTTP, with masking.
 mod locate_api;
 /// `gridmap locate` on a directory and on a store.
