@@ -97,6 +97,7 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/v1/plans/{id}/publish", Policy::Roles(PLANS)),
     rule("GET", "/api/v1/plans/{id}/export", Policy::Roles(READS_PLANS)),
     rule("GET", "/api/v1/plans/{id}/grids/{grid}/wallchart.png", Policy::Roles(READS_PLANS)),
+    rule("GET", "/g/{code}", Policy::Public),
 ];
 
 /// The rule for a request, `HEAD` answered as `GET`.

@@ -160,6 +160,8 @@ fn cases(plan: i64) -> Vec<Case> {
         // Allowed roles get as far as the coverage rules: the mini dataset's grids are under their target band.
         case("POST", "/api/v1/plans/{id}/publish", &p("/publish"), Some(json!({})), [NOT_SIGNED_IN, REFUSED, Status(422), REFUSED, REFUSED, Status(422)]),
         case("DELETE", "/api/v1/plans/{id}", &p(""), None, [NOT_SIGNED_IN, REFUSED, Ok, REFUSED, REFUSED, Status(404)]),
+        // The plate page is public: the published chain of people in full for everyone, no household.
+        case("GET", "/g/{code}", "/g/610522001001001", None, [Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜")]),
         case("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Some(json!({})), [Ok, Ok, Ok, Ok, Ok, Ok]),
     ]
 }

@@ -28,6 +28,8 @@ enum Expect {
     Status(u16),
     /// A 2xx: the route takes no id, code or input to get wrong (health, who am I, ...).
     NoInput,
+    /// This 4xx status as a page for people (`/g/{code}`), saying so in Chinese.
+    Page(u16),
 }
 use Expect::*;
 
@@ -93,6 +95,7 @@ fn unknown_cases() -> Vec<Case> {
         case("POST", "/api/v1/plans/{id}/publish", &plan("/publish"), Some(json!({})), Status(404)),
         case("GET", "/api/v1/plans/{id}/export", &plan("/export?format=gpkg"), None, Status(404)),
         case("GET", "/api/v1/plans/{id}/grids/{grid}/wallchart.png", &plan(&format!("/grids/{NO_GRID}/wallchart.png")), None, Status(404)),
+        case("GET", "/g/{code}", &format!("/g/{NO_GRID}"), None, Page(404)),
         case("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Some(json!({})), NoInput),
     ]
 }
@@ -127,6 +130,8 @@ fn check(expect: Expect, status: u16, body: &Value) -> Option<String> {
         NoInput => Some(format!("status {status}, expected 2xx: {body}")),
         Status(s) if s != status => Some(format!("status {status}, expected {s}: {body}")),
         Status(_) => not_the_error_format(status, body),
+        Page(s) if s != status => Some(format!("status {status}, expected {s}: {body}")),
+        Page(_) => (!body.as_str().is_some_and(|b| b.contains("未找到"))).then(|| format!("not a page saying 未找到: {body}")),
     }
 }
 

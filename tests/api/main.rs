@@ -37,6 +37,8 @@ mod locate_api;
 mod locate_cli;
 /// Planners' drafts, edits, undo, diff, publish and export over HTTP.
 mod plans_api;
+/// The public page of a plate's code (`/g/{code}`) and the publication setting.
+mod public_page;
 /// The store contract on both backends.
 mod store_contract;
 /// Servers hearing changes made elsewhere (LISTEN/NOTIFY, imports).
