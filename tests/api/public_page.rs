@@ -106,3 +106,30 @@ async fn the_publication_setting_decides_what_is_public() {
     assert!(!html.contains("tel:") && !html.contains("13900000002") && html.contains("139****0002"), "the phone is not: {html}");
     assert!(!html.contains("王秀兰") && html.contains("王**"), "nor the secretary: {html}");
 }
+
+/// A resident's phone (headless Chromium at 390×844, no sign-in) opens a grid's plate page: the manager's name
+/// and a call button a finger can hit, nothing wider than the screen, in Chinese.
+#[tokio::test]
+async fn web_public_page_on_a_phone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = common::spawn_app_seeded(&common::write_mini(tmp.path())).await;
+    let browser = common::webdriver::Browser::start(common::browser::PHONE).await;
+    browser.goto(&app.url(&format!("/g/{G1}"))).await;
+    let seen = browser
+        .eval(
+            "const call = document.querySelector('#manager a.call'); const r = call && call.getBoundingClientRect(); \
+             return {lang: document.documentElement.lang, manager: document.querySelector('#manager .big').textContent, \
+             href: call && call.getAttribute('href'), call_h: r && r.height, call_w: r && r.width, \
+             overflow: document.documentElement.scrollWidth > window.innerWidth, width: window.innerWidth, \
+             text: document.body.innerText};",
+            vec![],
+        )
+        .await;
+    assert_eq!(seen["lang"], "zh-CN", "{seen}");
+    assert_eq!(seen["manager"], "李娜", "{seen}");
+    assert_eq!(seen["href"], "tel:13900000002", "{seen}");
+    assert!(seen["call_h"].as_f64().unwrap() >= 44.0, "the call button is a finger's height: {seen}");
+    assert!(seen["call_w"].as_f64().unwrap() >= seen["width"].as_f64().unwrap() * 0.8, "and nearly the screen's width: {seen}");
+    assert_eq!(seen["overflow"], false, "nothing wider than the phone: {seen}");
+    assert_no_household_data(seen["text"].as_str().unwrap());
+}
