@@ -26,6 +26,10 @@ pub mod reassign;
 /// The plan workflow: drafts, edits with their steps and audit entries, live statistics, diff, publishing,
 /// comparing and exporting.
 pub mod plans;
+/// What the county publishes about the people of the chain, and the public base URL of its plates.
+pub mod publication;
+/// The public card of a plate's code: grid, manager, community and service hall, as published.
+pub mod public_card;
 /// What a use case can refuse, as one typed error.
 pub mod error;
 

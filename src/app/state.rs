@@ -13,6 +13,7 @@ use crate::store::{AnyStore, LayerStore};
 pub struct AppState {
     inner: Arc<Inner>,
     token: Token,
+    public: Arc<super::publication::Public>,
 }
 
 struct Inner {
@@ -24,7 +25,7 @@ impl AppState {
     pub fn new(store: AnyStore, atlas: Atlas) -> Self {
         let atlas = Arc::new(atlas);
         Self::warm(&atlas);
-        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas) }), token: Default::default() }
+        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas) }), token: Default::default(), public: Default::default() }
     }
 
     /// Builds what requests derive from an atlas (the search directory, the coverage report, the crosswalk) on
@@ -51,6 +52,17 @@ impl AppState {
     pub fn with_token(mut self, token: Option<&str>) -> Self {
         self.token = Token::new(token);
         self
+    }
+
+    /// This state with what the county publishes (`serve --public-url`, `--publish-people`).
+    pub fn with_public(mut self, public: super::publication::Public) -> Self {
+        self.public = Arc::new(public);
+        self
+    }
+
+    /// What the county publishes, and where.
+    pub fn public(&self) -> &super::publication::Public {
+        &self.public
     }
 
     /// The configured access token (see [`super::privacy`]).

@@ -23,10 +23,19 @@ pub struct ServeArgs {
     /// Server token: `Authorization: Bearer TOKEN` acts as a county admin (for scripts; prefer `gridmap user token`)
     #[arg(long, env = "GRIDMAP_TOKEN", value_name = "TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Public base URL of the plates' QR codes and pages (`URL/g/CODE`), e.g. https://gm.example.gov.cn
+    #[arg(long, env = "GRIDMAP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// What is public about the chain of people: `secretary=name+phone,manager=name+phone,head=name+phone` (the
+    /// default); a post not named keeps name and phone; `all=name` publishes names only
+    #[arg(long, value_name = "POST=FIELDS,...", default_value = "")]
+    pub publish_people: crate::app::publication::Publication,
 }
 
 pub async fn run(args: ServeArgs, serve: Serve) -> anyhow::Result<()> {
-    let state = startup::open_state(&args.store.location(), &args.seed).await?.with_token(args.token.as_deref());
+    let state = startup::open_state(&args.store.location(), &args.seed).await?.with_token(args.token.as_deref()).with_public(
+        crate::app::publication::Public { url: args.public_url.clone(), people: args.publish_people },
+    );
     if let Some(p) = startup::first_admin(state.store()).await? {
         // Printed, not logged: it must reach the person starting the server once and no log file.
         eprintln!("\n  No accounts yet: created county admin \"admin\" with one-time password {p}\n  Sign in at the map page and change it; it is not shown again.\n");

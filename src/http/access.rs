@@ -104,6 +104,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/ogcapi/collections/{collection}", Policy::Anyone),
     rule("GET", "/ogcapi/collections/{collection}/items", Policy::Anyone),
     rule("GET", "/ogcapi/collections/{collection}/items/{item}", Policy::Anyone),
+    rule("GET", "/g/{code}", Policy::Public),
 ];
 
 /// The rule for a request, `HEAD` answered as `GET`.

@@ -33,6 +33,8 @@ pub mod ogcapi;
 pub mod plans;
 /// The request's privacy access for handlers (the policy is [`crate::app::privacy`]).
 pub mod privacy;
+/// The public page of a plate's code (`/g/{code}`): grid, manager, community, as the county publishes them.
+pub mod public;
 /// Printable wall charts of grids (PNG).
 pub mod wallchart;
 /// Hearing changes made by other servers or processes, and rebuilding the atlas.
@@ -55,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         .merge(plans::router())
         .merge(wallchart::router())
         .merge(ogcapi::router())
+        .merge(public::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize));
     hardening::apply(api.merge(web::router()).with_state(state))
         .layer(CompressionLayer::new())

@@ -1,6 +1,7 @@
 //! Printable wall charts (网格公示图) of grids: `GET /api/v1/grids/{code}/wallchart.png` for a published grid,
 //! `GET /api/v1/plans/{id}/grids/{grid}/wallchart.png` for a grid of a draft (see `plans.rs`). The manager's
-//! name and phone are shown as the caller may see them; households as dots only to those who may see them.
+//! name and phone are shown as the county publishes them ([`crate::app::publication`]), in full for a caller
+//! who may see them anyway; households as dots only to those who may see them.
 
 use axum::extract::State;
 use axum::http::header;
@@ -14,6 +15,7 @@ use super::AppState;
 use super::error::{Error, Result};
 use super::privacy::{Access, View};
 use crate::accounts::clock;
+use crate::app::publication::{Post, Publication};
 use crate::atlas::Atlas;
 use crate::export::wallchart::WallChart;
 use crate::model::{Feature, Layer};
@@ -73,15 +75,16 @@ pub struct ChartProps {
 }
 
 impl ChartProps {
-    /// From a grid's properties, people shown as `view` says.
-    pub fn of(props: &serde_json::Map<String, serde_json::Value>, code: &str, place: String, view: View, footer: String) -> ChartProps {
+    /// From a grid's properties, the manager as the county publishes them (in full where `view` is).
+    pub fn of(props: &serde_json::Map<String, serde_json::Value>, code: &str, place: String, view: View, people: &Publication, footer: String) -> ChartProps {
         let get = |k: &str| props.get(k).and_then(serde_json::Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let manager = people.person(Post::Manager, props, view);
         ChartProps {
             title: get("name").unwrap_or(code).to_string(),
             code: code.to_string(),
             place,
-            manager: get("manager").map(|m| view.name(m)),
-            manager_phone: get("manager_phone").map(|p| view.phone(p)),
+            manager: manager.name.map(|n| n.text),
+            manager_phone: manager.phone.map(|p| p.text),
             footer,
             household_dots: true,
         }
@@ -105,8 +108,24 @@ async fn published(State(state): State<AppState>, access: Access, Path(code): Pa
         .map(|g| (g.name().to_string(), outline(g)))
         .collect();
     let footer = format!("数据版本 {} · 制图 {}", atlas.revision, &clock::rfc3339(clock::now())[..10]);
-    let mut props = ChartProps::of(&f.properties, &code, place_of(&atlas, &community), access.grid(&atlas, &code), footer);
+    let mut props = ChartProps::of(&f.properties, &code, place_of(&atlas, &community), access.grid(&atlas, &code), &state.public().people, footer);
     props.household_dots = access.sees_households();
     let grid = outline(f);
     render(atlas, grid, neighbours, props).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chart_shows_the_manager_as_published_even_to_anonymous_callers() {
+        let props = serde_json::json!({"name": "第1网格", "manager": "樊建军", "manager_phone": "13900000503"});
+        let props = props.as_object().unwrap();
+        let chart = ChartProps::of(props, "G1", String::new(), View::Masked, &Publication::default(), String::new());
+        assert_eq!((chart.manager.as_deref(), chart.manager_phone.as_deref()), (Some("樊建军"), Some("13900000503")));
+        let names_only: Publication = "manager=name".parse().unwrap();
+        let chart = ChartProps::of(props, "G1", String::new(), View::Masked, &names_only, String::new());
+        assert_eq!(chart.manager_phone.as_deref(), Some("139****0503"));
+    }
 }

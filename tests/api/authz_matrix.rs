@@ -177,9 +177,11 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/ogcapi/api", "/ogcapi/api", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/ogcapi/collections", "/ogcapi/collections", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/ogcapi/collections/{collection}", "/ogcapi/collections/households", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
-        case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/households/items", None, [Masked, Masked, Masked, h, h, h]),
+        case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/households/items", None, [n, n, Masked, h, h, h]),
         case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/grids/items", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
-        case("GET", "/ogcapi/collections/{collection}/items/{item}", "/ogcapi/collections/households/items/H0001", None, [Masked, Masked, Masked, h, h, h]),
+        case("GET", "/ogcapi/collections/{collection}/items/{item}", "/ogcapi/collections/households/items/H0001", None, [Status(404), Status(404), Masked, h, h, h]),
+        // The plate page is public: the published chain of people in full for everyone, no household.
+        case("GET", "/g/{code}", "/g/610522001001001", None, [Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜")]),
         case("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Some(json!({})), [Ok, Ok, Ok, Ok, Ok, Ok]),
     ]
 }

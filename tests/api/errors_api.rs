@@ -28,6 +28,8 @@ enum Expect {
     Status(u16),
     /// A 2xx: the route takes no id, code or input to get wrong (health, who am I, ...).
     NoInput,
+    /// This 4xx status as a page for people (`/g/{code}`), saying so in Chinese.
+    Page(u16),
 }
 use Expect::*;
 
@@ -100,6 +102,7 @@ fn unknown_cases() -> Vec<Case> {
         case("GET", "/ogcapi/collections/{collection}", "/ogcapi/collections/roads", None, Status(404)),
         case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/roads/items", None, Status(404)),
         case("GET", "/ogcapi/collections/{collection}/items/{item}", &format!("/ogcapi/collections/grids/items/{NO_GRID}"), None, Status(404)),
+        case("GET", "/g/{code}", &format!("/g/{NO_GRID}"), None, Page(404)),
         case("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Some(json!({})), NoInput),
     ]
 }
@@ -134,6 +137,8 @@ fn check(expect: Expect, status: u16, body: &Value) -> Option<String> {
         NoInput => Some(format!("status {status}, expected 2xx: {body}")),
         Status(s) if s != status => Some(format!("status {status}, expected {s}: {body}")),
         Status(_) => not_the_error_format(status, body),
+        Page(s) if s != status => Some(format!("status {status}, expected {s}: {body}")),
+        Page(_) => (!body.as_str().is_some_and(|b| b.contains("未找到"))).then(|| format!("not a page saying 未找到: {body}")),
     }
 }
 

@@ -43,6 +43,8 @@ mod ogcapi;
 mod plans_api;
 /// Privacy by default: counts, not households, for anonymous callers and viewers.
 mod privacy_default;
+/// The public page of a plate's code (`/g/{code}`) and the publication setting.
+mod public_page;
 /// The store contract on both backends.
 mod store_contract;
 /// Servers hearing changes made elsewhere (LISTEN/NOTIFY, imports).

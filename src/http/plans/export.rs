@@ -42,6 +42,6 @@ pub async fn wallchart(State(state): State<AppState>, access: Access, who: Princ
     let plans = plans(&state);
     let c = plans.chart(&caller(&who), id, &grid).await?;
     let atlas = plans.atlas().clone();
-    let props = ChartProps::of(&c.properties, &grid, place_of(&atlas, &c.community), access.grid(&atlas, &grid), c.footer);
+    let props = ChartProps::of(&c.properties, &grid, place_of(&atlas, &c.community), access.grid(&atlas, &grid), &state.public().people, c.footer);
     render(atlas, c.outline, c.neighbours, props).await
 }

@@ -1,0 +1,103 @@
+//! The public card of a code printed on a plate (`/g/{code}`): for a grid's or a unit's code, the grid that owns
+//! it now, its grid manager, the unit's head, the community with its secretary and service hall, each person as
+//! the county's publication setting allows. Nothing of any household is read.
+//!
+//! A unit is placed by the one placement rule (its representative point's owning grid), so a published plan
+//! that moves it to another grid moves what its plate's page shows, with no reprinting. The service hall comes
+//! from the community's optional properties `hall_address` (its address) and `hall_hours` (opening hours, as
+//! written, e.g. `周一至周五 8:30-12:00 14:30-17:30`).
+
+use super::privacy::View;
+use super::publication::{Person, Post, Publication};
+use crate::atlas::Atlas;
+use crate::atlas::placement::representative_point;
+use crate::model::{Feature, Layer};
+
+/// What a plate's page shows.
+#[derive(Clone, Debug)]
+pub struct Card {
+    pub code: String,
+    /// 网格 or 巷道/楼栋: what the code names.
+    pub kind: &'static str,
+    /// The unit's or the grid's name.
+    pub title: String,
+    pub grid: Option<GridCard>,
+    /// The lane or building head, for a unit's code.
+    pub head: Option<Person>,
+    pub community: Option<CommunityCard>,
+}
+
+#[derive(Clone, Debug)]
+pub struct GridCard {
+    pub code: String,
+    pub name: String,
+    pub manager: Person,
+}
+
+#[derive(Clone, Debug)]
+pub struct CommunityCard {
+    pub code: String,
+    pub name: String,
+    /// The town's name, when known.
+    pub town: Option<String>,
+    pub secretary: Person,
+    pub hall_address: Option<String>,
+    pub hall_hours: Option<String>,
+}
+
+/// The card of `code` (a unit's or a grid's), or `None` when no such code is loaded.
+///
+/// ```
+/// # use gridmap::atlas::Atlas;
+/// # use gridmap::model::{Dataset, Feature, Layer};
+/// # use geo::{Geometry, MultiPolygon, polygon};
+/// use gridmap::app::{public_card, publication::Publication};
+/// # let sq = |x0: f64, x1: f64| Geometry::MultiPolygon(MultiPolygon(vec![polygon![(x: x0, y: 34.5), (x: x1, y: 34.5), (x: x1, y: 34.6), (x: x0, y: 34.6)]]));
+/// # let f = |code: &str, p: serde_json::Value, g| Feature { code: code.into(), properties: p.as_object().unwrap().clone(), geometry: g };
+/// # let mut ds = Dataset::default();
+/// # ds.layers.insert(Layer::Grids, vec![f("G1", serde_json::json!({"name": "第1网格", "manager": "李娜"}), sq(110.2, 110.25))]);
+/// # ds.layers.insert(Layer::Units, vec![f("U1", serde_json::json!({"name": "1号楼", "grid_code": "G9"}), sq(110.21, 110.22))]);
+/// let atlas = Atlas::build(&ds, 0).unwrap();
+/// // The unit names grid G9, but it lies in G1: the page follows where it lies.
+/// let card = public_card::card(&atlas, "U1", &Publication::default()).unwrap();
+/// assert_eq!(card.grid.unwrap().code, "G1");
+/// assert!(public_card::card(&atlas, "nothing", &Publication::default()).is_none());
+/// ```
+pub fn card(atlas: &Atlas, code: &str, people: &Publication) -> Option<Card> {
+    let layer = |l: Layer| atlas.layer(l);
+    // A plate's page is public: nobody's own view unmasks anything, only the publication setting does.
+    let view = View::Masked;
+    let (kind, title, grid, head) = if let Some(u) = layer(Layer::Units).and_then(|l| l.get(code)) {
+        let placed = representative_point(&u.geometry)
+            .and_then(|p| atlas.owner(Layer::Grids, p))
+            .and_then(|i| layer(Layer::Grids)?.features.get(i));
+        let grid = placed.or_else(|| layer(Layer::Grids)?.get(u.nonempty_prop("grid_code")?.trim()));
+        ("巷道/楼栋", u.name().to_string(), grid, Some(people.person(Post::Head, &u.properties, view)))
+    } else {
+        let g = layer(Layer::Grids)?.get(code)?;
+        ("网格", g.name().to_string(), Some(g), None)
+    };
+    let community = grid
+        .and_then(|g| layer(Layer::Communities)?.get(g.nonempty_prop("community_code")?.trim()))
+        .map(|c| community_card(atlas, c, people, view));
+    Some(Card {
+        code: code.to_string(),
+        kind,
+        title,
+        grid: grid.map(|g| GridCard { code: g.code.clone(), name: g.name().to_string(), manager: people.person(Post::Manager, &g.properties, view) }),
+        head,
+        community,
+    })
+}
+
+fn community_card(atlas: &Atlas, c: &Feature, people: &Publication, view: View) -> CommunityCard {
+    let prop = |k: &str| c.nonempty_prop(k).map(|s| s.trim().to_string());
+    CommunityCard {
+        code: c.code.clone(),
+        name: c.name().to_string(),
+        town: c.nonempty_prop("town_code").and_then(|t| atlas.layer(Layer::Towns)?.get(t)).map(|t| t.name().to_string()),
+        secretary: people.person(Post::Secretary, &c.properties, view),
+        hall_address: prop("hall_address"),
+        hall_hours: prop("hall_hours"),
+    }
+}

@@ -1,0 +1,135 @@
+//! The public page of a plate's code, `/g/{code}`, as an anonymous resident gets it: the grid, its manager with a
+//! tap-to-call link, the community and its secretary, no household data, small; a clear 404 page for an unknown
+//! code; what it shows follows a published plan; the county's publication setting decides what is public.
+
+use crate::common;
+
+use gridmap::accounts::Role;
+use gridmap::app::publication::{Public, Publication};
+use serde_json::{Value, json};
+
+const G1: &str = "610522001001001";
+/// 2号楼, in grid 610522001001002 (张伟) of the mini dataset.
+const U2: &str = "610522001001002001";
+
+/// Everything of the mini dataset's households a public page must never show.
+const HOUSEHOLD_DATA: &[&str] = &["张三", "李四", "王五", "赵六", "孙七", "13900001234", "H0001", "H0002", "1单元101", "elderly_alone"];
+
+async fn page(app: &common::TestApp, code: &str) -> (u16, String, String) {
+    let r = app.client.get(app.url(&format!("/g/{code}"))).send().await.unwrap();
+    let status = r.status().as_u16();
+    let ctype = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    (status, ctype, r.text().await.unwrap())
+}
+
+fn assert_no_household_data(html: &str) {
+    let shown: Vec<_> = HOUSEHOLD_DATA.iter().filter(|s| html.contains(*s)).collect();
+    assert!(shown.is_empty(), "the public page shows household data {shown:?}: {html}");
+}
+
+#[tokio::test]
+async fn a_grid_code_shows_its_manager_with_a_call_link_and_no_household() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = common::spawn_app_seeded(&common::write_mini(tmp.path())).await;
+    let (s, ctype, html) = page(&app, G1).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(ctype.starts_with("text/html") && ctype.contains("utf-8"), "{ctype}");
+    assert!(html.len() < 100 * 1024, "{} bytes", html.len());
+    assert!(!html.contains("<script"), "the page needs no script");
+    for shown in ["南新社区第1网格", "李娜", "href=\"tel:13900000002\"", "南新社区居委会", "城关街道", "王秀兰", "tel:13900000001"] {
+        assert!(html.contains(shown), "{shown:?} missing: {html}");
+    }
+    assert_no_household_data(&html);
+
+    // A unit's code: its grid, the building head, the same community.
+    let (s, _, html) = page(&app, "610522001001001001").await;
+    assert_eq!(s, 200, "{html}");
+    for shown in ["1号楼", G1, "李娜", "赵敏", "巷长/楼长"] {
+        assert!(html.contains(shown), "{shown:?} missing: {html}");
+    }
+    assert_no_household_data(&html);
+
+    // Household codes are no plate codes, and unknown codes get a clear page.
+    for code in ["610522999999999", "H0001"] {
+        let (s, ctype, html) = page(&app, code).await;
+        assert_eq!(s, 404, "{html}");
+        assert!(ctype.starts_with("text/html"), "{ctype}");
+        assert!(html.contains("未找到编码") && html.contains(code), "{html}");
+        // The code asked for is echoed back, and nothing else.
+        assert_no_household_data(&html.replace(code, ""));
+    }
+}
+
+#[tokio::test]
+async fn a_published_plan_moves_what_a_unit_plate_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = common::spawn_app_seeded(&common::write_mini(tmp.path())).await;
+    let (_, _, before) = page(&app, U2).await;
+    assert!(before.contains("南新社区第2网格") && before.contains("610522001001002"), "{before}");
+
+    // Split G1: publishing renumbers the community's grids west to east, so 2号楼's grid becomes 003.
+    let pa = common::TestApp::client_with(&app.token_for("planner.a", Role::Planner, "county").await);
+    let r = pa.post(app.url("/api/v1/plans")).json(&json!({"community": "610522001001", "name": "拆分"})).send().await.unwrap();
+    let id = r.json::<Value>().await.unwrap()["id"].clone();
+    let v: Value = pa
+        .post(app.url(&format!("/api/v1/plans/{id}/edits")))
+        .json(&json!({"op": "split", "grid": G1, "line": [[110.202, 34.50], [110.202, 34.51]]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let acks: Vec<Value> = v["stats"]["defects"].as_array().unwrap().iter().map(|d| json!({"defect": d["id"], "reason": "演示"})).collect();
+    let r = pa.post(app.url(&format!("/api/v1/plans/{id}/publish"))).json(&json!({"acknowledge": acks})).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+
+    let (s, _, after) = page(&app, U2).await;
+    assert_eq!(s, 200);
+    assert!(after.contains("南新社区第3网格") && after.contains("610522001001003"), "{after}");
+    assert!(after.contains("张伟"), "the grid keeps its manager: {after}");
+}
+
+#[tokio::test]
+async fn the_publication_setting_decides_what_is_public() {
+    let tmp = tempfile::tempdir().unwrap();
+    let seed = common::write_mini(tmp.path());
+    let store = tmp.path().join("gridmap.gpkg");
+    let people: Publication = "manager=name,secretary=none".parse().unwrap();
+    let public = Public { url: Some("https://gm.example.gov.cn".into()), people };
+    let state = gridmap::app::startup::open_state(&gridmap::store::Location::Gpkg(store), &seed).await.unwrap().with_public(public);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { gridmap::http::serve(listener, state).await.unwrap() });
+    let html = reqwest::get(format!("http://{addr}/g/{G1}")).await.unwrap().text().await.unwrap();
+    assert!(html.contains("李娜"), "the manager's name is published: {html}");
+    assert!(!html.contains("tel:") && !html.contains("13900000002") && html.contains("139****0002"), "the phone is not: {html}");
+    assert!(!html.contains("王秀兰") && html.contains("王**"), "nor the secretary: {html}");
+}
+
+/// A resident's phone (headless Chromium at 390×844, no sign-in) opens a grid's plate page: the manager's name
+/// and a call button a finger can hit, nothing wider than the screen, in Chinese.
+#[tokio::test]
+async fn web_public_page_on_a_phone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = common::spawn_app_seeded(&common::write_mini(tmp.path())).await;
+    let browser = common::webdriver::Browser::start(common::browser::PHONE).await;
+    browser.goto(&app.url(&format!("/g/{G1}"))).await;
+    let seen = browser
+        .eval(
+            "const call = document.querySelector('#manager a.call'); const r = call && call.getBoundingClientRect(); \
+             return {lang: document.documentElement.lang, manager: document.querySelector('#manager .big').textContent, \
+             href: call && call.getAttribute('href'), call_h: r && r.height, call_w: r && r.width, \
+             overflow: document.documentElement.scrollWidth > window.innerWidth, width: window.innerWidth, \
+             text: document.body.innerText};",
+            vec![],
+        )
+        .await;
+    assert_eq!(seen["lang"], "zh-CN", "{seen}");
+    assert_eq!(seen["manager"], "李娜", "{seen}");
+    assert_eq!(seen["href"], "tel:13900000002", "{seen}");
+    assert!(seen["call_h"].as_f64().unwrap() >= 44.0, "the call button is a finger's height: {seen}");
+    assert!(seen["call_w"].as_f64().unwrap() >= seen["width"].as_f64().unwrap() * 0.8, "and nearly the screen's width: {seen}");
+    assert_eq!(seen["overflow"], false, "nothing wider than the phone: {seen}");
+    assert_no_household_data(seen["text"].as_str().unwrap());
+}
