@@ -22,6 +22,14 @@ pub fn hash(password: &str) -> Result<String, String> {
 }
 
 /// Whether `password` matches the stored PHC `hash`; a malformed hash matches nothing.
+/// A hash of a random password nobody knows, made once: sign-ins for unknown usernames are verified against it,
+/// so they take as long as a wrong password for a real account.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| hash(&one_time()).expect("hashing a random password"));
+    &DUMMY
+}
+
 pub fn verify(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }

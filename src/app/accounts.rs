@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::error::{Error, Result};
 use crate::accounts::{Account, MAX_TOKEN_DAYS, Role, SESSION_SECONDS, Scope, check_username, clock, password, secret};
-use crate::accounts::{LOCK_AFTER_FAILURES, LOCK_SECONDS};
+use super::throttle::Throttle;
 use crate::store::{AccountStore, AnyStore};
 use crate::store::accounts::{AuditRecord, NewAccount, NewToken, TokenKind};
 
@@ -130,34 +130,35 @@ pub struct Session {
 }
 
 /// Signs `username` in from `address`. Every attempt is audited under the username given: `auth.login`,
-/// `auth.login_failed` (a wrong password counts towards the lock; a disabled account answers like one), or
-/// `auth.login_locked`.
-pub async fn login(store: &AnyStore, username: &str, given: &str, address: &str) -> Result<Session> {
+/// `auth.login_failed` (a wrong password, an unknown username or a disabled account, alike), or
+/// `auth.login_throttled` (see [`Throttle`]).
+///
+/// An unknown username and a wrong password take the same steps (read the account, one argon2 verification,
+/// against [`password::dummy_hash`] for an unknown one, one audit write) and give the same answer, so neither
+/// the time nor the reply tells which accounts exist.
+pub async fn login(store: &AnyStore, throttle: &Throttle, username: &str, given: &str, address: &str) -> Result<Session> {
     let now = clock::now();
     let by = Actor { name: username.into(), address: address.into() };
     let mut record = by.record("auth.login_failed", json!({ "username": username }));
-    let Some(account) = store.account(username).await? else {
+    if let Err(retry_after_s) = throttle.check(username, address) {
+        record.action = "auth.login_throttled".into();
+        record.detail = json!({ "username": username, "retry_after_s": retry_after_s });
         store.append_audit(&record).await?;
-        return Err(Error::WrongCredentials);
-    };
-    if account.locked_at(now) {
-        record.action = "auth.login_locked".into();
-        store.append_audit(&record).await?;
-        return Err(Error::Locked);
+        return Err(Error::Throttled(retry_after_s));
     }
-    // Verify before looking at `enabled`, so a disabled account answers like a wrong password.
+    let account = store.account(username).await?;
     let ok = {
-        let (p, h) = (given.to_string(), account.password_hash.clone());
+        let h = account.as_ref().map_or_else(|| password::dummy_hash().to_string(), |a| a.password_hash.clone());
+        let p = given.to_string();
         tokio::task::spawn_blocking(move || password::verify(&p, &h)).await?
     };
-    if !ok {
-        store.login_failed(&account.username, LOCK_AFTER_FAILURES, now + LOCK_SECONDS, &record).await?;
-        return Err(Error::WrongCredentials);
-    }
-    if !account.enabled {
+    // Verified before looking at `enabled`, so a disabled account answers like a wrong password.
+    let Some(account) = account.filter(|a| ok && a.enabled) else {
+        throttle.failed(username, address);
         store.append_audit(&record).await?;
         return Err(Error::WrongCredentials);
-    }
+    };
+    throttle.succeeded(username, address);
     let token = secret::new_secret("");
     let csrf = secret::new_secret("");
     let session = NewToken {

@@ -20,7 +20,11 @@ pub enum Error {
     /// Wrong username or password, or a disabled account: the same answer for each (HTTP 401).
     #[error("用户名或密码错误 (wrong username or password)")]
     WrongCredentials,
-    /// Too many failed sign-ins in a row (HTTP 423).
+    /// Too many failed sign-ins in a row for this username from this address: retry after the seconds given
+    /// (HTTP 429 with `Retry-After`).
+    #[error("登录失败次数过多，请 {0} 秒后再试 (too many failed sign-ins from this address; retry in {0} s)")]
+    Throttled(u64),
+    /// An account locked by an earlier version after repeated failures (HTTP 423); sign-ins are throttled now.
     #[error("登录失败次数过多，账户已暂时锁定，请稍后再试 (account locked after repeated failures)")]
     Locked,
     /// The current password given for a change is wrong (HTTP 403).

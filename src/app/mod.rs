@@ -15,6 +15,10 @@ pub mod import_source;
 pub mod accounts;
 /// The privacy policy: what is personal, how it is masked, and who sees what unmasked.
 pub mod privacy;
+/// Sign-in throttling per username and client address.
+pub mod throttle;
+/// Consistent copies of the store while it is written, and restoring one.
+pub mod backup;
 /// The locate view: the JSON of locate, search, nearest and a grid's or unit's households.
 pub mod locate;
 /// The coverage report of an atlas, computed once per atlas and prepared for filtering.

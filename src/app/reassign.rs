@@ -43,7 +43,8 @@ pub async fn reassign(state: &AppState, community: Option<&str>, scope: &Scope, 
         None => *scope == Scope::County,
     };
     if !in_scope {
-        return Err(Error::OutOfScope(format!("community {community:?} is outside your scope ({scope})")));
+        let what = community.map_or_else(|| "全县 (the whole county)".to_string(), |c| format!("社区 {c} (community {c})"));
+        return Err(Error::OutOfScope(format!("{what} 不在您的范围内 (outside your scope: {scope})")));
     }
     let p = atlas.reassignment(&memo.0.households, community);
     if p.moves.is_empty() {

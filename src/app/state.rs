@@ -19,13 +19,17 @@ pub struct AppState {
 struct Inner {
     store: AnyStore,
     atlas: RwLock<Arc<Atlas>>,
+    throttle: super::throttle::Throttle,
 }
 
 impl AppState {
     pub fn new(store: AnyStore, atlas: Atlas) -> Self {
         let atlas = Arc::new(atlas);
         Self::warm(&atlas);
-        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas) }), token: Default::default(), public: Default::default() }
+        // The dummy hash unknown usernames are verified against, made now rather than in the first sign-in.
+        crate::accounts::password::dummy_hash();
+        let throttle = Default::default();
+        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas), throttle }), token: Default::default(), public: Default::default() }
     }
 
     /// Builds what requests derive from an atlas (the search directory, the coverage report, the crosswalk) on
@@ -74,6 +78,11 @@ impl AppState {
     /// under them.
     pub fn atlas(&self) -> Arc<Atlas> {
         self.inner.atlas.read().expect("atlas lock poisoned").clone()
+    }
+
+    /// Failed sign-ins per username and client address.
+    pub fn throttle(&self) -> &super::throttle::Throttle {
+        &self.inner.throttle
     }
 
     pub fn store(&self) -> &AnyStore {

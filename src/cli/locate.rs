@@ -59,7 +59,8 @@ pub async fn run(args: LocateArgs) -> anyhow::Result<i32> {
     let access = if args.unmasked {
         Access::new(Viewer { actor: "cli".into(), role: Role::Admin, scope: Scope::County })
     } else {
-        Access::anonymous()
+        // Masked people, households shown (as a planner sees them; anonymous callers get none).
+        Access::new(Viewer { actor: "cli".into(), role: Role::Planner, scope: Scope::County })
     };
     let v = locate_json(&atlas, &p, args.radius_m, &access);
     match args.format {

@@ -6,6 +6,8 @@ use std::pin::Pin;
 
 use clap::{Args, Parser, Subcommand};
 
+/// `gridmap backup FILE` and `gridmap restore FILE`.
+pub mod backup;
 /// `gridmap check`: coverage completeness ("no blind spots") as a report.
 pub mod check;
 /// `gridmap crosswalk`: the merger crosswalk.
@@ -58,6 +60,10 @@ pub enum Command {
     Locate(locate::LocateArgs),
     /// Accounts: add, list, disable, enable, reset a password, issue an API token.
     User(user::UserArgs),
+    /// Write a consistent copy of the store to FILE while the server runs (VACUUM INTO; pg_dump for PostGIS)
+    Backup(backup::BackupArgs),
+    /// Restore the store from a backup FILE (stop the server first)
+    Restore(backup::RestoreArgs),
 }
 
 /// Which store to use: a GeoPackage file (default data/gridmap.gpkg) or a PostGIS database.
@@ -86,6 +92,8 @@ pub fn run(cli: Cli, serve: Serve) -> anyhow::Result<i32> {
         Command::Export(a) => runtime()?.block_on(export::run(a)).map(|_| 0),
         Command::Crosswalk(a) => runtime()?.block_on(crosswalk::run(a)).map(|_| 0),
         Command::Check(a) => runtime()?.block_on(check::run(a)),
+        Command::Backup(a) => runtime()?.block_on(backup::backup(a)).map(|_| 0),
+        Command::Restore(a) => runtime()?.block_on(backup::restore(a)).map(|_| 0),
         Command::Generate(a) => generate::run(&a).map(|_| 0),
         Command::Locate(a) => runtime()?.block_on(locate::run(a)),
         Command::User(a) => runtime()?.block_on(user::run(a)).map(|_| 0),

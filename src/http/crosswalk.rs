@@ -166,8 +166,15 @@ async fn proposal(State(state): State<AppState>, access: Access, Query(q): Query
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ApplyBody {
-    /// Only households lying in this community; all when absent.
-    community: Option<String>,
+    /// Only households lying in this community; all when absent. `null` is refused: it would silently mean
+    /// the whole county.
+    #[serde(default, deserialize_with = "present")]
+    community: Option<Option<String>>,
+}
+
+/// A field that is present, null or not: `Some(None)` for `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 async fn apply(
@@ -176,7 +183,16 @@ async fn apply(
     who: Principal,
     super::extract::JsonBody(body): super::extract::JsonBody<ApplyBody>,
 ) -> Result<Json<Value>> {
-    let done = crate::app::reassign::reassign(&state, body.community.as_deref(), &who.scope(), &who.as_actor()).await?;
+    let community = match body.community {
+        Some(None) => {
+            return Err(Error::Unprocessable(
+                "社区字段 community 不能为 null：只改一个社区请给出社区代码，改全县请省略该字段 (community must not be null; omit it for the whole county)".into(),
+            ))
+        }
+        Some(Some(c)) => Some(c),
+        None => None,
+    };
+    let done = crate::app::reassign::reassign(&state, community.as_deref(), &who.scope(), &who.as_actor()).await?;
     if done.changed == 0 {
         return Ok(Json(json!({ "changed": 0, "revision": done.revision, "message": "nothing to reassign" })));
     }

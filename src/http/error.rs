@@ -18,6 +18,9 @@ pub enum Error {
     Forbidden(String),
     #[error("{0}")]
     Locked(String),
+    /// 429 with `Retry-After: retry_after_s`.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_s: u64 },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -43,6 +46,7 @@ impl Error {
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::Locked(_) => StatusCode::LOCKED,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -93,6 +97,7 @@ impl From<crate::app::Error> for Error {
             App::NotFound(m) => Error::NotFound(m),
             App::WrongCredentials => Error::Unauthorized(e.to_string()),
             App::Locked => Error::Locked(e.to_string()),
+            App::Throttled(s) => Error::TooManyRequests { message: e.to_string(), retry_after_s: s },
             App::WrongPassword => Error::Forbidden(e.to_string()),
             App::OutOfScope(m) => Error::Forbidden(m),
             App::Store(e) => e.into(),
@@ -133,6 +138,10 @@ impl IntoResponse for Error {
         if let Error::Internal(e) = &self {
             // The cause goes to the log, not to the client.
             tracing::error!(error = %format!("{e:#}"), "internal error");
+        }
+        if let Error::TooManyRequests { retry_after_s, .. } = &self {
+            let retry = [(axum::http::header::RETRY_AFTER, retry_after_s.to_string())];
+            return (status, retry, Json(self.body())).into_response();
         }
         (status, Json(self.body())).into_response()
     }

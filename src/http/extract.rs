@@ -45,18 +45,18 @@ fn cause(e: &dyn std::error::Error) -> String {
 fn json_rejection(e: JsonRejection) -> Error {
     match &e {
         JsonRejection::MissingJsonContentType(_) => {
-            Error::UnsupportedMediaType("request body: expected Content-Type: application/json".into())
+            Error::UnsupportedMediaType("请求体须为 JSON (request body: expected Content-Type: application/json)".into())
         }
-        JsonRejection::JsonSyntaxError(s) => Error::BadRequest(format!("request body is not JSON: {}", cause(s))),
+        JsonRejection::JsonSyntaxError(s) => Error::BadRequest(format!("请求体不是有效的 JSON (request body is not JSON): {}", cause(s))),
         // serde's wording for a field the type does not have (`deny_unknown_fields`).
         JsonRejection::JsonDataError(d) if cause(d).contains("unknown field") => {
-            Error::BadRequest(format!("request body: {}", cause(d)))
+            Error::BadRequest(format!("请求体含有不接受的字段 (request body: {})", cause(d)))
         }
-        JsonRejection::JsonDataError(d) => Error::Unprocessable(format!("request body: {}", cause(d))),
+        JsonRejection::JsonDataError(d) => Error::Unprocessable(format!("请求体字段有误 (request body: {})", cause(d))),
         JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Error::PayloadTooLarge(format!("request body: {}", b.body_text()))
+            Error::PayloadTooLarge(format!("请求体过大 (request body: {})", b.body_text()))
         }
-        _ => Error::BadRequest(format!("request body: {}", e.body_text())),
+        _ => Error::BadRequest(format!("请求体有误 (request body: {})", e.body_text())),
     }
 }
 
@@ -73,8 +73,8 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Query(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(Error::BadRequest(format!("query string: {}", cause(&e)))),
-            Err(e) => Err(Error::BadRequest(format!("query string: {}", e.body_text()))),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(Error::BadRequest(format!("查询参数有误 (query string: {})", cause(&e)))),
+            Err(e) => Err(Error::BadRequest(format!("查询参数有误 (query string: {})", e.body_text()))),
         }
     }
 }
@@ -94,8 +94,8 @@ where
             Ok(axum::extract::Path(v)) => Ok(Path(v)),
             // A route declared without the parameters its handler takes: a bug, not the caller's.
             Err(e) if e.status().is_server_error() => Err(Error::Internal(anyhow::anyhow!("path parameters: {}", e.body_text()))),
-            Err(PathRejection::FailedToDeserializePathParams(e)) => Err(Error::BadRequest(format!("path: {}", e.body_text()))),
-            Err(e) => Err(Error::BadRequest(format!("path: {}", e.body_text()))),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => Err(Error::BadRequest(format!("路径参数有误 (path: {})", e.body_text()))),
+            Err(e) => Err(Error::BadRequest(format!("路径参数有误 (path: {})", e.body_text()))),
         }
     }
 }

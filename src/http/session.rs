@@ -55,7 +55,7 @@ fn account_json(a: &Account) -> Value {
 }
 
 async fn login(State(state): State<AppState>, who: Principal, JsonBody(b): JsonBody<LoginBody>) -> Result<Response> {
-    let session = accounts::login(state.store(), &b.username, &b.password, &who.address).await?;
+    let session = accounts::login(state.store(), state.throttle(), &b.username, &b.password, &who.address).await?;
     Ok((
         [(header::SET_COOKIE, session_cookie(&session.token, session.max_age))],
         Json(json!({ "signed_in": true, "account": account_json(&session.account), "csrf": session.csrf })),

@@ -173,7 +173,8 @@ pub fn dataset_problems(ds: &Dataset) -> Vec<DatasetProblem> {
             if !kinds.is_empty() {
                 match f.str_prop("kind") {
                     Some(k) if kinds.contains(&k) => {}
-                    other => bad(format!("kind {other:?} is not one of {kinds:?}")),
+                    Some(k) => bad(format!("kind {k:?} is not one of {kinds:?}")),
+                    None => bad(format!("kind is missing: expected one of {kinds:?}")),
                 }
             }
             let mut parents: Vec<(&str, Layer)> = layer.parent().into_iter().collect();

@@ -1,5 +1,5 @@
 //! Accounts over HTTP on the mini dataset: sign-in with the one-time password, forced password change,
-//! CSRF on cookie writes, lock after failures, bearer tokens, scope-aware masking, the audit log, headers.
+//! CSRF on cookie writes, no lock after failures, bearer tokens, scope-aware masking, the audit log, headers.
 
 use crate::common;
 
@@ -118,15 +118,13 @@ async fn csrf_lock_and_tokens() {
     assert_eq!(r.status(), 200);
     assert_eq!(bearer("/api/v1/meta").await.unwrap().status(), 401);
 
-    // Five wrong passwords lock the account, even against the right one.
+    // Wrong passwords slow that address down but never lock the account (`login_hardening`).
     for _ in 0..5 {
         let r = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"username": "sec1", "password": "wrong-wrong"})).send().await.unwrap();
         assert_eq!(r.status(), 401);
     }
     let r = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"username": "sec1", "password": "sec1-新密码-2026"})).send().await.unwrap();
-    assert_eq!(r.status(), 423);
-    let entries = store.audit(100, None).await.unwrap();
-    assert!(entries.iter().any(|e| e.action == "auth.login_locked" && e.actor == "sec1"));
+    assert_eq!(r.status(), 200);
     // The audit log refuses changes from anywhere.
     if let AnyStore::Gpkg(g) = &store {
         assert!(sqlx::query("DELETE FROM gridmap_audit").execute(g.pool()).await.is_err());

@@ -7,7 +7,8 @@ use serde_json::Value;
 #[tokio::test]
 async fn summary_and_defects_with_their_filters() {
     let dir = tempfile::tempdir().unwrap();
-    let app = common::spawn_app_seeded(&common::write_mini(dir.path())).await;
+    let mut app = common::spawn_app_seeded(&common::write_mini(dir.path())).await;
+    app.sign_in_planner().await; // household defects are for staff
     let (status, v) = app.get_json("/api/v1/coverage").await;
     assert_eq!(status, 200, "{v}");
     let rows = v["summary"].as_array().unwrap();
@@ -41,7 +42,8 @@ async fn summary_and_defects_with_their_filters() {
 #[tokio::test]
 async fn unknown_parents_and_kinds_are_refused_with_what_was_wrong() {
     let dir = tempfile::tempdir().unwrap();
-    let app = common::spawn_app_seeded(&common::write_mini(dir.path())).await;
+    let mut app = common::spawn_app_seeded(&common::write_mini(dir.path())).await;
+    app.sign_in_planner().await; // household defects are for staff
     let (status, v) = app.get_json("/api/v1/coverage?parent=610599").await;
     assert_eq!(status, 404, "{v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("610599"), "{v}");
@@ -73,7 +75,8 @@ async fn the_report_follows_the_data_when_it_changes() {
     let tmp = tempfile::tempdir().unwrap();
     let seed = common::write_mini(tmp.path());
     let store = tmp.path().join("shared.gpkg");
-    let app = common::spawn_app_on(gridmap::store::Location::Gpkg(store.clone()), &seed).await;
+    let mut app = common::spawn_app_on(gridmap::store::Location::Gpkg(store.clone()), &seed).await;
+    app.sign_in_planner().await; // household defects are for staff
     let mismatches = |v: &Value| v["features"].as_array().unwrap().iter().filter(|f| f["properties"]["kind"] == "household_mismatch").count();
     let (_, before) = app.get_json("/api/v1/coverage/defects").await;
     let (_, again) = app.get_json("/api/v1/coverage/defects").await;

@@ -11,6 +11,8 @@ mod common;
 mod accounts_api;
 /// Accounts through the real binary: the first admin, `gridmap user ...`.
 mod accounts_cli;
+/// `gridmap backup` under write load and `gridmap restore`.
+mod backup_cli;
 /// Every API route as every role against one written table of who may do what.
 mod authz_matrix;
 /// `gridmap import` and `gridmap export` over a GeoPackage file or PostGIS.
@@ -27,12 +29,16 @@ mod coverage_rules;
 mod crosswalk_api;
 /// Every route with unknown ids and conflicting writes: 4xx in the one error body, never 5xx.
 mod errors_api;
+/// Errors in Chinese first, in the envelope: rejections, ranges, nulls, scope refusals.
+mod errors_messages;
 /// The GeoPackage store read by GDAL's ogrinfo.
 mod gpkg_ogrinfo;
 /// Health, metadata, layers as GeoJSON, 4xx errors and the map page.
 mod http_layers;
 /// `gridmap import FILE --layer L` for Shapefile, KML/KMZ, GeoPackage, CSV and XLSX made by ogr2ogr.
 mod import_formats;
+/// Sign-in: the same answer and time for unknown users and wrong passwords, throttling instead of locks.
+mod login_hardening;
 /// Locate, nearest, search and household lists over HTTP, with masking.
 mod locate_api;
 /// `gridmap locate` on a directory and on a store.

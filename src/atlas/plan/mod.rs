@@ -95,6 +95,26 @@ pub enum Edit {
 
 /// The snapping tolerance when an edit does not give one, metres.
 pub const DEFAULT_SNAP_M: f64 = 3.0;
+/// The largest snapping tolerance an edit may ask for, metres: beyond it a vertex would jump to a far one.
+pub const MAX_SNAP_M: f64 = 50.0;
+
+/// An edit's snapping tolerance, checked: [`DEFAULT_SNAP_M`] when not given, else within 0..=[`MAX_SNAP_M`].
+///
+/// ```
+/// use gridmap::atlas::plan::snap_m;
+/// assert_eq!(snap_m(None), Ok(3.0));
+/// assert!(snap_m(Some(1e9)).unwrap_err().to_string().starts_with("吸附距离"));
+/// assert!(snap_m(Some(f64::NAN)).is_err() && snap_m(Some(-1.0)).is_err());
+/// ```
+pub fn snap_m(given: Option<f64>) -> Result<f64, PlanError> {
+    let s = given.unwrap_or(DEFAULT_SNAP_M);
+    if !(s.is_finite() && (0.0..=MAX_SNAP_M).contains(&s)) {
+        return Err(PlanError::Invalid(format!(
+            "吸附距离 snap_m 须在 0 到 {MAX_SNAP_M} 米之间 (snap_m {s} is outside 0..={MAX_SNAP_M} m)"
+        )));
+    }
+    Ok(s)
+}
 
 /// A grid changed by an edit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -184,8 +204,8 @@ impl Draft {
         let mut work = self.clone();
         let ctx = Context::new(atlas, &self.community)?;
         match edit {
-            Edit::Reshape { grid, ring, snap_m } => vertices::reshape(&mut work, &ctx, grid, ring, snap_m.unwrap_or(DEFAULT_SNAP_M))?,
-            Edit::MoveVertex { from, to, snap_m } => vertices::move_vertex(&mut work, &ctx, *from, *to, snap_m.unwrap_or(DEFAULT_SNAP_M))?,
+            Edit::Reshape { grid, ring, snap_m } => vertices::reshape(&mut work, &ctx, grid, ring, self::snap_m(*snap_m)?)?,
+            Edit::MoveVertex { from, to, snap_m } => vertices::move_vertex(&mut work, &ctx, *from, *to, self::snap_m(*snap_m)?)?,
             Edit::AddVertex { grid, at } => vertices::add_vertex(&mut work, grid, *at)?,
             Edit::DeleteVertex { at } => vertices::delete_vertex(&mut work, *at)?,
             Edit::Split { grid, line } => split::split(&mut work, grid, line).map(|_| ())?,
