@@ -31,6 +31,8 @@ pub mod memo;
 pub mod reassign;
 /// Planners' drafts: edits with snapping, undo and redo, live statistics, what publishing writes.
 pub mod plan;
+/// Proposing a community's grids automatically: balanced, contiguous, locked grids kept.
+pub mod propose;
 /// Grid numbering by the coding rule: west to east, then north to south.
 pub mod numbering;
 /// What lies at a point: town, community, grid, unit and household, or the nearest household.
