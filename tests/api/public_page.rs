@@ -67,13 +67,13 @@ async fn a_published_plan_moves_what_a_unit_plate_shows() {
     let (_, _, before) = page(&app, U2).await;
     assert!(before.contains("南新社区第2网格") && before.contains("610522001001002"), "{before}");
 
-    // Split G1: publishing renumbers the community's grids west to east, so 2号楼's grid becomes 003.
+    // Merge 第2网格 into 第1网格: the plate of 2号楼 keeps its code and now shows 第1网格 and its manager.
     let pa = common::TestApp::client_with(&app.token_for("planner.a", Role::Planner, "county").await);
-    let r = pa.post(app.url("/api/v1/plans")).json(&json!({"community": "610522001001", "name": "拆分"})).send().await.unwrap();
+    let r = pa.post(app.url("/api/v1/plans")).json(&json!({"community": "610522001001", "name": "合并"})).send().await.unwrap();
     let id = r.json::<Value>().await.unwrap()["id"].clone();
     let v: Value = pa
         .post(app.url(&format!("/api/v1/plans/{id}/edits")))
-        .json(&json!({"op": "split", "grid": G1, "line": [[110.202, 34.50], [110.202, 34.51]]}))
+        .json(&json!({"op": "merge", "grid": G1, "with": "610522001001002"}))
         .send()
         .await
         .unwrap()
@@ -86,8 +86,8 @@ async fn a_published_plan_moves_what_a_unit_plate_shows() {
 
     let (s, _, after) = page(&app, U2).await;
     assert_eq!(s, 200);
-    assert!(after.contains("南新社区第3网格") && after.contains("610522001001003"), "{after}");
-    assert!(after.contains("张伟"), "the grid keeps its manager: {after}");
+    assert!(after.contains("南新社区第1网格") && after.contains(G1) && !after.contains("610522001001002<"), "{after}");
+    assert!(after.contains("李娜") && !after.contains("张伟"), "the manager of the grid it now lies in: {after}");
 }
 
 #[tokio::test]

@@ -16,6 +16,9 @@ pub const DEFECTS: &str = "coverage-defects";
 /// The properties of a defect (`atlas::coverage::report::defect_feature`).
 const DEFECT_KEYS: [&str; 10] = ["kind", "layer", "parent", "codes", "area_m2", "width_m", "message", "rule", "label", "reason"];
 
+/// The count of households lying in a grid or unit, on every such feature for every caller (as on `/api/v1/layers`).
+pub const HOUSEHOLD_COUNT: &str = "household_count";
+
 /// One collection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Collection {
@@ -84,6 +87,9 @@ impl Catalogue {
             let others: BTreeSet<&String> =
                 idx.features.iter().flat_map(|f| f.properties.keys()).filter(|k| !ks.contains(k)).collect();
             ks.extend(others.into_iter().cloned());
+            if matches!(layer, Layer::Grids | Layer::Units) && !ks.iter().any(|k| k == HOUSEHOLD_COUNT) {
+                ks.push(HOUSEHOLD_COUNT.into());
+            }
             keys.insert(layer, ks);
             let rect = idx.features.iter().filter_map(|f| f.geometry.bounding_rect()).reduce(|a, b| {
                 geo::Rect::new(

@@ -138,6 +138,10 @@ pub fn feature(atlas: &Atlas, c: Collection, i: usize, access: &Access, crs: Ogc
         Collection::Layer(layer) => {
             let f = &atlas.layer(layer).expect("a collection's layer is in its atlas").features[i];
             let mut p = f.properties.clone();
+            if matches!(layer, Layer::Grids | Layer::Units) {
+                let count = crate::atlas::directory::Directory::of(atlas).count_lying_in(layer, i);
+                p.insert(super::collections::HOUSEHOLD_COUNT.into(), count.into());
+            }
             if access.view(atlas, layer, f, None).masked() {
                 mask_properties(&mut p);
             }

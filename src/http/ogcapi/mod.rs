@@ -153,6 +153,9 @@ async fn item(
         return Err(Error::BadRequest(format!("未知的查询参数 {k:?} (unknown query parameter); 可用 (known): crs, f, token")));
     }
     let crs = pairs.iter().rev().find(|(k, _)| k == "crs").map(|(_, v)| OgcCrs::parse(v)).transpose()?.unwrap_or(OgcCrs::Crs84);
+    if c == Collection::Layer(crate::model::Layer::Households) && !access.sees_households() {
+        return Err(Error::NotFound(crate::app::privacy::WITHHELD.into()));
+    }
     let b = base(&headers);
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>> {
         let i = items::find(&atlas, c, &access, &item)
