@@ -144,7 +144,7 @@ impl Publication {
     /// use gridmap::app::publication::{Post, Publication};
     /// let props = serde_json::json!({"manager": "李娜", "manager_phone": "13900000002"});
     /// let p = Publication::default().person(Post::Manager, props.as_object().unwrap(), View::Masked);
-    /// assert_eq!((p.name.unwrap().text, p.dial()), ("李娜".to_string(), Some("13900000002")));
+    /// assert_eq!((p.name.as_ref().unwrap().text.as_str(), p.dial()), ("李娜", Some("13900000002")));
     /// let names_only: Publication = "manager=name".parse().unwrap();
     /// let p = names_only.person(Post::Manager, props.as_object().unwrap(), View::Masked);
     /// assert_eq!((p.phone.as_ref().unwrap().text.as_str(), p.dial()), ("139****0002", None));

@@ -211,9 +211,9 @@ pub fn territories(free_m: &MultiPolygon<f64>, units: &[&MultiPolygon<f64>], poi
         }
         g.outer_m[u as usize] += sides as f64 * raster.cell_m;
     }
-    for u in 0..n {
+    for (u, s) in sum.iter().enumerate().take(n) {
         let cells = g.area_m2[u] / a;
-        g.centroid_m[u] = if cells > 0.0 { sum[u] / cells } else { points_m.get(u).copied().flatten().unwrap_or_default() };
+        g.centroid_m[u] = if cells > 0.0 { *s / cells } else { points_m.get(u).copied().flatten().unwrap_or_default() };
     }
     pairs.sort_unstable();
     for run in pairs.chunk_by(|x, y| x == y) {
