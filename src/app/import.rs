@@ -1,11 +1,11 @@
-//! Importing a dataset directory or one layer file: read, validate against what is stored, and write the layers
+//! Importing a dataset directory (one layer file comes through `app::import_source`): read, validate against what is stored, and write the layers
 //! and their audit entry in one transaction, or write nothing. `gridmap import` and the first-serve seed share it.
 
 use std::path::Path;
 
 use super::error::{Error, Result};
 use crate::model::crs::InputCrs;
-use crate::model::geojson_io::{ParsedProblem, read_dir, read_layer_file};
+use crate::model::geojson_io::{ParsedProblem, read_dir};
 use crate::model::validate::{dataset_problems, geometry_problems, repair};
 use crate::model::{Dataset, Layer};
 use crate::store::accounts::AuditRecord;
@@ -19,26 +19,6 @@ pub async fn import_dir(store: &AnyStore, dir: &Path, crs: Option<InputCrs>, rep
     let (ds, problems) = read_dir(dir, crs).map_err(|e| Error::BadInput(e.to_string()))?;
     let ds = prepare(ds, problems, dir, repair_geometry)?;
     write_checked(store, ds, dir, actor, false).await
-}
-
-/// Imports one layer file as `layer` (it replaces the stored layer), audited as `actor`.
-pub async fn import_file(
-    store: &AnyStore,
-    file: &Path,
-    layer: Layer,
-    crs: Option<InputCrs>,
-    repair_geometry: bool,
-    actor: &str,
-) -> Result<()> {
-    if file.is_dir() {
-        return Err(Error::BadInput(format!("{}: --layer takes a file, not a directory", file.display())));
-    }
-    let read = read_layer_file(file, layer, crs).map_err(|e| Error::BadInput(e.to_string()))?;
-    let problems = read.problems.into_iter().map(|p| (layer, p)).collect();
-    let mut ds = Dataset::default();
-    ds.layers.insert(layer, read.features);
-    let ds = prepare(ds, problems, file, repair_geometry)?;
-    write_checked(store, ds, file, actor, false).await
 }
 
 /// The audit entry of an import of `ds` from `source`.

@@ -166,10 +166,9 @@ fn visible_defect(d: &(Value, crate::atlas::coverage::Kind, Vec<String>), access
 }
 
 /// The index of the item with this id (a layer feature's code; a defect's number, from 1), if the caller may
-/// see it.
+/// see it (the item route refuses households to a caller who may not see them before it asks).
 pub fn find(atlas: &Atlas, c: Collection, access: &Access, id: &str) -> Option<usize> {
     match c {
-        Collection::Layer(Layer::Households) if !access.sees_households() => None,
         Collection::Layer(l) => atlas.layer(l)?.index_of(id),
         Collection::Defects => {
             let n: usize = id.parse().ok()?;
