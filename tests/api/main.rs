@@ -47,6 +47,8 @@ mod locate_cli;
 mod ogcapi;
 /// Planners' drafts, edits, undo, diff, publish and export over HTTP.
 mod plans_api;
+/// Proposed drafts over HTTP: contiguity, determinism, locked grids, bad options, publishing.
+mod propose_api;
 /// Privacy by default: counts, not households, for anonymous callers and viewers.
 mod privacy_default;
 /// The public page of a plate's code (`/g/{code}`) and the publication setting.

@@ -27,7 +27,7 @@ pub struct Shown {
 }
 
 /// A plan's name, trimmed; a plan needs one.
-fn plan_name(name: &str) -> Result<&str> {
+pub(super) fn plan_name(name: &str) -> Result<&str> {
     match name.trim() {
         "" => Err(Error::BadInput("a plan needs a name".into())),
         name => Ok(name),
@@ -41,16 +41,17 @@ impl Plans<'_> {
         self.known_community(community)?;
         self.in_scope(who, community)?;
         let draft = Draft::from_atlas(&self.atlas, community)?;
-        let base_version = self.store.plan_version(community).await?;
-        let content = Content { draft, base: base_of(&self.atlas, community) };
-        let new = NewPlan {
-            community: community.to_string(),
-            name: name.to_string(),
-            author: who.actor.clone(),
-            base_version,
-            content: content.to_value()?,
-        };
-        let rec = self.store.create_plan(&new, &who.audit("plan.create", json!({ "name": name, "community": community }))).await?;
+        self.open_draft(who, privacy, name, draft, json!({ "name": name, "community": community })).await
+    }
+
+    /// Stores `draft` as a new draft named `name` by the caller over the published plan as it is now, audited
+    /// with `detail` (the community and scope already checked).
+    pub(super) async fn open_draft(&self, who: &Caller, privacy: &impl Privacy, name: &str, draft: Draft, detail: Value) -> Result<Shown> {
+        let community = draft.community.clone();
+        let base_version = self.store.plan_version(&community).await?;
+        let content = Content { base: base_of(&self.atlas, &community), draft };
+        let new = NewPlan { community, name: name.to_string(), author: who.actor.clone(), base_version, content: content.to_value()? };
+        let rec = self.store.create_plan(&new, &who.audit("plan.create", detail)).await?;
         self.show_content(privacy, rec, content).await
     }
 

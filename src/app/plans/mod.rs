@@ -35,6 +35,8 @@ pub mod error;
 pub mod export;
 /// Loading a draft, refused outside the caller's scope.
 pub mod load;
+/// Opening a draft holding a proposal of the community's grids.
+pub mod propose;
 /// Publishing a draft (with its acknowledgements) and the community's published versions.
 pub mod publish;
 /// The staleness rule.
@@ -45,6 +47,7 @@ pub mod stats;
 pub use drafts::Shown;
 pub use edits::Change;
 pub use error::{Error, Result};
+pub use propose::{Proposed, Summary};
 
 /// The plan workflow over `store` and one atlas snapshot (a request holds one for its whole run, so a reload
 /// never changes data under it).
@@ -92,4 +95,25 @@ pub trait Privacy: Send + Sync {
     fn feature_properties(&self, atlas: &Atlas, layer: Layer, f: &Feature) -> Map<String, Value>;
     /// The name of household `code`'s head, as shown.
     fn householder_name(&self, atlas: &Atlas, code: &str, name: &str) -> String;
+}
+
+/// Names and properties exactly as stored: for the store's own operator (the command line).
+pub struct AsStored;
+
+impl Privacy for AsStored {
+    fn staff_name(&self, _: &Atlas, _: &str, name: &str) -> String {
+        name.to_string()
+    }
+
+    fn grid_properties(&self, _: &Atlas, _: &str, properties: &Map<String, Value>) -> Map<String, Value> {
+        properties.clone()
+    }
+
+    fn feature_properties(&self, _: &Atlas, _: Layer, f: &Feature) -> Map<String, Value> {
+        f.properties.clone()
+    }
+
+    fn householder_name(&self, _: &Atlas, _: &str, name: &str) -> String {
+        name.to_string()
+    }
 }

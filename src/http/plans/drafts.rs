@@ -15,6 +15,7 @@ use super::super::extract::{JsonBody, Path, Query};
 use super::super::privacy::Access;
 use super::{caller, plans};
 use crate::app::plans::Shown;
+use crate::atlas::propose::Options;
 use crate::model::geojson_io::geometry_json;
 
 /// A draft as the API shows it: its record, grids (GeoJSON), statistics and whether it is stale.
@@ -52,11 +53,25 @@ pub(super) fn shown_json(s: Shown) -> Value {
 pub struct CreateBody {
     community: String,
     name: String,
+    /// Open the draft holding a proposal under these options instead of a copy of the published grids.
+    #[serde(default)]
+    propose: Option<Options>,
 }
 
+/// A new draft: a copy of the published grids, or a proposal (the same answer with `proposal` beside it: the
+/// proposed grids' figures, the households changing manager and why the band is not met, if it is not).
 pub async fn create(State(state): State<AppState>, access: Access, who: Principal, JsonBody(b): JsonBody<CreateBody>) -> Result<Response> {
-    let shown = plans(&state).open(&caller(&who), &access, &b.community, &b.name).await?;
-    Ok((StatusCode::CREATED, Json(shown_json(shown))).into_response())
+    let plans = plans(&state);
+    let body = match b.propose {
+        None => shown_json(plans.open(&caller(&who), &access, &b.community, &b.name).await?),
+        Some(opts) => {
+            let p = plans.open_proposed(&caller(&who), &access, &b.community, &b.name, opts).await?;
+            let mut v = shown_json(p.shown);
+            v["proposal"] = json!(p.summary);
+            v
+        }
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 #[derive(Deserialize)]
