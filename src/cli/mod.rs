@@ -20,6 +20,8 @@ pub mod generate;
 pub mod import;
 /// `gridmap locate LON LAT`: who is responsible for a spot.
 pub mod locate;
+/// `gridmap propose COMMUNITY | all`: grids proposed automatically, as drafts or files.
+pub mod propose;
 /// `gridmap serve`.
 pub mod serve;
 /// Where analysis commands read data: a directory or a store (arguments).
@@ -58,6 +60,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Who is responsible for a spot: town, community, grid, unit and household at LON LAT.
     Locate(locate::LocateArgs),
+    /// Propose a community's grids automatically (or every community's: all): drafts in the store, or --out DIR
+    Propose(propose::ProposeArgs),
     /// Accounts: add, list, disable, enable, reset a password, issue an API token.
     User(user::UserArgs),
     /// Write a consistent copy of the store to FILE while the server runs (VACUUM INTO; pg_dump for PostGIS)
@@ -96,6 +100,7 @@ pub fn run(cli: Cli, serve: Serve) -> anyhow::Result<i32> {
         Command::Restore(a) => runtime()?.block_on(backup::restore(a)).map(|_| 0),
         Command::Generate(a) => generate::run(&a).map(|_| 0),
         Command::Locate(a) => runtime()?.block_on(locate::run(a)),
+        Command::Propose(a) => runtime()?.block_on(propose::run(a)),
         Command::User(a) => runtime()?.block_on(user::run(a)).map(|_| 0),
     }
 }

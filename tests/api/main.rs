@@ -49,6 +49,8 @@ mod ogcapi;
 mod plans_api;
 /// Proposed drafts over HTTP: contiguity, determinism, locked grids, bad options, publishing.
 mod propose_api;
+/// `gridmap propose` on a store: files, drafts, the whole county, bad options.
+mod propose_cli;
 /// Privacy by default: counts, not households, for anonymous callers and viewers.
 mod privacy_default;
 /// The public page of a plate's code (`/g/{code}`) and the publication setting.
