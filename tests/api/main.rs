@@ -65,6 +65,8 @@ mod web_map;
 mod web_phone;
 /// The planner panel driven through ChromeDriver.
 mod web_planner;
+/// 自动划分 in the planner panel: propose, open, publish.
+mod web_propose;
 /// A planner's publish in Chromium: the preview is the result, codes that persist are kept.
 mod web_publish;
 /// Signing in on the map page through ChromeDriver.

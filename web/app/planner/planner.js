@@ -8,7 +8,7 @@
 // community at once; publishing a draft that another publication overtook is refused (409).
 //
 // Modules of this folder: drafts (the list), tools (the editing tools), editor (terra-draw), layers (the map),
-// stats (the figures), publish (publishing), compare (方案对比: two plans on the map, shown with the draft list
+// stats (the figures), publish (publishing), propose (自动划分: a draft proposed by the server), compare (方案对比: two plans on the map, shown with the draft list
 // while no draft is open), geometry (lon/lat helpers), plans-api (the calls).
 //
 // Self-report for tests: <pre id="planner-status" hidden> (JSON), updated after every change.
@@ -22,6 +22,7 @@ import { PlanCompare } from './compare.js';
 import { DraftList } from './drafts.js';
 import { PlanEditor } from './editor.js';
 import { BANDS, PlanLayers, gridName } from './layers.js';
+import { ProposeForm, proposalNote } from './propose.js';
 import { PublishBox, resultView } from './publish.js';
 import { defectCounts, renderDiff, renderStats, renderSteps } from './stats.js';
 import { PlanTools } from './tools.js';
@@ -197,6 +198,8 @@ export class PlannerView {
       onRename: (id, name) => this.renamePlan(id, name),
       onDelete: (id) => this.deletePlan(id),
     });
+    this.proposeForm = new ProposeForm((name, options) => this.proposePlan(name, options));
+    this.proposalBox = el('div', { class: 'planner-proposal', id: 'planner-proposal', hidden: true });
     this.result = el('div', { class: 'planner-section', id: 'planner-last-result', hidden: true });
     this.compare = new PlanCompare(this);
 
@@ -235,6 +238,7 @@ export class PlannerView {
       this.tools.hint,
       this.tools.box,
       this.error,
+      this.proposalBox,
       legend,
       this.statsBox,
       this.diffBox,
@@ -242,7 +246,7 @@ export class PlannerView {
       el('h3', { text: '发布' }),
       publishBox,
     );
-    this.work.append(el('label', { class: 'planner-field' }, el('span', { text: '社区' }), this.communitySelect), this.result, this.drafts.section, this.compare.section, this.draft);
+    this.work.append(el('label', { class: 'planner-field' }, el('span', { text: '社区' }), this.communitySelect), this.result, this.drafts.section, this.proposeForm.section, this.compare.section, this.draft);
     this.status = el('pre', { id: 'planner-status', hidden: true });
     p.append(head, this.gate, this.work, this.status);
     document.body.append(p);
@@ -283,6 +287,8 @@ export class PlannerView {
     this.published = new Map();
     this.tools.forCommunity();
     this.drafts.section.hidden = !code;
+    this.proposeForm.show(!!code);
+    this.proposeForm.setGrids([]);
     this.compare.forCommunity(code);
     const f = code && this.communities.get(code);
     this.layers.setBoundary(f || null);
@@ -310,6 +316,7 @@ export class PlannerView {
     const mine = fc.features.filter((g) => g.properties.community_code === code);
     this.published = new Map(mine.map((g) => [g.properties.code, g]));
     this.layers.setPublished(mine);
+    this.proposeForm.setGrids(mine.slice().sort((a, b) => a.properties.code.localeCompare(b.properties.code)));
   }
 
   /** The community's bbox, a little wider: households and units just outside its edge count too. */
@@ -370,6 +377,16 @@ export class PlannerView {
     return true;
   }
 
+  /** 自动划分: the server proposes the grids under `options` and opens the proposal as a new draft. */
+  async proposePlan(name, options) {
+    if (!this.community || this.busy) return false;
+    const plan = await this.busyWith(() => plansApi.propose(this.community, name, options));
+    if (!plan) return false;
+    this.enterPlan(plan);
+    await this.refreshDrafts();
+    return true;
+  }
+
   async openPlan(id) {
     const plan = await this.busyWith(() => plansApi.get(id));
     if (!plan) return this.setUrl({ plan: null }); // gone (published or deleted): the list says what is left
@@ -402,6 +419,10 @@ export class PlannerView {
     this.publisher.reset();
     this.draft.hidden = false;
     this.drafts.section.hidden = true;
+    this.proposeForm.show(false);
+    // Only a draft just proposed carries what the proposal says of itself.
+    this.proposal = plan.proposal ?? null;
+    proposalNote(this.proposalBox, this.proposal);
     // Editing and comparing share the map: a draft opened ends the comparison.
     this.compare.clear();
     this.compare.section.hidden = true;
@@ -422,6 +443,9 @@ export class PlannerView {
     this.tools.render();
     this.draft.hidden = true;
     this.drafts.section.hidden = !this.community;
+    this.proposeForm.show(!!this.community);
+    this.proposal = null;
+    proposalNote(this.proposalBox, null);
     this.compare.section.hidden = !this.community;
     this.clearError();
     if (!quiet) {
@@ -619,6 +643,7 @@ export class PlannerView {
       diff_households: this.diff && p ? this.diff.households.map((h) => h.household) : null,
       preview: this.diff && p ? { codes: Object.fromEntries(this.diff.grids.map((g) => [g.id, g.code])), households_moved: this.diff.households_moved, units_moved: this.diff.units_moved, renumber: this.diff.renumber } : null,
       published_result: this.publishedResult || null,
+      proposal: this.proposal ? { grids: this.proposal.grids.map((g) => g.id), households_changing_manager: this.proposal.households_changing_manager, warnings: this.proposal.warnings } : null,
       can_undo: !!p?.can_undo,
       can_redo: !!p?.can_redo,
       elapsed_ms: p?.stats.elapsed_ms ?? null,

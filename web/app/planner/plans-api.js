@@ -9,6 +9,8 @@ export const plansApi = {
   list: (community) => getJSON(`/plans?community=${encodeURIComponent(community)}`),
   get: (id) => getJSON(plan(id)),
   create: (community, name) => postJSON('/plans', { community, name }),
+  /** A new draft holding the server's proposal under `propose` (target_households, grids, lock, ...). */
+  propose: (community, name, propose) => postJSON('/plans', { community, name, propose }),
   rename: (id, name) => sendJSON('PATCH', plan(id), { name }),
   remove: (id) => sendJSON('DELETE', plan(id)),
   edit: (id, edit) => postJSON(`${plan(id)}/edits`, edit),
