@@ -6,6 +6,8 @@ use std::pin::Pin;
 
 use clap::{Args, Parser, Subcommand};
 
+/// `gridmap audit verify`: the audit log's hash chain.
+pub mod audit;
 /// `gridmap backup FILE` and `gridmap restore FILE`.
 pub mod backup;
 /// `gridmap check`: coverage completeness ("no blind spots") as a report.
@@ -68,6 +70,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Restore the store from a backup FILE (stop the server first)
     Restore(backup::RestoreArgs),
+    /// The audit log: verify its hash chain (exit 1 naming the first entry that does not verify)
+    Audit(audit::AuditArgs),
 }
 
 /// Which store to use: a GeoPackage file (default data/gridmap.gpkg) or a PostGIS database.
@@ -98,6 +102,7 @@ pub fn run(cli: Cli, serve: Serve) -> anyhow::Result<i32> {
         Command::Check(a) => runtime()?.block_on(check::run(a)),
         Command::Backup(a) => runtime()?.block_on(backup::backup(a)).map(|_| 0),
         Command::Restore(a) => runtime()?.block_on(backup::restore(a)).map(|_| 0),
+        Command::Audit(a) => runtime()?.block_on(audit::run(a)),
         Command::Generate(a) => generate::run(&a).map(|_| 0),
         Command::Locate(a) => runtime()?.block_on(locate::run(a)),
         Command::Propose(a) => runtime()?.block_on(propose::run(a)),

@@ -150,10 +150,14 @@ async fn audit(State(state): State<AppState>, Query(q): Query<AuditQuery>) -> Re
         return Err(Error::BadRequest(format!("limit {limit} must be between 1 and 100000")));
     }
     let entries = state.store().audit(limit, q.before).await?;
+    // The head of the hash chain, for the admin to write down elsewhere: `gridmap audit verify` checks the log
+    // up to it.
+    let head = state.store().audit_head().await?;
     match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(json!({ "entries": entries })).into_response()),
+        "json" => Ok(Json(json!({ "entries": entries, "chain": head })).into_response()),
         "csv" => {
-            let mut out = String::from("id,at,actor,action,address,households,detail\n");
+            // Each row carries its hash; the head's travels in a header too, as the file may start lower down.
+            let mut out = String::from("id,at,actor,action,address,households,detail,hash\n");
             let cell = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
             for e in &entries {
                 let row = [
@@ -164,6 +168,7 @@ async fn audit(State(state): State<AppState>, Query(q): Query<AuditQuery>) -> Re
                     cell(&e.address),
                     cell(&e.households.join(" ")),
                     cell(&e.detail.to_string()),
+                    cell(e.hash.as_deref().unwrap_or("")),
                 ];
                 out.push_str(&row.join(","));
                 out.push('\n');
@@ -172,6 +177,7 @@ async fn audit(State(state): State<AppState>, Query(q): Query<AuditQuery>) -> Re
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                     (header::CONTENT_DISPOSITION, "attachment; filename=\"audit.csv\"".to_string()),
+                    (header::HeaderName::from_static("x-gridmap-audit-head"), format!("{} {}", head.head_id.unwrap_or(0), head.head_hash)),
                 ],
                 out,
             )

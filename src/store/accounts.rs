@@ -1,17 +1,21 @@
 //! Accounts, credentials and the audit log: the role both backends implement, and its SQL.
 //!
 //! The SQL is the same text for SQLite and PostgreSQL (`$N` parameters, plain types), so [`account_queries`]
-//! expands it for a backend: each backend invokes it once with its database. The audit log has no update or
-//! delete path here, and each backend's triggers refuse one from anywhere else.
+//! expands it for a backend: each backend invokes it once with its database and the two statements in which
+//! the backends differ (see [`account_queries`]). The audit log has no update or delete path here but the
+//! one-time hashing of entries written before the hash chain ([`audit_chain`](super::audit_chain)), and each
+//! backend's triggers refuse any other from anywhere else.
 
 use std::future::Future;
 
 use serde_json::Value;
 use sqlx::Row;
 
+use super::audit_chain::StoredEntry;
 use super::error::{Error, Result};
 use crate::accounts::Account;
 
+pub use super::audit_chain::{Break, ChainHead};
 pub use super::records::{AuditEntry, AuditRecord, NewAccount, NewToken, TokenInfo, TokenKind};
 
 /// Accounts, their sign-in state, their credentials (sessions and API tokens) and the append-only audit log.
@@ -64,6 +68,11 @@ pub trait AccountStore: Send + Sync {
     fn append_audit(&self, r: &AuditRecord) -> impl Future<Output = Result<i64>> + Send;
     /// Audit entries, newest first: at most `limit`, with ids below `before` when given.
     fn audit(&self, limit: i64, before: Option<i64>) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+    /// The audit log's last entry and its hash, and how many entries it holds, as stored (not verified).
+    fn audit_head(&self) -> impl Future<Output = Result<ChainHead>> + Send;
+    /// Walks the audit log's hash chain from the first entry: its head if every entry verifies, else the
+    /// first that does not.
+    fn audit_verify(&self) -> impl Future<Output = Result<std::result::Result<ChainHead, Break>>> + Send;
 }
 
 pub(super) const ACCOUNT_COLUMNS: &str = "id, username, display_name, password_hash, role, scope, enabled, \
@@ -127,6 +136,7 @@ where
 {
     let households: String = r.try_get(5)?;
     let detail: String = r.try_get(6)?;
+    let hash: Option<String> = r.try_get(7)?;
     Ok(AuditEntry {
         id: r.try_get(0)?,
         at: r.try_get(1)?,
@@ -135,39 +145,127 @@ where
         address: r.try_get(4)?,
         households: serde_json::from_str(&households).unwrap_or_default(),
         detail: serde_json::from_str(&detail).unwrap_or(Value::String(detail)),
+        hash,
     })
 }
+
+/// The columns [`stored_from`] reads.
+pub(super) const STORED_AUDIT_COLUMNS: &str = "id, at, actor, action, address, households, detail, prev_hash, hash";
+
+/// An audit entry as hashed: its stored text, not parsed.
+pub(super) fn stored_from<R: Row>(r: &R) -> Result<StoredEntry>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(StoredEntry {
+        id: r.try_get(0)?,
+        at: r.try_get(1)?,
+        actor: r.try_get(2)?,
+        action: r.try_get(3)?,
+        address: r.try_get(4)?,
+        households: r.try_get(5)?,
+        detail: r.try_get(6)?,
+        prev_hash: r.try_get(7)?,
+        hash: r.try_get(8)?,
+    })
+}
+
+/// How many entries a walk of the chain reads at a time.
+pub(super) const AUDIT_PAGE: i64 = 5000;
 
 /// Implements [`AccountStore`] for backend `$store`, whose `pool()` is of database `$db`, and gives it
 /// `audit_in`: the audit entry every audited write appends inside its own transaction. Writes that several
 /// methods make (`password_in`, `token_in`) take the caller's transaction the same way.
+///
+/// The audit chain is extended by one appender at a time, so that no two entries follow the same head:
+/// `lock` is the statement that makes a transaction the only appender until it ends, and `head` selects the
+/// head's hash (NULL for an empty log, '' for an unhashed head) and the id the next entry gets.
 macro_rules! account_queries {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, lock = $lock:literal, head = $head:literal) => {
         // In a block of its own, so that the names the SQL needs are imported here, not at the invocation.
         const _: () = {
             use $crate::accounts::{Account, clock};
             use $crate::store::accounts::{
-                ACCOUNT_COLUMNS, AccountStore, TOKEN_COLUMNS, account_from, audit_from, token_from,
+                ACCOUNT_COLUMNS, AUDIT_PAGE, AccountStore, STORED_AUDIT_COLUMNS, TOKEN_COLUMNS, account_from,
+                audit_from, stored_from, token_from,
             };
+            use $crate::store::audit_chain::{Break, ChainHead, GENESIS, Walk, entry_hash};
             use $crate::store::error::{Error, Result, found};
             use $crate::store::records::{AuditEntry, AuditRecord, NewAccount, NewToken, TokenInfo};
 
             impl $store {
                 /// Appends an audit entry inside a write's transaction: the write and its record land together
-                /// or not at all.
+                /// or not at all. The entry is chained to the head under the appenders' lock, which the
+                /// transaction then holds until it ends.
                 pub(crate) async fn audit_in(tx: &mut sqlx::Transaction<'_, $db>, r: &AuditRecord) -> Result<i64> {
-                    Ok(sqlx::query_scalar(
-                        "INSERT INTO gridmap_audit (at, actor, action, address, households, detail) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    sqlx::query($lock).execute(&mut **tx).await?;
+                    let (prev, id): (Option<String>, i64) = sqlx::query_as($head).fetch_one(&mut **tx).await?;
+                    let prev = prev.unwrap_or_else(|| GENESIS.into());
+                    let at = clock::rfc3339(clock::now());
+                    let households = serde_json::to_string(&r.households).expect("strings serialise");
+                    let detail = r.detail.to_string();
+                    let hash = entry_hash(&prev, id, &at, &r.actor, &r.action, &r.address, &households, &detail);
+                    sqlx::query(
+                        "INSERT INTO gridmap_audit (id, at, actor, action, address, households, detail, prev_hash, hash) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     )
-                    .bind(clock::rfc3339(clock::now()))
+                    .bind(id)
+                    .bind(&at)
                     .bind(&r.actor)
                     .bind(&r.action)
                     .bind(&r.address)
-                    .bind(serde_json::to_string(&r.households).expect("strings serialise"))
-                    .bind(r.detail.to_string())
-                    .fetch_one(&mut **tx)
-                    .await?)
+                    .bind(&households)
+                    .bind(&detail)
+                    .bind(&prev)
+                    .bind(&hash)
+                    .execute(&mut **tx)
+                    .await?;
+                    Ok(id)
+                }
+
+                /// Hashes, once, the entries written before the hash chain existed (those up to the id its
+                /// migration recorded), chaining them from the genesis in id order; then forgets the mark, so
+                /// an entry written without a hash later stays unhashed and fails verification. Done on open,
+                /// before this process writes anything; a no-op once done.
+                pub(crate) async fn backfill_audit_chain(&self) -> Result<u64> {
+                    let mut tx = self.pool().begin().await?;
+                    sqlx::query($lock).execute(&mut *tx).await?;
+                    let upto: Option<String> =
+                        sqlx::query_scalar("SELECT value FROM gridmap_meta WHERE key = 'audit_backfill_upto'")
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let Some(upto) = upto.and_then(|u| u.parse::<i64>().ok()) else { return Ok(0) };
+                    let rows = sqlx::query(&format!(
+                        "SELECT {STORED_AUDIT_COLUMNS} FROM gridmap_audit WHERE id <= $1 ORDER BY id"
+                    ))
+                    .bind(upto)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let mut prev = GENESIS.to_string();
+                    let mut filled = 0;
+                    for row in &rows {
+                        let e = stored_from(row)?;
+                        let hash = match e.hash {
+                            Some(h) => h,
+                            None => {
+                                let h = e.expected_hash(&prev);
+                                sqlx::query("UPDATE gridmap_audit SET prev_hash = $1, hash = $2 WHERE id = $3")
+                                    .bind(&prev)
+                                    .bind(&h)
+                                    .bind(e.id)
+                                    .execute(&mut *tx)
+                                    .await?;
+                                filled += 1;
+                                h
+                            }
+                        };
+                        prev = hash;
+                    }
+                    sqlx::query("DELETE FROM gridmap_meta WHERE key = 'audit_backfill_upto'").execute(&mut *tx).await?;
+                    tx.commit().await?;
+                    Ok(filled)
                 }
 
                 /// Sets a password hash inside a write's transaction, clearing failures and any lock;
@@ -440,7 +538,7 @@ macro_rules! account_queries {
                 /// Audit entries, newest first: at most `limit`, with ids below `before` when given.
                 async fn audit(&self, limit: i64, before: Option<i64>) -> Result<Vec<AuditEntry>> {
                     let rows = sqlx::query(
-                        "SELECT id, at, actor, action, address, households, detail FROM gridmap_audit \
+                        "SELECT id, at, actor, action, address, households, detail, hash FROM gridmap_audit \
                          WHERE id < $1 ORDER BY id DESC LIMIT $2",
                     )
                     .bind(before.unwrap_or(i64::MAX))
@@ -448,6 +546,43 @@ macro_rules! account_queries {
                     .fetch_all(self.pool())
                     .await?;
                     rows.iter().map(audit_from).collect()
+                }
+
+                /// The audit log's last entry and its hash, and how many entries it holds, as stored.
+                async fn audit_head(&self) -> Result<ChainHead> {
+                    let (entries, head_id, head_hash): (i64, Option<i64>, Option<String>) = sqlx::query_as(
+                        "SELECT (SELECT COUNT(*) FROM gridmap_audit), \
+                         (SELECT id FROM gridmap_audit ORDER BY id DESC LIMIT 1), \
+                         (SELECT COALESCE(hash, '') FROM gridmap_audit ORDER BY id DESC LIMIT 1)",
+                    )
+                    .fetch_one(self.pool())
+                    .await?;
+                    Ok(ChainHead { entries, head_id, head_hash: head_hash.unwrap_or_else(|| GENESIS.into()) })
+                }
+
+                /// Walks the hash chain from the first entry, a page at a time.
+                async fn audit_verify(&self) -> Result<std::result::Result<ChainHead, Break>> {
+                    let mut walk = Walk::default();
+                    let mut after = i64::MIN;
+                    loop {
+                        let rows = sqlx::query(&format!(
+                            "SELECT {STORED_AUDIT_COLUMNS} FROM gridmap_audit WHERE id > $1 ORDER BY id LIMIT $2"
+                        ))
+                        .bind(after)
+                        .bind(AUDIT_PAGE)
+                        .fetch_all(self.pool())
+                        .await?;
+                        for row in &rows {
+                            let e = stored_from(row)?;
+                            if let Err(b) = walk.step(&e) {
+                                return Ok(Err(b));
+                            }
+                            after = e.id;
+                        }
+                        if (rows.len() as i64) < AUDIT_PAGE {
+                            return Ok(Ok(walk.head()));
+                        }
+                    }
                 }
             }
         };

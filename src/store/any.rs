@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::accounts::AccountStore;
+use super::audit_chain::{Break, ChainHead};
 use super::error::Result;
 use super::gpkg::GpkgStore;
 use super::layers::LayerStore;
@@ -138,6 +139,12 @@ impl AccountStore for AnyStore {
     }
     async fn audit(&self, limit: i64, before: Option<i64>) -> Result<Vec<AuditEntry>> {
         dispatch!(self, s => s.audit(limit, before).await)
+    }
+    async fn audit_head(&self) -> Result<ChainHead> {
+        dispatch!(self, s => s.audit_head().await)
+    }
+    async fn audit_verify(&self) -> Result<std::result::Result<ChainHead, Break>> {
+        dispatch!(self, s => s.audit_verify().await)
     }
 }
 

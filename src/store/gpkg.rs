@@ -68,6 +68,7 @@ impl GpkgStore {
             return Err(Error::Open(self.path.display().to_string(), "not a GeoPackage file".into()));
         }
         MIGRATOR.run(&self.pool).await?;
+        self.backfill_audit_chain().await?;
         Ok(())
     }
 
@@ -256,7 +257,17 @@ impl LayerStore for GpkgStore {
     }
 }
 
-account_queries!(GpkgStore, Sqlite);
+// SQLite has one writer at a time: a write first (one that changes nothing) makes the transaction that writer
+// before it reads the head, so two appenders never read the same head (and a read-then-write transaction
+// cannot fail to upgrade). The next id is AUTOINCREMENT's, taken by hand because the hash covers it.
+account_queries!(
+    GpkgStore,
+    Sqlite,
+    lock = "UPDATE gridmap_meta SET value = value WHERE key = 'revision'",
+    head = "SELECT (SELECT COALESCE(hash, '') FROM gridmap_audit ORDER BY id DESC LIMIT 1), \
+            MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'gridmap_audit'), 0), \
+                COALESCE((SELECT MAX(id) FROM gridmap_audit), 0)) + 1"
+);
 
 impl PlanStore for GpkgStore {
     plan_drafts!(now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')", json = "", times = "created_at, updated_at", text = "");

@@ -12,6 +12,8 @@ pub mod records;
 mod layers;
 /// The accounts' role: accounts, sessions and API tokens, the append-only audit log; and its shared SQL.
 pub mod accounts;
+/// The audit log's hash chain: the canonical encoding of an entry, its hash, and the walk that verifies it.
+pub mod audit_chain;
 /// The plans' role: drafts and their steps, publication and the plan history; and the drafts' shared SQL.
 pub mod plans;
 /// Which derived columns each layer's table has, in both backends.

@@ -32,7 +32,9 @@ impl PostgisStore {
     pub async fn connect(url: &str) -> Result<Self> {
         let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { url: url.to_string(), pool })
+        let store = Self { url: url.to_string(), pool };
+        store.backfill_audit_chain().await?;
+        Ok(store)
     }
 
     /// The connection pool, for modules that keep their own tables in the same database.
@@ -251,7 +253,15 @@ impl LayerStore for PostgisStore {
     }
 }
 
-account_queries!(PostgisStore, Postgres);
+// Appenders queue on a transaction-level advisory lock (released at commit or rollback); the head is read
+// after it is taken, so under READ COMMITTED it sees the previous appender's committed entry.
+account_queries!(
+    PostgisStore,
+    Postgres,
+    lock = "SELECT pg_advisory_xact_lock(hashtext('gridmap_audit_chain'))",
+    head = "SELECT (SELECT COALESCE(hash, '') FROM gridmap_audit ORDER BY id DESC LIMIT 1), \
+            nextval(pg_get_serial_sequence('gridmap_audit', 'id'))"
+);
 
 impl PlanStore for PostgisStore {
     plan_drafts!(

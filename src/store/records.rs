@@ -94,6 +94,8 @@ pub struct AuditEntry {
     pub address: String,
     pub households: Vec<String>,
     pub detail: Value,
+    /// Its link in the hash chain (see `store::audit_chain`); None only for an entry written out of band.
+    pub hash: Option<String>,
 }
 
 // Drafts, publications and the plan history.

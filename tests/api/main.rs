@@ -11,6 +11,8 @@ mod common;
 mod accounts_api;
 /// Accounts through the real binary: the first admin, `gridmap user ...`.
 mod accounts_cli;
+/// The audit log's hash chain on both backends: concurrent writers, `gridmap audit verify`, tampering found.
+mod audit_chain;
 /// `gridmap backup` under write load and `gridmap restore`.
 mod backup_cli;
 /// Every API route as every role against one written table of who may do what.
