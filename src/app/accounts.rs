@@ -82,7 +82,7 @@ pub struct IssuedToken {
 /// Issues an API token for `username` valid `days` days, audited as `auth.token_created`.
 pub async fn issue_token(store: &AnyStore, username: &str, days: i64, label: &str, by: &Actor) -> Result<IssuedToken> {
     check_days(days)?;
-    let Some(a) = store.account(username).await? else { return Err(Error::NotFound(format!("no account {username:?}"))) };
+    let Some(a) = store.account(username).await? else { return Err(Error::NotFound(format!("没有账户 {username} (no account {username:?})"))) };
     issue_token_for(store, &a, days, label, by).await
 }
 
@@ -106,7 +106,7 @@ pub async fn issue_token_for(store: &AnyStore, a: &Account, days: i64, label: &s
 
 fn check_days(days: i64) -> Result<()> {
     if !(1..=MAX_TOKEN_DAYS).contains(&days) {
-        return Err(Error::BadInput(format!("days {days} must be between 1 and {MAX_TOKEN_DAYS}")));
+        return Err(Error::BadInput(format!("有效天数 days {days} 须在 1 到 {MAX_TOKEN_DAYS} 之间 (days {days} must be between 1 and {MAX_TOKEN_DAYS})")));
     }
     Ok(())
 }
@@ -114,7 +114,7 @@ fn check_days(days: i64) -> Result<()> {
 /// Revokes live token `id` of account `a`, audited as `auth.token_revoked`; [`Error::NotFound`] if it has none.
 pub async fn revoke_token(store: &AnyStore, a: &Account, id: i64, by: &Actor) -> Result<()> {
     if !store.revoke_token(a.id, id, &by.record("auth.token_revoked", json!({ "id": id }))).await? {
-        return Err(Error::NotFound(format!("no live token {id} of yours")));
+        return Err(Error::NotFound(format!("您没有有效的令牌 {id} (no live token {id} of yours)")));
     }
     Ok(())
 }

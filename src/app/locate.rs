@@ -35,11 +35,11 @@ pub struct QueryPoint {
 /// Parses parameter `name` as a finite number; `example` says what is expected.
 pub fn number(name: &str, v: Option<&str>, example: &str) -> Result<f64> {
     let v = v.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
-        Error::BadInput(format!("{name} is required ({example})"))
+        Error::BadInput(format!("缺少参数 {name} ({name} is required: {example})"))
     })?;
-    let x: f64 = v.parse().map_err(|_| Error::BadInput(format!("{name} {v:?} is not a number ({example})")))?;
+    let x: f64 = v.parse().map_err(|_| Error::BadInput(format!("参数 {name} 的值 {v} 不是数字 ({name} {v:?} is not a number: {example})")))?;
     if !x.is_finite() {
-        return Err(Error::BadInput(format!("{name} {v:?} is not a finite number")));
+        return Err(Error::BadInput(format!("参数 {name} 的值 {v} 不是有限数 ({name} {v:?} is not a finite number)")));
     }
     Ok(x)
 }
@@ -61,21 +61,21 @@ pub fn parse_point(lon: Option<&str>, lat: Option<&str>, crs: Option<&str>) -> R
         Some(c) => match c.parse::<InputCrs>() {
             Ok(InputCrs::Epsg(code)) => {
                 return Err(Error::BadInput(format!(
-                    "crs EPSG:{code} is not accepted here: use wgs84 (or cgcs2000), gcj02 or bd09"
+                    "此处不接受坐标系 EPSG:{code}，请用 wgs84（或 cgcs2000）、gcj02 或 bd09 (crs EPSG:{code} is not accepted here: use wgs84 (or cgcs2000), gcj02 or bd09)"
                 )));
             }
             Ok(crs) => crs,
-            Err(_) => return Err(Error::BadInput(format!("crs {c:?} is unknown: use wgs84 (or cgcs2000), gcj02 or bd09"))),
+            Err(_) => return Err(Error::BadInput(format!("未知坐标系 {c}，请用 wgs84（或 cgcs2000）、gcj02 或 bd09 (crs {c:?} is unknown: use wgs84 (or cgcs2000), gcj02 or bd09)"))),
         },
     };
     let in_lat = |x: f64| (-90.0..=90.0).contains(&x);
     let in_lon = |x: f64| (-180.0..=180.0).contains(&x);
     if !in_lat(lat_v) {
-        let hint = if in_lat(lon_v) && in_lon(lat_v) { " (lon and lat swapped?)" } else { "" };
-        return Err(Error::BadInput(format!("lat {lat_v} is outside -90..90{hint}")));
+        let (zh, en) = if in_lat(lon_v) && in_lon(lat_v) { ("，经纬度是否写反了？", " (lon and lat swapped?)") } else { ("", "") };
+        return Err(Error::BadInput(format!("纬度 lat {lat_v} 超出 -90..90{zh} (lat {lat_v} is outside -90..90{en})")));
     }
     if !in_lon(lon_v) {
-        return Err(Error::BadInput(format!("lon {lon_v} is outside -180..180")));
+        return Err(Error::BadInput(format!("经度 lon {lon_v} 超出 -180..180 (lon {lon_v} is outside -180..180)")));
     }
     let lonlat = crs.to_lonlat(lon_v, lat_v).map_err(|e| Error::BadInput(e.to_string()))?;
     Ok(QueryPoint { lon: lon_v, lat: lat_v, crs, lonlat })
@@ -329,11 +329,11 @@ fn bbox_json(f: &Feature) -> Value {
 /// [`Error::NotFound`] if `layer` has no such code. Builds the atlas's directory on first use, so call it off
 /// the async threads.
 pub fn households_json(atlas: &Atlas, layer: Layer, code: &str, access: &Access) -> Result<Value> {
-    let what = if layer == Layer::Grids { "grid" } else { "unit" };
+    let (zh, what) = if layer == Layer::Grids { ("网格", "grid") } else { ("巷道楼栋", "unit") };
     let index = atlas
         .layer(layer)
         .and_then(|l| l.index_of(code.trim()))
-        .ok_or_else(|| Error::NotFound(format!("no {what} with code {code:?}")))?;
+        .ok_or_else(|| Error::NotFound(format!("没有编码为 {code} 的{zh} (no {what} with code {code:?})")))?;
     let dir = Directory::of(atlas);
     let f = &atlas.layer(layer).expect("found above").features[index];
     let hh = atlas.layer(Layer::Households);

@@ -19,6 +19,8 @@ pub mod privacy;
 pub mod throttle;
 /// Consistent copies of the store while it is written, and restoring one.
 pub mod backup;
+/// Scheduled backups while serving: every period a copy into a directory, the last N kept, each audited.
+pub mod backup_schedule;
 /// The locate view: the JSON of locate, search, nearest and a grid's or unit's households.
 pub mod locate;
 /// The coverage report of an atlas, computed once per atlas and prepared for filtering.

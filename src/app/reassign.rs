@@ -36,7 +36,7 @@ pub async fn reassign(state: &AppState, community: Option<&str>, scope: &Scope, 
     let in_scope = match community {
         Some(c) => {
             let Some(f) = atlas.layer(Layer::Communities).and_then(|l| l.get(c)) else {
-                return Err(Error::NotFound(format!("community {c:?} is not in the dataset")));
+                return Err(Error::NotFound(format!("社区 {c} 不在数据中 (community {c:?} is not in the dataset)")));
             };
             scope.covers_community(c, f.nonempty_prop("town_code"))
         }

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::{Serve, StoreArgs};
+use crate::app::backup_schedule::{self, Period, Schedule};
 use crate::app::startup;
 
 #[derive(Args, Debug)]
@@ -30,6 +31,15 @@ pub struct ServeArgs {
     /// default); a post not named keeps name and phone; `all=name` publishes names only
     #[arg(long, value_name = "POST=FIELDS,...", default_value = "")]
     pub publish_people: crate::app::publication::Publication,
+    /// Directory for scheduled backups (consistent copies taken while serving), e.g. /var/backups/gridmap
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// How often to back up into --backup-dir: a number and s, m, h or d
+    #[arg(long, value_name = "PERIOD", default_value = "24h", requires = "backup_dir")]
+    pub backup_every: Period,
+    /// How many scheduled backups to keep (the oldest are removed)
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..), requires = "backup_dir")]
+    pub backup_keep: u16,
 }
 
 pub async fn run(args: ServeArgs, serve: Serve) -> anyhow::Result<()> {
@@ -39,6 +49,11 @@ pub async fn run(args: ServeArgs, serve: Serve) -> anyhow::Result<()> {
     if let Some(p) = startup::first_admin(state.store()).await? {
         // Printed, not logged: it must reach the person starting the server once and no log file.
         eprintln!("\n  No accounts yet: created county admin \"admin\" with one-time password {p}\n  Sign in at the map page and change it; it is not shown again.\n");
+    }
+    if let Some(dir) = &args.backup_dir {
+        let s = Schedule { dir: dir.clone(), every: args.backup_every.0, keep: usize::from(args.backup_keep) };
+        tracing::info!(dir = %dir.display(), every_s = s.every.as_secs(), keep = s.keep, "scheduled backups");
+        backup_schedule::spawn(state.store().clone(), args.store.location(), s);
     }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

@@ -275,7 +275,7 @@ pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) 
     let method = req.method().clone();
     let Some(rule) = rule_for(&method, &path) else {
         tracing::error!(%method, %path, "route without an access rule: refused");
-        return Error::Forbidden("no access rule for this route".into()).into_response();
+        return Error::Forbidden("此路径没有访问规则 (no access rule for this route)".into()).into_response();
     };
     let mut req = req;
     if let Some(token) = query_token(&method, &req) {

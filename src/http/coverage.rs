@@ -44,7 +44,7 @@ fn parent_filter(atlas: &Atlas, parent: Option<&str>) -> Result<Option<String>> 
         .iter()
         .any(|l| atlas.layer(*l).is_some_and(|li| li.index_of(code).is_some()));
     if !known {
-        return Err(Error::NotFound(format!("parent {code:?} is not a county, town, community or grid code in the dataset")));
+        return Err(Error::NotFound(format!("编码 {code} 不是数据中的县、镇、社区或网格编码 (parent {code:?} is not a county, town, community or grid code in the dataset)")));
     }
     Ok(Some(code.to_string()))
 }
@@ -57,7 +57,7 @@ fn kind_filter(kind: Option<&str>) -> Result<Option<Vec<Kind>>> {
         if k == "gap" {
             out.extend([Kind::BlindSpot, Kind::Sliver]);
         } else {
-            out.push(k.parse::<Kind>().map_err(|e| Error::BadRequest(format!("kind: {e}")))?);
+            out.push(k.parse::<Kind>().map_err(|e| Error::BadRequest(format!("缺陷类型 kind 有误 (kind): {e}")))?);
         }
     }
     Ok(Some(out))
@@ -66,7 +66,7 @@ fn kind_filter(kind: Option<&str>) -> Result<Option<Vec<Kind>>> {
 /// `GET /api/v1/coverage[?parent=CODE]`: the summary rows (the parent's row and its descendants' with a parent).
 async fn summary(State(state): State<AppState>, Query(q): Query<CoverageQuery>) -> Result<Json<Value>> {
     if q.kind.is_some() {
-        return Err(Error::BadRequest("kind filters /api/v1/coverage/defects, not the summary".into()));
+        return Err(Error::BadRequest("参数 kind 只用于筛选 /api/v1/coverage/defects，不用于汇总 (kind filters /api/v1/coverage/defects, not the summary)".into()));
     }
     let (atlas, m) = memo(&state).await?;
     let parent = parent_filter(&atlas, q.parent.as_deref())?;

@@ -47,7 +47,7 @@ fn check_community(atlas: &Atlas, code: Option<&str>) -> Result<()> {
     if let Some(c) = code
         && atlas.layer(Layer::Communities).and_then(|l| l.get(c)).is_none()
     {
-        return Err(Error::NotFound(format!("community {c:?} is not in the dataset")));
+        return Err(Error::NotFound(format!("社区 {c} 不在数据中 (community {c:?} is not in the dataset)")));
     }
     Ok(())
 }
@@ -67,7 +67,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 const CSV: &str = "text/csv; charset=utf-8";
 
 fn bad_format(f: &str, allowed: &str) -> Error {
-    Error::BadRequest(format!("format {f:?} is not one of {allowed}"))
+    Error::BadRequest(format!("格式 {f} 不可用，可选 {allowed} (format {f:?} is not one of {allowed})"))
 }
 
 async fn crosswalk(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
@@ -194,7 +194,7 @@ async fn apply(
     };
     let done = crate::app::reassign::reassign(&state, community.as_deref(), &who.scope(), &who.as_actor()).await?;
     if done.changed == 0 {
-        return Ok(Json(json!({ "changed": 0, "revision": done.revision, "message": "nothing to reassign" })));
+        return Ok(Json(json!({ "changed": 0, "revision": done.revision, "message": "没有需要调整的住户 (nothing to reassign)" })));
     }
     Ok(Json(json!({
         "changed": done.changed,
@@ -213,7 +213,7 @@ struct ChangesQuery {
 async fn changes(State(state): State<AppState>, Query(q): Query<ChangesQuery>) -> Result<Json<Value>> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
-        return Err(Error::BadRequest(format!("limit {limit} must be between 1 and 1000")));
+        return Err(Error::BadRequest(format!("条数 limit {limit} 须在 1 到 1000 之间 (limit {limit} must be between 1 and 1000)")));
     }
     Ok(Json(json!({ "changes": state.store().changes(limit).await? })))
 }

@@ -26,24 +26,24 @@ struct LayerQuery {
 
 /// Parses `west,south,east,north` in degrees.
 pub fn parse_bbox(s: &str) -> Result<BboxLonLat> {
-    let bad = |why: &str| Error::BadRequest(format!("bbox {s:?}: {why}; expected west,south,east,north in degrees"));
+    let bad = |why: &str| Error::BadRequest(format!("参数 bbox {s} 有误：{why}；应为 west,south,east,north（度） (bbox {s:?}: expected west,south,east,north in degrees)"));
     let v: Vec<f64> = s
         .split(',')
         .map(|p| p.trim().parse::<f64>())
         .collect::<std::result::Result<_, _>>()
-        .map_err(|_| bad("not four numbers"))?;
-    let [west, south, east, north] = v[..] else { return Err(bad("not four numbers")) };
+        .map_err(|_| bad("不是四个数 (not four numbers)"))?;
+    let [west, south, east, north] = v[..] else { return Err(bad("不是四个数 (not four numbers)")) };
     if v.iter().any(|x| !x.is_finite()) {
-        return Err(bad("not finite"));
+        return Err(bad("含非有限数 (not finite)"));
     }
     if !(-180.0..=180.0).contains(&west) || !(-180.0..=180.0).contains(&east) {
-        return Err(bad("longitude outside -180..180"));
+        return Err(bad("经度超出 -180..180 (longitude outside -180..180)"));
     }
     if !(-90.0..=90.0).contains(&south) || !(-90.0..=90.0).contains(&north) {
-        return Err(bad("latitude outside -90..90 (lon and lat swapped?)"));
+        return Err(bad("纬度超出 -90..90，经纬度是否写反了？ (latitude outside -90..90: lon and lat swapped?)"));
     }
     if west > east || south > north {
-        return Err(bad("west must not exceed east, nor south north"));
+        return Err(bad("西不能大于东，南不能大于北 (west must not exceed east, nor south north)"));
     }
     Ok(BboxLonLat { west, south, east, north })
 }

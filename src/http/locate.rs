@@ -56,7 +56,7 @@ fn radius(v: Option<&str>, default: Option<f64>) -> Result<Option<f64>> {
         Some(s) => {
             let r = number("radius_m", Some(s), "metres")?;
             if !(0.0..=MAX_RADIUS_M).contains(&r) {
-                return Err(Error::BadRequest(format!("radius_m {r} must be between 0 and {MAX_RADIUS_M} metres")));
+                return Err(Error::BadRequest(format!("搜索半径 radius_m {r} 须在 0 到 {MAX_RADIUS_M} 米之间 (radius_m {r} must be between 0 and {MAX_RADIUS_M} metres)")));
             }
             Ok(Some(r))
         }
@@ -68,7 +68,7 @@ fn count(name: &str, v: Option<&str>, default: usize, max: usize) -> Result<usiz
         None => Ok(default),
         Some(s) => match s.parse::<usize>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(Error::BadRequest(format!("{name} {s:?} must be a whole number from 1 to {max}"))),
+            _ => Err(Error::BadRequest(format!("参数 {name} 的值 {s} 须是 1 到 {max} 的整数 ({name} {s:?} must be a whole number from 1 to {max})"))),
         },
     }
 }
@@ -95,10 +95,10 @@ struct SearchQuery {
 async fn search(State(state): State<AppState>, access: Access, Query(sq): Query<SearchQuery>) -> Result<Json<Value>> {
     let q = sq.q.unwrap_or_default();
     if q.trim().is_empty() {
-        return Err(Error::BadRequest("q is required: a name, address, code or pinyin (e.g. q=zhangsan)".into()));
+        return Err(Error::BadRequest("缺少搜索词 q：姓名、地址、编码或拼音 (q is required: a name, address, code or pinyin, e.g. q=zhangsan)".into()));
     }
     if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(Error::BadRequest(format!("q is longer than {MAX_QUERY_CHARS} characters")));
+        return Err(Error::BadRequest(format!("搜索词 q 超过 {MAX_QUERY_CHARS} 个字符 (q is longer than {MAX_QUERY_CHARS} characters)")));
     }
     let limit = count("limit", sq.limit.as_deref(), 10, MAX_LIMIT)?;
     let atlas = state.atlas();

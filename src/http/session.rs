@@ -106,7 +106,7 @@ async fn change_password(State(state): State<AppState>, who: Principal, JsonBody
 }
 
 fn signed_in(who: &Principal) -> Result<&Account> {
-    who.account.as_ref().ok_or_else(|| Error::Forbidden("the server token has no tokens of its own".into()))
+    who.account.as_ref().ok_or_else(|| Error::Forbidden("服务器令牌没有自己的令牌 (the server token has no tokens of its own)".into()))
 }
 
 async fn list_tokens(State(state): State<AppState>, who: Principal) -> Result<Json<Value>> {
@@ -147,7 +147,7 @@ struct AuditQuery {
 async fn audit(State(state): State<AppState>, Query(q): Query<AuditQuery>) -> Result<Response> {
     let limit = q.limit.unwrap_or(200);
     if !(1..=100_000).contains(&limit) {
-        return Err(Error::BadRequest(format!("limit {limit} must be between 1 and 100000")));
+        return Err(Error::BadRequest(format!("条数 limit {limit} 须在 1 到 100000 之间 (limit {limit} must be between 1 and 100000)")));
     }
     let entries = state.store().audit(limit, q.before).await?;
     // The head of the hash chain, for the admin to write down elsewhere: `gridmap audit verify` checks the log
@@ -183,6 +183,6 @@ async fn audit(State(state): State<AppState>, Query(q): Query<AuditQuery>) -> Re
             )
                 .into_response())
         }
-        other => Err(Error::BadRequest(format!("format {other:?} is not one of json, csv"))),
+        other => Err(Error::BadRequest(format!("格式 {other} 不可用，可选 json、csv (format {other:?} is not one of json, csv)"))),
     }
 }

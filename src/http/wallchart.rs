@@ -93,8 +93,8 @@ impl ChartProps {
 
 async fn published(State(state): State<AppState>, access: Access, Path(code): Path<String>) -> Result<Response> {
     let atlas = state.atlas();
-    let grids = atlas.layer(Layer::Grids).ok_or_else(|| Error::NotFound("no grids are loaded".into()))?;
-    let f = grids.get(&code).ok_or_else(|| Error::NotFound(format!("no grid {code}")))?;
+    let grids = atlas.layer(Layer::Grids).ok_or_else(|| Error::NotFound("没有载入网格 (no grids are loaded)".into()))?;
+    let f = grids.get(&code).ok_or_else(|| Error::NotFound(format!("没有网格 {code} (no grid {code})")))?;
     let community = f.str_prop("community_code").unwrap_or_default().to_string();
     // Only grids near this one can show on its chart: the rest would be projected for nothing.
     let near = f.geometry.bounding_rect().map(|r| {

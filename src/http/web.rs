@@ -30,6 +30,6 @@ async fn asset(uri: Uri) -> Response {
             )
                 .into_response()
         }
-        None => (StatusCode::NOT_FOUND, format!("no such page: /{path}")).into_response(),
+        None => (StatusCode::NOT_FOUND, format!("没有此页面 (no such page): /{path}")).into_response(),
     }
 }

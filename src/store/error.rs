@@ -11,15 +11,15 @@ pub enum Error {
     Db(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("{layer} {code} is not in the store")]
+    #[error("存储中没有 {layer} {code} ({layer} {code} is not in the store)")]
     NotFound { layer: String, code: String },
-    #[error("{0} already exists")]
+    #[error("已存在 (already exists): {0}")]
     Exists(String),
     #[error("geometry codec: {0}")]
     Geometry(String),
     #[error("stored properties of {layer} {code} are not a JSON object: {reason}")]
     Corrupt { layer: String, code: String, reason: String },
-    #[error("the plan of community {community} is at version {current}, not {base}: it was published since")]
+    #[error("社区 {community} 的方案已是第 {current} 版而不是第 {base} 版：此后已有发布 (the plan of community {community} is at version {current}, not {base}: it was published since)")]
     Stale { community: String, base: i64, current: i64 },
 }
 

@@ -13,7 +13,7 @@ mod accounts_api;
 mod accounts_cli;
 /// The audit log's hash chain on both backends: concurrent writers, `gridmap audit verify`, tampering found.
 mod audit_chain;
-/// `gridmap backup` under write load and `gridmap restore`.
+/// `gridmap backup` under write load, `gridmap restore`, scheduled backups while serving, and PostGIS dumps.
 mod backup_cli;
 /// Every API route as every role against one written table of who may do what.
 mod authz_matrix;

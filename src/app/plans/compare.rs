@@ -54,7 +54,7 @@ impl Plans<'_> {
     async fn side(&self, who: &Caller, privacy: &impl Privacy, community: &str, reference: &str) -> Result<Side> {
         let atlas = &self.atlas;
         let manager_of = |code: &str, m: &str| privacy.staff_name(atlas, code, m);
-        let bad = || Error::BadInput(format!("plan {reference:?}: one of published, v:N (a published version) or draft:ID"));
+        let bad = || Error::BadInput(format!("方案引用 {reference} 有误，应为 published、v:N（已发布的版本）或 draft:ID (plan {reference:?}: one of published, v:N (a published version) or draft:ID)"));
         let side = |label: &str, grids: Vec<PlanGrid>| Side { reference: reference.into(), label: label.into(), grids };
         if reference == "published" {
             return Ok(side("现行方案", published(atlas, community, manager_of)));
@@ -71,7 +71,7 @@ impl Plans<'_> {
                 let found = versions
                     .iter()
                     .find(|x| x.version == v)
-                    .ok_or_else(|| Error::NotFound(format!("community {community} has no published version {v}")))?;
+                    .ok_or_else(|| Error::NotFound(format!("社区 {community} 没有已发布的第 {v} 版 (community {community} has no published version {v})")))?;
                 (found.grids_after.clone(), format!("第 {v} 版 ({} {})", found.plan_name, &found.published_at[..10.min(found.published_at.len())]))
             };
             let read = crate::model::geojson_io::parse_layer(&fc.to_string(), &format!("version {v}"), Layer::Grids, None)
@@ -81,7 +81,7 @@ impl Plans<'_> {
         let id: i64 = reference.strip_prefix("draft:").ok_or_else(bad)?.parse().map_err(|_| bad())?;
         let (rec, content) = self.load(who, id).await?;
         if rec.community != community {
-            return Err(Error::BadInput(format!("plan {id} is a draft of community {}, not {community}", rec.community)));
+            return Err(Error::BadInput(format!("草案 {id} 属于社区 {}，不属于 {community} (plan {id} is a draft of community {}, not {community})", rec.community, rec.community)));
         }
         let grids = content
             .draft

@@ -29,7 +29,7 @@ pub struct Shown {
 /// A plan's name, trimmed; a plan needs one.
 pub(super) fn plan_name(name: &str) -> Result<&str> {
     match name.trim() {
-        "" => Err(Error::BadInput("a plan needs a name".into())),
+        "" => Err(Error::BadInput("草案需要名称 (a plan needs a name)".into())),
         name => Ok(name),
     }
 }
@@ -83,7 +83,7 @@ impl Plans<'_> {
         let (rec, _) = self.load(who, id).await?;
         let audit = who.audit("plan.delete", json!({ "plan": id, "name": rec.name, "community": rec.community }));
         if !self.store.delete_plan(id, &audit).await? {
-            return Err(Error::NotFound(format!("plan {id} does not exist")));
+            return Err(Error::NotFound(format!("草案 {id} 不存在 (plan {id} does not exist)")));
         }
         Ok(())
     }
@@ -119,7 +119,7 @@ impl Plans<'_> {
             .save_plan(&PlanSave { id: rec.id, expected_edits: rec.edits, name, content: &value, step, audit })
             .await?
             .ok_or_else(|| {
-                Error::Conflict(format!("plan {} was changed by another request meanwhile; reload it and try again", rec.id))
+                Error::Conflict(format!("草案 {} 刚被另一个请求修改，请重新加载后再试 (plan {} was changed by another request meanwhile; reload it and try again)", rec.id, rec.id))
             })
     }
 }

@@ -26,7 +26,7 @@ pub enum Error {
     #[error("{0}")]
     Stale(String),
     /// Defects of the draft neither fixed nor acknowledged with a reason: publishing is refused.
-    #[error("{} defect(s) of the draft are neither fixed nor acknowledged with a reason", .0.len())]
+    #[error("草案有 {} 个缺陷既未修正也未注明理由确认，不能发布 ({} defect(s) of the draft are neither fixed nor acknowledged with a reason)", .0.len(), .0.len())]
     Unacknowledged(Vec<DraftDefect>),
     #[error(transparent)]
     Store(#[from] crate::store::Error),

@@ -27,7 +27,7 @@ impl FromStr for Format {
         match s {
             "geojson" => Ok(Format::GeoJson),
             "gpkg" => Ok(Format::Gpkg),
-            other => Err(Error::BadInput(format!("format {other:?} is not one of geojson, gpkg"))),
+            other => Err(Error::BadInput(format!("格式 {other} 不可用，可选 geojson、gpkg (format {other:?} is not one of geojson, gpkg)"))),
         }
     }
 }

@@ -17,7 +17,7 @@ impl Plans<'_> {
         if who.scope.covers_community(community, town) {
             Ok(())
         } else {
-            Err(Error::OutOfScope(format!("community {community} is outside your scope ({})", who.scope)))
+            Err(Error::OutOfScope(format!("社区 {community} 不在您的权限范围 {} 内 (community {community} is outside your scope)", who.scope)))
         }
     }
 
@@ -25,13 +25,13 @@ impl Plans<'_> {
     pub fn known_community(&self, community: &str) -> Result<()> {
         match self.atlas.layer(Layer::Communities).and_then(|l| l.get(community)) {
             Some(_) => Ok(()),
-            None => Err(Error::NotFound(format!("community {community} is not in the atlas"))),
+            None => Err(Error::NotFound(format!("社区 {community} 不在当前数据中 (community {community} is not in the atlas)"))),
         }
     }
 
     /// Plan `id` and its content, if the caller's scope covers its community.
     pub async fn load(&self, who: &Caller, id: i64) -> Result<(PlanRecord, Content)> {
-        let rec = self.store.plan(id).await?.ok_or_else(|| Error::NotFound(format!("plan {id} does not exist")))?;
+        let rec = self.store.plan(id).await?.ok_or_else(|| Error::NotFound(format!("草案 {id} 不存在 (plan {id} does not exist)")))?;
         self.in_scope(who, &rec.community)?;
         let content = Content::of(&rec)?;
         Ok((rec, content))

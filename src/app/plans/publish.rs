@@ -32,13 +32,15 @@ pub struct Published {
 fn stale_message(rec: &PlanRecord, why: Staleness) -> String {
     match why {
         Staleness::Published { current_version } => format!(
-            "plan {} of community {} was drafted from version {} of its grids, but version {current_version} has been \
-             published since: open a new draft from the published plan (nothing was changed)",
-            rec.id, rec.community, rec.base_version
+            "草案 {} 基于社区 {} 的第 {} 版网格，此后已发布第 {current_version} 版：请从已发布的方案新建草案（未做任何更改） \
+             (plan {} of community {} was drafted from version {} of its grids, but version {current_version} has been \
+             published since: open a new draft from the published plan (nothing was changed))",
+            rec.id, rec.community, rec.base_version, rec.id, rec.community, rec.base_version
         ),
         Staleness::ChangedElsewhere | Staleness::Current => format!(
-            "the grids of community {} were changed since plan {} was drafted (by an import or another tool): \
-             open a new draft from the published plan (nothing was changed)",
+            "草案 {1} 起草后，社区 {0} 的网格已被导入或其他工具改动：请从已发布的方案新建草案（未做任何更改） \
+             (the grids of community {0} were changed since plan {1} was drafted (by an import or another tool): \
+             open a new draft from the published plan (nothing was changed))",
             rec.community, rec.id
         ),
     }

@@ -17,7 +17,7 @@ use crate::model::Layer;
 pub fn assign_units(d: &mut Draft, ctx: &Context<'_>, grid: &str, units: &[String]) -> Result<(), PlanError> {
     d.grid(grid)?;
     if units.is_empty() {
-        return Err(PlanError::Invalid("name at least one lane or building to assign".into()));
+        return Err(PlanError::Invalid("请至少指定一个要划入的巷道或楼栋 (name at least one lane or building to assign)".into()));
     }
     let layer = ctx.atlas.layer(Layer::Units).ok_or_else(|| PlanError::UnknownUnit(units[0].clone()))?;
     for code in units {
@@ -40,7 +40,7 @@ pub fn assign_units(d: &mut Draft, ctx: &Context<'_>, grid: &str, units: &[Strin
         d.units.insert(code.clone(), grid.to_string());
     }
     for (id, g) in &d.grids {
-        super::geometry::check_valid(&g.geometry, &format!("grid {id}"))?;
+        super::geometry::check_valid(&g.geometry, id)?;
     }
     Ok(())
 }

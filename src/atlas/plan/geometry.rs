@@ -65,13 +65,13 @@ pub fn same(a: Coord<f64>, b: Coord<f64>) -> bool {
     (a.x - b.x).abs() <= SAME_DEG && (a.y - b.y).abs() <= SAME_DEG
 }
 
-/// Refuses an invalid outline with the validator's reason and where it is.
-pub fn check_valid(mp: &MultiPolygon<f64>, what: &str) -> Result<(), PlanError> {
+/// Refuses an invalid outline of grid `grid` with the validator's reason and where it is.
+pub fn check_valid(mp: &MultiPolygon<f64>, grid: &str) -> Result<(), PlanError> {
     match geometry_problems(&Geometry::MultiPolygon(mp.clone())).first() {
         None => Ok(()),
         Some(p) => Err(PlanError::Invalid(format!(
-            "{what} would be invalid: {} at [{:.6}, {:.6}]",
-            p.reason, p.location.x, p.location.y
+            "网格 {grid} 将成为无效几何：{}，位置 [{:.6}, {:.6}] (grid {grid} would be invalid: {} at [{:.6}, {:.6}])",
+            p.reason, p.location.x, p.location.y, p.reason, p.location.x, p.location.y
         ))),
     }
 }

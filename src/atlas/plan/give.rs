@@ -21,14 +21,14 @@ pub fn give(d: &mut Draft, ctx: &Context<'_>, at: [f64; 2], to: &str) -> Result<
         let gap = restore_vertices(MultiPolygon(vec![gap.clone()]), &reference);
         let union = restore_vertices(target.union(&gap), &reference);
         if union.0.len() > target.0.len() {
-            return Err(PlanError::Invalid(format!("the gap at [{}, {}] does not touch grid {to}", at[0], at[1])));
+            return Err(PlanError::Invalid(format!("位置 [{}, {}] 处的空隙与网格 {to} 不相邻 (the gap at [{}, {}] does not touch grid {to})", at[0], at[1], at[0], at[1])));
         }
         d.grids.get_mut(to).expect("checked above").geometry = union;
         return Ok(());
     }
     let others: Vec<String> = d.grids.iter().filter(|(id, g)| id.as_str() != to && g.geometry.contains(&p)).map(|(id, _)| id.clone()).collect();
     if others.is_empty() || !target.contains(&p) {
-        return Err(PlanError::Invalid(format!("there is no gap, and no overlap with grid {to}, at [{}, {}]", at[0], at[1])));
+        return Err(PlanError::Invalid(format!("位置 [{}, {}] 处既没有空隙，也没有与网格 {to} 的重叠 (there is no gap, and no overlap with grid {to}, at [{}, {}])", at[0], at[1], at[0], at[1])));
     }
     for id in others {
         let g = d.grids.get_mut(&id).expect("listed above");

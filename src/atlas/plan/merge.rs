@@ -10,12 +10,12 @@ use super::{Draft, PlanError};
 /// pieces under one manager.
 pub fn merge(d: &mut Draft, grid: &str, with: &str) -> Result<(), PlanError> {
     if grid == with {
-        return Err(PlanError::Invalid(format!("grid {grid} cannot be merged with itself")));
+        return Err(PlanError::Invalid(format!("网格 {grid} 不能与自身合并 (grid {grid} cannot be merged with itself)")));
     }
     let (a, b) = (d.grid(grid)?, d.grid(with)?);
     let union = restore_vertices(a.geometry.union(&b.geometry), &vertices([&a.geometry, &b.geometry]));
     if union.0.len() >= a.geometry.0.len() + b.geometry.0.len() {
-        return Err(PlanError::Invalid(format!("grids {grid} and {with} do not share an edge: merge adjacent grids only")));
+        return Err(PlanError::Invalid(format!("网格 {grid} 与 {with} 没有公共边，只能合并相邻网格 (grids {grid} and {with} do not share an edge: merge adjacent grids only)")));
     }
     d.grids.get_mut(grid).expect("checked above").geometry = union;
     d.grids.remove(with);

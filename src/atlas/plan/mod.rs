@@ -47,17 +47,17 @@ pub mod vertices;
 /// What an edit cannot do, said for the planner.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
-    #[error("community {0} is not in the atlas")]
+    #[error("社区 {0} 不在当前数据中 (community {0} is not in the atlas)")]
     UnknownCommunity(String),
-    #[error("grid {0} is not in this draft")]
+    #[error("网格 {0} 不在此草案中 (grid {0} is not in this draft)")]
     UnknownGrid(String),
-    #[error("unit {0} is not a lane or building of this community")]
+    #[error("巷道或楼栋 {0} 不属于本社区 (unit {0} is not a lane or building of this community)")]
     UnknownUnit(String),
     #[error("{0}")]
     Invalid(String),
-    #[error("nothing to undo")]
+    #[error("没有可撤销的操作 (nothing to undo)")]
     NothingToUndo,
-    #[error("nothing to redo")]
+    #[error("没有可重做的操作 (nothing to redo)")]
     NothingToRedo,
 }
 

@@ -22,7 +22,7 @@ pub fn split(d: &mut Draft, grid: &str, line: &[[f64; 2]]) -> Result<Vec<String>
     let mut pts: Vec<Coord<f64>> = line.iter().map(|c| coord(*c)).collect();
     pts.dedup();
     if pts.len() < 2 {
-        return Err(PlanError::Invalid("a split line needs at least 2 distinct points".into()));
+        return Err(PlanError::Invalid("分割线至少需要 2 个不同的点 (a split line needs at least 2 distinct points)".into()));
     }
     let diag = {
         use geo::BoundingRect;
@@ -53,7 +53,7 @@ pub fn split(d: &mut Draft, grid: &str, line: &[[f64; 2]]) -> Result<Vec<String>
         .filter(|mp| !mp.0.is_empty())
         .collect();
     if pieces.len() < 2 {
-        return Err(PlanError::Invalid(format!("the line does not cross grid {grid} from edge to edge")));
+        return Err(PlanError::Invalid(format!("分割线没有从一边到另一边穿过网格 {grid} (the line does not cross grid {grid} from edge to edge)")));
     }
     {
         use geo::Area;

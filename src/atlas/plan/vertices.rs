@@ -17,7 +17,7 @@ pub fn reshape(d: &mut Draft, ctx: &Context<'_>, grid: &str, ring: &[[f64; 2]], 
         pts.pop();
     }
     if pts.len() < 3 {
-        return Err(PlanError::Invalid(format!("the new outline of grid {grid} needs at least 3 vertices")));
+        return Err(PlanError::Invalid(format!("网格 {grid} 的新轮廓至少需要 3 个顶点 (the new outline of grid {grid} needs at least 3 vertices)")));
     }
     let snapper = Snapper::new(d, ctx, &[grid])?;
     let snaps: Vec<Snap> = pts.iter().map(|p| snapper.snap(*p, tol_m)).collect::<Result<_, _>>()?;
@@ -33,7 +33,7 @@ pub fn reshape(d: &mut Draft, ctx: &Context<'_>, grid: &str, ring: &[[f64; 2]], 
         geometry.0[part] = poly;
     }
     let geometry = geometry.orient(Direction::Default);
-    check_valid(&geometry, &format!("grid {grid}"))?;
+    check_valid(&geometry, grid)?;
     d.grids.get_mut(grid).expect("checked above").geometry = geometry;
     for s in snaps {
         if let Snap::Edge { at, a, b } = s {
@@ -55,7 +55,7 @@ pub fn move_vertex(d: &mut Draft, ctx: &Context<'_>, from: [f64; 2], to: [f64; 2
     for id in &owners {
         let g = d.grids.get_mut(id).expect("owner exists");
         let moved = map_rings(&g.geometry, |r| r.iter().map(|c| if same(*c, from) { snap.at() } else { *c }).collect());
-        check_valid(&moved, &format!("grid {id}"))?;
+        check_valid(&moved, id)?;
         g.geometry = moved;
     }
     if let Snap::Edge { at, a, b } = snap {
@@ -80,10 +80,10 @@ pub fn add_vertex(d: &mut Draft, grid: &str, at: [f64; 2]) -> Result<(), PlanErr
             }
         }
     }
-    let (_, a, b, t) = best.ok_or_else(|| PlanError::Invalid(format!("grid {grid} has no edges")))?;
+    let (_, a, b, t) = best.ok_or_else(|| PlanError::Invalid(format!("网格 {grid} 没有边 (grid {grid} has no edges)")))?;
     let new = Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) };
     if same(new, a) || same(new, b) {
-        return Err(PlanError::Invalid(format!("[{}, {}] is already a vertex of grid {grid}", new.x, new.y)));
+        return Err(PlanError::Invalid(format!("位置 [{}, {}] 已是网格 {grid} 的顶点 ([{}, {}] is already a vertex of grid {grid})", new.x, new.y, new.x, new.y)));
     }
     insert_on_edge(d, new, a, b, &[]);
     Ok(())
@@ -109,9 +109,9 @@ pub fn delete_vertex(d: &mut Draft, at: [f64; 2]) -> Result<(), PlanError> {
             open
         });
         if short {
-            return Err(PlanError::Invalid(format!("deleting [{}, {}] would leave grid {id} with fewer than 3 vertices", at.x, at.y)));
+            return Err(PlanError::Invalid(format!("删除 [{}, {}] 会使网格 {id} 少于 3 个顶点 (deleting [{}, {}] would leave grid {id} with fewer than 3 vertices)", at.x, at.y, at.x, at.y)));
         }
-        check_valid(&out, &format!("grid {id}"))?;
+        check_valid(&out, id)?;
         g.geometry = out;
     }
     Ok(())
@@ -127,7 +127,7 @@ fn owners_of(d: &Draft, c: Coord<f64>) -> Vec<String> {
 }
 
 fn no_vertex(c: Coord<f64>) -> PlanError {
-    PlanError::Invalid(format!("no grid of the draft has a vertex at [{}, {}]", c.x, c.y))
+    PlanError::Invalid(format!("草案中没有网格在 [{}, {}] 处有顶点 (no grid of the draft has a vertex at [{}, {}])", c.x, c.y, c.x, c.y))
 }
 
 /// `mp` with every ring (closed, as stored) rewritten by `f`.
