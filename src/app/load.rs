@@ -41,7 +41,9 @@ pub async fn analysable(source: &Source) -> Result<Analysable> {
         }
         Source::Store(loc) => {
             let store = open_existing(loc).await?;
+            let t = std::time::Instant::now();
             let ds = store.load().await?;
+            tracing::debug!(ms = t.elapsed().as_millis(), "store read");
             if ds.layers.is_empty() {
                 return Err(Error::BadInput(format!(
                     "{} holds no layers: import a dataset first, or give a dataset directory",
@@ -51,7 +53,9 @@ pub async fn analysable(source: &Source) -> Result<Analysable> {
             (ds, Vec::new(), store.revision().await?)
         }
     };
+    let t = std::time::Instant::now();
     validate(&ds)?;
+    tracing::debug!(ms = t.elapsed().as_millis(), "codes and parents checked");
     Ok(Analysable { atlas: build(ds, revision).await?, parse_problems })
 }
 
@@ -65,7 +69,10 @@ pub async fn store_atlas(store: &AnyStore) -> Result<Atlas> {
 
 /// Builds the atlas of `ds` at `revision` on a blocking thread (projection and R-trees take a while).
 pub async fn build(ds: Dataset, revision: i64) -> Result<Atlas> {
-    Ok(tokio::task::spawn_blocking(move || Atlas::build(&ds, revision)).await??)
+    let t = std::time::Instant::now();
+    let atlas = tokio::task::spawn_blocking(move || Atlas::from_dataset(ds, revision)).await??;
+    tracing::debug!(ms = t.elapsed().as_millis(), "atlas built");
+    Ok(atlas)
 }
 
 /// Opens a store that must already exist (a GeoPackage file is not created by reading it).

@@ -12,13 +12,16 @@ use crate::store::{AccountStore, AnyStore, LayerStore, Location};
 /// Opens the store at `location`, seeds it from `seed` if it holds nothing, and builds the atlas.
 pub async fn open_state(location: &Location, seed: &Path) -> Result<AppState> {
     let store = AnyStore::open(location).await.map_err(Error::OpenStore)?;
-    if store.load().await?.layers.is_empty() && seed.is_dir() {
+    let t = Instant::now();
+    // The revision first: a write landing during the read makes the atlas older than it says, never newer.
+    let (mut revision, mut ds) = (store.revision().await?, store.load().await?);
+    if ds.layers.is_empty() && seed.is_dir() {
         tracing::info!(store = %store.describe(), seed = %seed.display(), "empty store: importing the seed dataset");
         // Audited as `serve`: the seed import of an empty store.
         super::import::import_dir(&store, seed, None, false, "serve").await?;
+        (revision, ds) = (store.revision().await?, store.load().await?);
     }
-    let t = Instant::now();
-    let atlas = super::load::store_atlas(&store).await?;
+    let atlas = super::load::build(ds, revision).await?;
     tracing::info!(store = %store.describe(), counts = ?atlas.counts(), ms = t.elapsed().as_millis() as u64, "atlas built");
     Ok(AppState::new(store, atlas))
 }

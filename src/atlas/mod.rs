@@ -3,11 +3,12 @@
 //! It knows nothing of HTTP or SQL: it is built from a [`Dataset`] and answers questions from memory, so it is
 //! unit-tested and benchmarked alone. Each operation lives in its own file, named for what it computes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use geo::Geometry;
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
+use rustc_hash::FxHashMap;
 
 use crate::model::crs::{CrsError, MetricCrs};
 use crate::model::validate::GeometryProblem;
@@ -64,7 +65,7 @@ pub struct LayerIndex {
     pub problems: Vec<(usize, GeometryProblem)>,
     /// Envelopes in metres.
     pub tree: RTree<Entry>,
-    by_code: HashMap<String, usize>,
+    by_code: FxHashMap<String, usize>,
 }
 
 impl LayerIndex {

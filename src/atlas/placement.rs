@@ -204,12 +204,17 @@ impl Atlas {
         let memo = self.memo(PointsMemo::default);
         memo.0[layer_slot(layer)]
             .get_or_init(|| {
-                let features = self.layer(layer).map_or(&[][..], |l| &l.features[..]);
+                let (features, geoms_m) = self.layer(layer).map_or((&[][..], &[][..]), |l| (&l.features[..], &l.geoms_m[..]));
                 let lonlat: Vec<Option<Coord<f64>>> =
                     features.par_iter().with_min_len(1024).map(|f| representative_point(&f.geometry)).collect();
+                // A door point is its own representative, already projected with the layer.
                 let xy_m = lonlat
                     .par_chunks(4096)
-                    .flat_map_iter(|chunk| {
+                    .zip(geoms_m.par_chunks(4096))
+                    .flat_map_iter(|(chunk, chunk_m)| {
+                        if chunk_m.iter().all(|g| matches!(g, Geometry::Point(_))) {
+                            return chunk_m.iter().map(|g| if let Geometry::Point(p) = g { Some(p.0) } else { None }).collect::<Vec<_>>();
+                        }
                         let mut cs: Vec<Coord<f64>> = chunk.iter().map(|c| c.unwrap_or_default()).collect();
                         let ok = self.crs.project_coords(&mut cs).is_ok();
                         chunk.iter().zip(cs).map(move |(c, m)| c.filter(|_| ok).map(|_| m)).collect::<Vec<_>>()

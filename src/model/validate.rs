@@ -4,12 +4,13 @@
 //! imports refuse them unless asked to repair. Dataset problems (bad or duplicate codes, missing parents) are
 //! refused everywhere: no computation can be trusted over them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use geo::{Coord, Geometry, Line, LineString, MultiPolygon, Polygon, Winding};
 use geo::line_intersection::{LineIntersection, line_intersection};
 use geo::{MakeValid, Validation};
 use rstar::{AABB, RTree, primitives::GeomWithData};
+use rustc_hash::FxHashSet;
 
 use super::code::code_len;
 use super::{Dataset, Layer};
@@ -39,7 +40,7 @@ pub fn geometry_problems(g: &Geometry<f64>) -> Vec<GeometryProblem> {
             for p in &mp.0 {
                 polygon_problems(p, &mut out);
             }
-            if out.is_empty() {
+            if out.is_empty() && mp.0.len() > 1 {
                 // Parts overlapping each other: only meaningful once every part is valid.
                 if let Err(e) = mp.check_validation() {
                     let at = mp.0.first().and_then(|p| p.exterior().0.first().copied()).unwrap_or_default();
@@ -82,7 +83,11 @@ fn polygon_problems(p: &Polygon<f64>, out: &mut Vec<GeometryProblem>) {
             out.push(GeometryProblem { reason: format!("{role} is not {want}"), location: ring.0[0] });
         }
     }
+    // geo's own check adds, for a polygon with holes, holes outside the exterior or crossing each other. For a
+    // single ring it would only repeat the self-intersection test above, by comparing every pair of edges:
+    // seconds for a county outline of thousands of vertices.
     if out.len() == before
+        && !p.interiors().is_empty()
         && let Err(e) = p.check_validation()
     {
         out.push(GeometryProblem { reason: e.to_string(), location: p.exterior().0[0] });
@@ -151,10 +156,10 @@ impl std::fmt::Display for DatasetProblem {
 /// A parent is only looked for when its layer is present: a dataset may hold just some layers.
 pub fn dataset_problems(ds: &Dataset) -> Vec<DatasetProblem> {
     let mut out = Vec::new();
-    let codes: HashMap<Layer, HashSet<&str>> =
+    let codes: HashMap<Layer, FxHashSet<&str>> =
         ds.layers.iter().map(|(l, fs)| (*l, fs.iter().map(|f| f.code.as_str()).collect())).collect();
     for (&layer, features) in &ds.layers {
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         for f in features {
             let mut bad = |reason: String| out.push(DatasetProblem { layer, code: f.code.clone(), reason });
             if !seen.insert(f.code.as_str()) {

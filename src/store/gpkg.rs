@@ -15,7 +15,7 @@ use sqlx::{Row, Sqlite, Transaction};
 use super::accounts::account_queries;
 use super::codec;
 use super::error::{Error, Result, found};
-use super::layers::{LayerStore, parse_properties};
+use super::layers::LayerStore;
 use super::plans::{PlanStore, collection, plan_drafts};
 use super::records::{AuditRecord, ChangeEntry, ChangeRecord, PlanVersion, Publication};
 use super::schema::{ColumnValue, column_value, columns};
@@ -185,28 +185,10 @@ impl GpkgStore {
 
 impl LayerStore for GpkgStore {
     async fn load(&self) -> Result<Dataset> {
-        let mut ds = Dataset::default();
-        for layer in Layer::ALL {
-            let rows = sqlx::query(&format!("SELECT code, properties, geom FROM \"{}\" ORDER BY fid", layer.name()))
-                .fetch_all(&self.pool)
-                .await?;
-            if rows.is_empty() {
-                continue;
-            }
-            let mut features = Vec::with_capacity(rows.len());
-            for row in rows {
-                let code: String = row.try_get(0)?;
-                let props: String = row.try_get(1)?;
-                let blob: Vec<u8> = row.try_get(2)?;
-                features.push(Feature {
-                    properties: parse_properties(layer.name(), &code, &props)?,
-                    geometry: codec::from_gpkg(&blob)?,
-                    code,
-                });
-            }
-            ds.layers.insert(layer, features);
-        }
-        Ok(ds)
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || super::gpkg_read::load(&path))
+            .await
+            .map_err(|e| Error::Open(self.path.display().to_string(), e.to_string()))?
     }
 
     async fn replace_layers(&self, ds: &Dataset) -> Result<()> {

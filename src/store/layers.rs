@@ -38,6 +38,36 @@ pub trait LayerStore: Send + Sync {
     fn describe(&self) -> String;
 }
 
+/// A stored row as read, before decoding: code, properties JSON text, geometry blob.
+pub(crate) type RawRow = (String, String, Vec<u8>);
+
+/// Decodes a layer's rows into features, in parallel on a blocking thread (a county of a million households is
+/// a million JSON texts and blobs; reading them is one sequential SQL scan, decoding them need not be).
+pub(crate) async fn decode_rows(layer: Layer, rows: Vec<RawRow>, geometry: GeometryCodec) -> Result<Vec<Feature>> {
+    use rayon::prelude::*;
+    let decode = move || {
+        let mut rows = rows.into_iter();
+        let chunks: Vec<Vec<RawRow>> =
+            std::iter::from_fn(|| Some(rows.by_ref().take(8192).collect::<Vec<_>>()).filter(|c| !c.is_empty())).collect();
+        let decoded: Vec<Vec<Feature>> =
+            chunks.into_par_iter().map(|c| decode_chunk(layer, c, geometry)).collect::<Result<_>>()?;
+        Ok(decoded.into_iter().flatten().collect())
+    };
+    tokio::task::spawn_blocking(decode).await.map_err(|e| Error::Geometry(format!("decoding {layer}: {e}")))?
+}
+
+/// A backend's geometry blob decoder.
+pub(crate) type GeometryCodec = fn(&[u8]) -> Result<geo::Geometry<f64>>;
+
+/// Decodes rows into features, in order.
+pub(crate) fn decode_chunk(layer: Layer, rows: Vec<RawRow>, geometry: GeometryCodec) -> Result<Vec<Feature>> {
+    rows.into_iter()
+        .map(|(code, props, blob)| {
+            Ok(Feature { properties: parse_properties(layer.name(), &code, &props)?, geometry: geometry(&blob)?, code })
+        })
+        .collect()
+}
+
 /// Parses a stored properties JSON text back into an object.
 pub(crate) fn parse_properties(layer: &str, code: &str, text: &str) -> Result<serde_json::Map<String, serde_json::Value>> {
     match serde_json::from_str(text) {

@@ -23,6 +23,8 @@ pub(crate) mod codec;
 /// The embedded default: a GeoPackage 1.3 file (SQLite) that opens in QGIS, ArcGIS or SuperMap; its schema
 /// in migrations/gpkg/.
 pub mod gpkg;
+/// Loading every layer of a GeoPackage at once: a direct read transaction, decoded on every core.
+mod gpkg_read;
 /// PostGIS via sqlx, for shared deployments; its schema in migrations/.
 pub mod postgis;
 /// Either backend, chosen at run time, and where to find it.

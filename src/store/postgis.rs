@@ -9,7 +9,7 @@ use sqlx::{Postgres, Row, Transaction};
 use super::accounts::account_queries;
 use super::codec;
 use super::error::{Error, Result, found};
-use super::layers::{LayerStore, parse_properties};
+use super::layers::{LayerStore, RawRow, decode_rows};
 use super::plans::{PlanStore, collection, plan_drafts};
 use super::records::{AuditRecord, ChangeEntry, ChangeRecord, PlanVersion, Publication};
 use super::schema::{ColumnType, ColumnValue, column_value, columns};
@@ -175,26 +175,15 @@ impl LayerStore for PostgisStore {
     async fn load(&self) -> Result<Dataset> {
         let mut ds = Dataset::default();
         for layer in Layer::ALL {
-            let rows = sqlx::query(&format!(
-                "SELECT code, properties::text, ST_AsEWKB(geom) FROM {} ORDER BY id",
-                layer.name()
-            ))
-            .fetch_all(&self.pool)
-            .await?;
+            let t = std::time::Instant::now();
+            let rows: Vec<RawRow> = sqlx::query_as(&format!("SELECT code, properties::text, ST_AsEWKB(geom) FROM {} ORDER BY id",
+                layer.name())).fetch_all(&self.pool).await?;
             if rows.is_empty() {
                 continue;
             }
-            let mut features = Vec::with_capacity(rows.len());
-            for row in rows {
-                let code: String = row.try_get(0)?;
-                let props: String = row.try_get(1)?;
-                let blob: Vec<u8> = row.try_get(2)?;
-                features.push(Feature {
-                    properties: parse_properties(layer.name(), &code, &props)?,
-                    geometry: codec::from_ewkb(&blob)?,
-                    code,
-                });
-            }
+            let (n, read_ms) = (rows.len(), t.elapsed().as_millis());
+            let features = decode_rows(layer, rows, codec::from_ewkb).await?;
+            tracing::debug!(layer = layer.name(), rows = n, read_ms, decode_ms = t.elapsed().as_millis() - read_ms, "loaded");
             ds.layers.insert(layer, features);
         }
         Ok(ds)
