@@ -64,7 +64,7 @@ fn choose_crs(ds: &Dataset) -> Option<MetricCrs> {
 }
 
 fn build_layer(crs: MetricCrs, features: Vec<Feature>) -> Result<LayerIndex, Error> {
-    let projected: Vec<(Geometry<f64>, Vec<_>)> = features
+    let projected: Vec<Projected> = features
         .par_chunks(1024)
         .map(|chunk| project_chunk(crs, chunk))
         .collect::<Result<Vec<_>, _>>()?
@@ -89,10 +89,13 @@ fn build_layer(crs: MetricCrs, features: Vec<Feature>) -> Result<LayerIndex, Err
     Ok(LayerIndex { features, geoms_m, problems, tree: RTree::bulk_load(entries), by_code })
 }
 
+/// A feature's geometry in metres, with the problems found in its stored geometry.
+type Projected = (Geometry<f64>, Vec<GeometryProblem>);
+
 /// Checks and projects a chunk of features: the points in one PROJ call (a household layer is a million of
 /// them, and a call per point costs more than its arithmetic), each polygon ring by ring, repaired first
 /// where it is invalid.
-fn project_chunk(crs: MetricCrs, chunk: &[Feature]) -> Result<Vec<(Geometry<f64>, Vec<GeometryProblem>)>, Error> {
+fn project_chunk(crs: MetricCrs, chunk: &[Feature]) -> Result<Vec<Projected>, Error> {
     let mut points: Vec<geo::Coord<f64>> =
         chunk.iter().filter_map(|f| if let Geometry::Point(p) = f.geometry { Some(p.0) } else { None }).collect();
     if !points.is_empty() {
