@@ -62,9 +62,14 @@ pub async fn analysable(source: &Source) -> Result<Analysable> {
 /// The atlas of what `store` holds now. Its layers were checked when they were written, so they are not
 /// checked again: a server keeps serving a store it has served before.
 pub async fn store_atlas(store: &AnyStore) -> Result<Atlas> {
-    let revision = store.revision().await?;
-    let ds = store.load().await?;
+    let (revision, ds) = read_store(store).await?;
     build(ds, revision).await
+}
+
+/// What `store` holds now, with its revision read first: a write landing during the read makes the atlas
+/// older than it says, never newer.
+pub async fn read_store(store: &AnyStore) -> Result<(i64, Dataset)> {
+    Ok((store.revision().await?, store.load().await?))
 }
 
 /// Builds the atlas of `ds` at `revision` on a blocking thread (projection and R-trees take a while).

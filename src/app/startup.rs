@@ -13,13 +13,12 @@ use crate::store::{AccountStore, AnyStore, LayerStore, Location};
 pub async fn open_state(location: &Location, seed: &Path) -> Result<AppState> {
     let store = AnyStore::open(location).await.map_err(Error::OpenStore)?;
     let t = Instant::now();
-    // The revision first: a write landing during the read makes the atlas older than it says, never newer.
-    let (mut revision, mut ds) = (store.revision().await?, store.load().await?);
+    let (mut revision, mut ds) = super::load::read_store(&store).await?;
     if ds.layers.is_empty() && seed.is_dir() {
         tracing::info!(store = %store.describe(), seed = %seed.display(), "empty store: importing the seed dataset");
         // Audited as `serve`: the seed import of an empty store.
         super::import::import_dir(&store, seed, None, false, "serve").await?;
-        (revision, ds) = (store.revision().await?, store.load().await?);
+        (revision, ds) = super::load::read_store(&store).await?;
     }
     let atlas = super::load::build(ds, revision).await?;
     tracing::info!(store = %store.describe(), counts = ?atlas.counts(), ms = t.elapsed().as_millis() as u64, "atlas built");
