@@ -2,8 +2,10 @@
 //! neighbouring grids while every grid stays one piece, minimising
 //! `(1 - compactness) × balance + compactness × (1 - Polsby-Popper) + keep_managers × households changing manager`.
 //!
-//! Balance is a grid's relative deviation from the mean, plus ten times its distance outside the band (so a
-//! feasible band is met before anything else is traded). Compactness is Polsby-Popper (4πA/P²) of the grid's
+//! Balance is a grid's relative deviation `d` from the mean as `|d| + 2d²`, plus ten times its distance outside
+//! the band (so a feasible band is met before anything else is traded). The square makes the cost strictly
+//! convex: with `|d|` alone, moving a unit between two grids both above the mean costs nothing either way, and
+//! the search stops with the worst grid still heavy. Compactness is Polsby-Popper (4πA/P²) of the grid's
 //! territory, kept incrementally from the shared-boundary lengths of the graph. A household changes manager when
 //! its unit's published grid is not the published grid its new grid is mostly made of.
 
@@ -40,7 +42,8 @@ impl Scorer<'_> {
     pub fn cost(&self, w: f64, a_m2: f64, p_m: f64) -> f64 {
         let t = self.mean.max(1.0);
         let [lo, hi] = self.goal.band;
-        let balance = (w - t).abs() / t + 10.0 * ((lo - w).max(0.0) + (w - hi).max(0.0)) / t;
+        let d = (w - t) / t;
+        let balance = d.abs() + 2.0 * d * d + 10.0 * ((lo - w).max(0.0) + (w - hi).max(0.0)) / t;
         let shape = if p_m > 0.0 { 1.0 - (4.0 * std::f64::consts::PI * a_m2 / (p_m * p_m)).min(1.0) } else { 0.0 };
         (1.0 - self.goal.compactness) * balance + self.goal.compactness * shape
     }
@@ -89,6 +92,18 @@ impl Parts {
             }).map(|b| b.0);
         }
     }
+}
+
+/// The whole partition's cost: every grid's, plus the households changing manager (as the local search counts
+/// them, against each part's published label).
+pub fn total_cost(g: &Graph, goal: &Goal, parts: &mut Parts, means: &[f64]) -> f64 {
+    parts.relabel(g, &goal.published);
+    let grids: f64 = (0..parts.w.len()).map(|q| Scorer { g, goal, mean: means[q] }.cost(parts.w[q], parts.a[q], parts.p[q])).sum();
+    let moved: f64 = (0..g.len())
+        .filter(|&v| goal.published[v].is_some() && goal.published[v] != parts.label[parts.of[v] as usize])
+        .map(|v| goal.keep_managers * g.weight[v] / means[parts.of[v] as usize].max(1.0))
+        .sum();
+    grids + moved
 }
 
 /// Seeds `k` parts over `nodes` (a connected component) by farthest-point sampling from a random node, grows
