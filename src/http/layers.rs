@@ -1,4 +1,4 @@
-//! `/api/v1/layers/{layer}`: a layer as GeoJSON, optionally only what meets a lon/lat box.
+//! `/api/v1/layers/{layer}`: a layer as GeoJSON, optionally only the features whose geometry meets a lon/lat box.
 
 use axum::extract::State;
 use axum::http::header;
@@ -77,7 +77,7 @@ pub(super) async fn layer(
         }
         Ok(match bbox {
             Some(b) => {
-                let hits = atlas.in_bbox(layer, b)?;
+                let hits = atlas.meeting_bbox(layer, b)?;
                 collection(&atlas, layer, &access, hits.into_iter().map(|i| &idx.features[i]))
             }
             None => collection(&atlas, layer, &access, idx.features.iter()),
