@@ -17,7 +17,7 @@ pub use role::{Role, Scope};
 use serde::Serialize;
 
 /// An account as stored.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Account {
     pub id: i64,
     pub username: String,
@@ -25,7 +25,11 @@ pub struct Account {
     /// argon2 PHC string; never serialised.
     #[serde(skip)]
     pub password_hash: String,
+    /// `admin`, `planner`, `secretary`, `grid_manager` or `viewer`.
+    #[schema(value_type = String)]
     pub role: Role,
+    /// `county`, `town:CODE`, `community:CODE` or `grids:CODE,CODE`.
+    #[schema(value_type = String)]
     pub scope: Scope,
     pub enabled: bool,
     /// Set for a one-time password: the account must change it before doing anything else.

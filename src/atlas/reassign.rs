@@ -10,7 +10,7 @@ use super::crosswalk::CrossHousehold;
 use crate::model::{Feature, Layer};
 
 /// One household's move from its roster grid to the grid it lies in.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Move {
     pub household: String,
     pub head: Option<String>,
@@ -22,7 +22,7 @@ pub struct Move {
 }
 
 /// Households gained and lost by one grid.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct GridDiff {
     pub grid: String,
     pub name: Option<String>,
@@ -34,7 +34,7 @@ pub struct GridDiff {
 }
 
 /// Households gained and lost by one manager over their grids.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ManagerDiff {
     pub manager: String,
     pub grids: Vec<String>,
@@ -44,7 +44,7 @@ pub struct ManagerDiff {
 }
 
 /// The proposal: moves, and their effect per grid and per manager.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Proposal {
     pub community: Option<String>,
     pub moves: Vec<Move>,

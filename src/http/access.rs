@@ -105,6 +105,8 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/ogcapi/collections/{collection}/items", Policy::Anyone),
     rule("GET", "/ogcapi/collections/{collection}/items/{item}", Policy::Anyone),
     rule("GET", "/g/{code}", Policy::Public),
+    rule("GET", "/api/openapi.json", Policy::Public),
+    rule("GET", "/api/docs", Policy::Public),
 ];
 
 /// The rule for a request, `HEAD` answered as `GET`.

@@ -9,6 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa::IntoParams;
 use serde_json::{Value, json};
 
 use super::extract::Query;
@@ -31,9 +32,14 @@ async fn memo(state: &AppState) -> Result<(Arc<Atlas>, Arc<Coverage>)> {
     Ok((atlas, m))
 }
 
-#[derive(Deserialize)]
-struct CoverageQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct CoverageQuery {
+    /// 县、镇、社区或网格编码: 只看其下 (a county, town, community or grid code)
+    #[param(example = "610522001001")]
     parent: Option<String>,
+    /// 缺陷类型, 逗号分隔; gap 即盲区与缝隙 (defect kinds, comma-separated; gap = blind spots and slivers)
+    #[param(example = "blind_spot,overlap")]
     kind: Option<String>,
 }
 
@@ -64,7 +70,12 @@ fn kind_filter(kind: Option<&str>) -> Result<Option<Vec<Kind>>> {
 }
 
 /// `GET /api/v1/coverage[?parent=CODE]`: the summary rows (the parent's row and its descendants' with a parent).
-async fn summary(State(state): State<AppState>, Query(q): Query<CoverageQuery>) -> Result<Json<Value>> {
+#[utoipa::path(get, path = "/api/v1/coverage", tag = "coverage",
+    summary = "覆盖检查汇总: 县、镇、社区各行 (the coverage summary rows)",
+    params(("parent" = Option<String>, Query, description = "县、镇、社区或网格编码 (a county, town, community or grid code)")),
+    responses((status = 200, description = "汇总 (summary)", body = super::api_doc::bodies::CoverageSummary),
+        (status = 404, description = "parent 不是数据中的编码 (parent is not a code in the dataset)", body = super::api_doc::bodies::ErrorBody)))]
+pub(super) async fn summary(State(state): State<AppState>, Query(q): Query<CoverageQuery>) -> Result<Json<Value>> {
     if q.kind.is_some() {
         return Err(Error::BadRequest("参数 kind 只用于筛选 /api/v1/coverage/defects，不用于汇总 (kind filters /api/v1/coverage/defects, not the summary)".into()));
     }
@@ -101,7 +112,15 @@ async fn summary(State(state): State<AppState>, Query(q): Query<CoverageQuery>) 
 /// `GET /api/v1/coverage/defects[?kind=K[,K]][&parent=CODE]`: the defects as GeoJSON (lon/lat).
 /// Defects naming single households are left out for a caller who may not see households (the summary counts
 /// them).
-async fn defects(State(state): State<AppState>, access: Access, Query(q): Query<CoverageQuery>) -> Result<impl IntoResponse> {
+#[utoipa::path(get, path = "/api/v1/coverage/defects", tag = "coverage",
+    summary = "覆盖缺陷: 盲区、缝隙、重叠、网格外住户等 (the coverage defects as GeoJSON)",
+    description = "无权查看住户者看不到涉及单户的缺陷, 汇总仍计数 (defects naming single households are left out for callers who \
+        may not see households; the summary counts them).",
+    params(CoverageQuery),
+    responses((status = 200, description = "GeoJSON FeatureCollection", body = super::api_doc::bodies::FeatureCollection,
+        content_type = "application/geo+json"),
+        (status = 404, description = "parent 不是数据中的编码 (parent is not a code in the dataset)", body = super::api_doc::bodies::ErrorBody)))]
+pub(super) async fn defects(State(state): State<AppState>, access: Access, Query(q): Query<CoverageQuery>) -> Result<impl IntoResponse> {
     let kinds = kind_filter(q.kind.as_deref())?;
     let (atlas, m) = memo(&state).await?;
     let parent = parent_filter(&atlas, q.parent.as_deref())?;

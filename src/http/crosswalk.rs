@@ -7,7 +7,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use serde_json::{Value, json};
 
 use super::extract::Query;
@@ -38,10 +39,13 @@ async fn compute(state: &AppState) -> Result<(Arc<Atlas>, Arc<Memo>)> {
 }
 
 #[derive(Deserialize)]
-struct FormatQuery {
+pub(super) struct FormatQuery {
     format: Option<String>,
     community: Option<String>,
 }
+
+/// The `community` filter's description, one for every route that takes it.
+const COMMUNITY: &str = "社区编码: 只看与该社区有关的住户 (a community code)";
 
 fn check_community(atlas: &Atlas, code: Option<&str>) -> Result<()> {
     if let Some(c) = code
@@ -70,7 +74,13 @@ fn bad_format(f: &str, allowed: &str) -> Error {
     Error::BadRequest(format!("格式 {f} 不可用，可选 {allowed} (format {f:?} is not one of {allowed})"))
 }
 
-async fn crosswalk(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
+#[utoipa::path(get, path = "/api/v1/crosswalk", tag = "crosswalk",
+    summary = "合并对照: 93 个原行政村对 28 个社区的面积与户数占比 (the merger crosswalk)",
+    params(("format" = Option<String>, Query, description = "json (默认)、csv (原行政村表)、xlsx (三张表) (output format)")),
+    responses((status = 200, description = "对照表 (the crosswalk)", content(
+        (super::api_doc::bodies::Crosswalk = "application/json"), (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
+pub(super) async fn crosswalk(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
     let (atlas, memo) = compute(&state).await?;
     let cw = &memo.0;
     match q.format.as_deref().unwrap_or("json") {
@@ -122,7 +132,16 @@ fn households_geojson(hh: &[&CrossHousehold]) -> Value {
     json!({ "type": "FeatureCollection", "name": "cross_boundary_households", "features": features })
 }
 
-async fn households(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
+#[utoipa::path(get, path = "/api/v1/crosswalk/households", tag = "crosswalk",
+    summary = "跨界住户: 登记地与所在地不一致的住户 (cross-boundary households)",
+    description = "geojson 另有从登记村到住户的连线; 无权查看住户者只得到户数 (geojson adds a line from the registered village \
+        to the household; callers who may not see households get the count only).",
+    params(("format" = Option<String>, Query, description = "json (默认)、geojson、csv (output format)"),
+        ("community" = Option<String>, Query, description = COMMUNITY)),
+    responses((status = 200, description = "跨界住户 (cross-boundary households)", content(
+        (super::api_doc::bodies::CrossHouseholds = "application/json"), (super::api_doc::bodies::FeatureCollection = "application/geo+json"), (String = "text/csv"))),
+        (status = 404, description = "没有此社区 (no such community)", body = super::api_doc::bodies::ErrorBody)))]
+pub(super) async fn households(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
     let (atlas, memo) = compute(&state).await?;
     check_community(&atlas, q.community.as_deref())?;
     let shown = visible(&atlas, &memo.0.households, &access);
@@ -151,7 +170,14 @@ async fn households(State(state): State<AppState>, access: Access, Query(q): Que
     }
 }
 
-async fn proposal(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
+#[utoipa::path(get, path = "/api/v1/crosswalk/reassignment", tag = "crosswalk",
+    summary = "调整建议: 每户跨界住户归入其所在网格, 各网格与网格员的增减 (the reassignment proposal)",
+    params(("format" = Option<String>, Query, description = "json (默认)、csv (output format)"),
+        ("community" = Option<String>, Query, description = COMMUNITY)),
+    responses((status = 200, description = "调整建议 (the proposal)", content(
+        (crate::atlas::reassign::Proposal = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "没有此社区 (no such community)", body = super::api_doc::bodies::ErrorBody)))]
+pub(super) async fn proposal(State(state): State<AppState>, access: Access, Query(q): Query<FormatQuery>) -> Result<Response> {
     let (atlas, memo) = compute(&state).await?;
     check_community(&atlas, q.community.as_deref())?;
     let p = visible_proposal(&atlas, atlas.reassignment(&memo.0.households, q.community.as_deref()), &access);
@@ -163,12 +189,13 @@ async fn proposal(State(state): State<AppState>, access: Access, Query(q): Query
 }
 
 /// Who applies is the signed-in account; an unknown field (such as the former `applied_by`) is refused.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ApplyBody {
+pub(super) struct ApplyBody {
     /// Only households lying in this community; all when absent. `null` is refused: it would silently mean
     /// the whole county.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable = false)]
     community: Option<Option<String>>,
 }
 
@@ -177,12 +204,39 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option
     Option::<String>::deserialize(d).map(Some)
 }
 
-async fn apply(
+/// What applying the reassignment did.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Applied {
+    /// Households whose roster grid changed (0: nothing to reassign).
+    changed: usize,
+    /// The store's revision after the write.
+    revision: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'static str>,
+    /// The signed-in account that applied it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied_by: Option<String>,
+    /// UTC, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at: Option<String>,
+    /// Gains and losses per grid and manager.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grids: Option<Vec<crate::atlas::reassign::GridDiff>>,
+}
+
+#[utoipa::path(post, path = "/api/v1/crosswalk/reassignment", tag = "crosswalk",
+    summary = "执行调整: 在一个事务中把跨界住户归入所在网格 (apply the reassignment)",
+    description = "社区书记只能调整本社区, 县级管理员可调整全县; 重复执行不再改变 (a secretary applies it in their community, the \
+        county admin anywhere; applying twice changes nothing). 变更日志与审计日志记录执行人与时间.",
+    request_body = ApplyBody,
+    responses((status = 200, description = "已执行 (applied)", body = Applied),
+        (status = 404, description = "没有此社区 (no such community)", body = super::api_doc::bodies::ErrorBody)))]
+pub(super) async fn apply(
     State(state): State<AppState>,
     access: Access,
     who: Principal,
     super::extract::JsonBody(body): super::extract::JsonBody<ApplyBody>,
-) -> Result<Json<Value>> {
+) -> Result<Json<Applied>> {
     let community = match body.community {
         Some(None) => {
             return Err(Error::Unprocessable(
@@ -194,26 +248,42 @@ async fn apply(
     };
     let done = crate::app::reassign::reassign(&state, community.as_deref(), &who.scope(), &who.as_actor()).await?;
     if done.changed == 0 {
-        return Ok(Json(json!({ "changed": 0, "revision": done.revision, "message": "没有需要调整的住户 (nothing to reassign)" })));
+        let message = Some("没有需要调整的住户 (nothing to reassign)");
+        return Ok(Json(Applied { changed: 0, revision: done.revision, message, applied_by: None, at: None, grids: None }));
     }
-    Ok(Json(json!({
-        "changed": done.changed,
-        "revision": done.revision,
-        "applied_by": who.actor(),
-        "at": done.at,
-        "grids": visible_proposal(&done.atlas, done.proposal, &access).grids,
-    })))
+    let grids = visible_proposal(&done.atlas, done.proposal, &access).grids;
+    Ok(Json(Applied {
+        changed: done.changed,
+        revision: done.revision,
+        message: None,
+        applied_by: Some(who.actor()),
+        at: done.at,
+        grids: Some(grids),
+    }))
 }
 
-#[derive(Deserialize)]
-struct ChangesQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ChangesQuery {
+    /// 条数 (1 到 1000, 默认 50) (how many entries)
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
-async fn changes(State(state): State<AppState>, Query(q): Query<ChangesQuery>) -> Result<Json<Value>> {
+/// The change log, newest first.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Changes {
+    changes: Vec<crate::store::ChangeEntry>,
+}
+
+#[utoipa::path(get, path = "/api/v1/changes", tag = "crosswalk",
+    summary = "变更日志, 最新在前 (the change log, newest first)",
+    params(ChangesQuery),
+    responses((status = 200, description = "变更 (changes)", body = Changes)))]
+pub(super) async fn changes(State(state): State<AppState>, Query(q): Query<ChangesQuery>) -> Result<Json<Changes>> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
         return Err(Error::BadRequest(format!("条数 limit {limit} 须在 1 到 1000 之间 (limit {limit} must be between 1 and 1000)")));
     }
-    Ok(Json(json!({ "changes": state.store().changes(limit).await? })))
+    Ok(Json(Changes { changes: state.store().changes(limit).await? }))
 }

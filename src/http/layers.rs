@@ -1,4 +1,4 @@
-//! `/api/v1/layers/{layer}`: a layer as GeoJSON, optionally only what meets a lon/lat box.
+//! `/api/v1/layers/{layer}`: a layer as GeoJSON, optionally only the features whose geometry meets a lon/lat box.
 
 use axum::extract::State;
 use axum::http::header;
@@ -6,6 +6,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::extract::{Path, Query};
 use super::error::{Error, Result};
@@ -19,8 +20,11 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/layers/{layer}", get(layer))
 }
 
-#[derive(Deserialize)]
-struct LayerQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct LayerQuery {
+    /// 范围 west,south,east,north (度), 经 R 树筛选 (a lon/lat box in degrees)
+    #[param(example = "110.24,34.54,110.26,34.56")]
     bbox: Option<String>,
 }
 
@@ -48,7 +52,16 @@ pub fn parse_bbox(s: &str) -> Result<BboxLonLat> {
     Ok(BboxLonLat { west, south, east, north })
 }
 
-async fn layer(
+#[utoipa::path(get, path = "/api/v1/layers/{layer}", tag = "layers",
+    summary = "图层的 GeoJSON, 可按范围筛选 (a layer as GeoJSON)",
+    description = "住户等个人信息按调用者的角色与范围脱敏; 无权查看住户者得到空集合与 `withheld` (personal data masked per caller; \
+        households withheld from callers who may not see them).",
+    params(("layer" = String, Path, description = "图层名 (layer): county, towns, communities, villages, grids, units, households"),
+        LayerQuery),
+    responses((status = 200, description = "GeoJSON FeatureCollection", body = super::api_doc::bodies::FeatureCollection,
+        content_type = "application/geo+json"),
+        (status = 404, description = "没有此图层 (no such layer)", body = super::api_doc::bodies::ErrorBody)))]
+pub(super) async fn layer(
     State(state): State<AppState>,
     access: Access,
     Path(name): Path<String>,
@@ -64,7 +77,7 @@ async fn layer(
         }
         Ok(match bbox {
             Some(b) => {
-                let hits = atlas.in_bbox(layer, b)?;
+                let hits = atlas.meeting_bbox(layer, b)?;
                 collection(&atlas, layer, &access, hits.into_iter().map(|i| &idx.features[i]))
             }
             None => collection(&atlas, layer, &access, idx.features.iter()),

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa::IntoParams;
 use serde_json::Value;
 
 use super::extract::{Path, Query};
@@ -41,12 +42,23 @@ pub const MAX_LIMIT: usize = 50;
 pub const MAX_QUERY_CHARS: usize = 100;
 
 /// Query parameters as given: every one a string, so that each can be checked and reported by name.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PointQuery {
+    /// 经度 (longitude), 按 crs 给出
+    #[param(value_type = f64, required = true, example = 110.2464)]
     lon: Option<String>,
+    /// 纬度 (latitude)
+    #[param(value_type = f64, required = true, example = 34.5443)]
     lat: Option<String>,
+    /// 坐标系: wgs84 (默认, 同 CGCS2000)、gcj02 (高德、腾讯、微信)、bd09 (百度) (the point's CRS)
+    #[param(value_type = Option<String>, example = "gcj02")]
     crs: Option<String>,
+    /// 搜索半径 (米, 0 到 MAX_RADIUS_M); locate 默认 30 (radius in metres)
+    #[param(value_type = Option<f64>)]
     radius_m: Option<String>,
+    /// 最近住户数 (1 到 100, 默认 5) (how many households)
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     k: Option<String>,
 }
 
@@ -73,26 +85,50 @@ fn count(name: &str, v: Option<&str>, default: usize, max: usize) -> Result<usiz
     }
 }
 
-async fn locate(State(state): State<AppState>, access: Access, Query(q): Query<PointQuery>) -> Result<Json<Value>> {
+#[utoipa::path(get, path = "/api/v1/locate", tag = "locate",
+    summary = "定位: 某点所属的镇、社区、网格与责任人 (locate)",
+    description = "在县外时为 200 且 `inside_county: false`; 住户数据按调用者脱敏 (200 with inside_county false outside the county; \
+        personal data masked per caller).",
+    params(
+        ("lon" = f64, Query, description = "经度 (longitude), 按 crs 给出"),
+        ("lat" = f64, Query, description = "纬度 (latitude)"),
+        ("crs" = Option<String>, Query, description = "坐标系: wgs84 (默认)、gcj02、bd09 (the point's CRS)"),
+        ("radius_m" = Option<f64>, Query, description = "无所属网格时找最近住户的半径, 米, 默认 30 (radius for the nearest household)"),
+    ),
+    responses((status = 200, description = "责任链 (the chain of responsibility)", body = super::api_doc::bodies::Located)))]
+pub(super) async fn locate(State(state): State<AppState>, access: Access, Query(q): Query<PointQuery>) -> Result<Json<Value>> {
     let p = parse_point(q.lon.as_deref(), q.lat.as_deref(), q.crs.as_deref())?;
     let r = radius(q.radius_m.as_deref(), Some(DEFAULT_RADIUS_M))?.unwrap_or(DEFAULT_RADIUS_M);
     Ok(Json(locate_json(&state.atlas(), &p, r, &access)))
 }
 
-async fn nearest(State(state): State<AppState>, access: Access, Query(q): Query<PointQuery>) -> Result<Json<Value>> {
+#[utoipa::path(get, path = "/api/v1/nearest", tag = "locate",
+    summary = "最近的 k 户 (the k nearest households)",
+    params(PointQuery),
+    responses((status = 200, description = "最近住户 (nearest households)", body = super::api_doc::bodies::Nearest)))]
+pub(super) async fn nearest(State(state): State<AppState>, access: Access, Query(q): Query<PointQuery>) -> Result<Json<Value>> {
     let p = parse_point(q.lon.as_deref(), q.lat.as_deref(), q.crs.as_deref())?;
     let k = count("k", q.k.as_deref(), 5, MAX_K)?;
     let max = radius(q.radius_m.as_deref(), None)?;
     Ok(Json(nearest_json(&state.atlas(), &p, k, max, &access)))
 }
 
-#[derive(Deserialize)]
-struct SearchQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct SearchQuery {
+    /// 搜索词: 姓名、拼音或首字母、地址、编码 (a name, pinyin, initials, address or code), 至多 100 字
+    #[param(required = true, example = "zhangsan")]
     q: Option<String>,
+    /// 至多返回条数 (1 到 50, 默认 10) (most hits)
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50)]
     limit: Option<String>,
 }
 
-async fn search(State(state): State<AppState>, access: Access, Query(sq): Query<SearchQuery>) -> Result<Json<Value>> {
+#[utoipa::path(get, path = "/api/v1/search", tag = "locate",
+    summary = "搜索: 姓名、拼音、地址与编码 (search)",
+    params(SearchQuery),
+    responses((status = 200, description = "按相关度排序的结果 (ranked hits)", body = super::api_doc::bodies::SearchHits)))]
+pub(super) async fn search(State(state): State<AppState>, access: Access, Query(sq): Query<SearchQuery>) -> Result<Json<Value>> {
     let q = sq.q.unwrap_or_default();
     if q.trim().is_empty() {
         return Err(Error::BadRequest("缺少搜索词 q：姓名、地址、编码或拼音 (q is required: a name, address, code or pinyin, e.g. q=zhangsan)".into()));
@@ -108,11 +144,21 @@ async fn search(State(state): State<AppState>, access: Access, Query(sq): Query<
     Ok(Json(body))
 }
 
-async fn grid_households(State(state): State<AppState>, access: Access, Path(code): Path<String>) -> Result<Json<Value>> {
+#[utoipa::path(get, path = "/api/v1/grids/{code}/households", tag = "locate",
+    summary = "网格的住户: 位于其中的与名册所列的 (a grid's households)",
+    params(("code" = String, Path, description = "网格编码 (grid code)")),
+    responses((status = 200, description = "住户列表 (households)", body = super::api_doc::bodies::HouseholdsOf),
+        (status = 404, description = "没有此编码 (no such code)", body = super::api_doc::bodies::ErrorBody)))]
+pub(super) async fn grid_households(State(state): State<AppState>, access: Access, Path(code): Path<String>) -> Result<Json<Value>> {
     households_of(state, access, Layer::Grids, code).await
 }
 
-async fn unit_households(State(state): State<AppState>, access: Access, Path(code): Path<String>) -> Result<Json<Value>> {
+#[utoipa::path(get, path = "/api/v1/units/{code}/households", tag = "locate",
+    summary = "巷道楼栋的住户: 位于其中的与名册所列的 (a unit's households)",
+    params(("code" = String, Path, description = "巷道楼栋编码 (unit code)")),
+    responses((status = 200, description = "住户列表 (households)", body = super::api_doc::bodies::HouseholdsOf),
+        (status = 404, description = "没有此编码 (no such code)", body = super::api_doc::bodies::ErrorBody)))]
+pub(super) async fn unit_households(State(state): State<AppState>, access: Access, Path(code): Path<String>) -> Result<Json<Value>> {
     households_of(state, access, Layer::Units, code).await
 }
 

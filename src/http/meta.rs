@@ -1,10 +1,14 @@
 //! `/health` and `/api/v1/meta`: is the server up, and what county does it hold.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use geo::BoundingRect;
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::Result;
@@ -20,7 +24,39 @@ async fn health(State(state): State<AppState>) -> Result<Json<Value>> {
     Ok(Json(json!({ "status": "ok", "revision": revision, "store": state.store().describe() })))
 }
 
-async fn meta(State(state): State<AppState>) -> Json<Value> {
+/// The county of the dataset.
+#[derive(Serialize, ToSchema)]
+pub struct County {
+    pub code: String,
+    pub name: String,
+}
+
+/// The CRSs: lon/lat as stored, and the metric one the atlas computes in.
+#[derive(Serialize, ToSchema)]
+pub struct Crs {
+    /// `EPSG:4490` (CGCS2000 lon/lat).
+    pub stored: String,
+    /// The CGCS2000 Gauss-Kruger zone chosen from the data, e.g. `EPSG:4546`.
+    pub metric: String,
+}
+
+/// What the server holds.
+#[derive(Serialize, ToSchema)]
+pub struct Meta {
+    pub county: Option<County>,
+    /// West, south, east, north in degrees, of the widest layer present.
+    pub bbox: Option<[f64; 4]>,
+    pub crs: Crs,
+    /// Features per layer name (`county`, `towns`, `communities`, `villages`, `grids`, `units`, `households`).
+    pub counts: BTreeMap<String, usize>,
+    /// The store's revision the atlas was built from.
+    pub revision: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/meta", tag = "meta",
+    summary = "数据集元数据: 县、范围、坐标系与各图层要素数 (dataset metadata)",
+    responses((status = 200, description = "元数据 (metadata)", body = Meta)))]
+pub(super) async fn meta(State(state): State<AppState>) -> Json<Meta> {
     let atlas = state.atlas();
     let county = atlas.layer(Layer::County).and_then(|l| l.features.first());
     // The extent in lon/lat, from the widest layer present.
@@ -36,14 +72,13 @@ async fn meta(State(state): State<AppState>) -> Json<Value> {
                 )
             })
         })
-        .map(|r| json!([r.min().x, r.min().y, r.max().x, r.max().y]));
-    let counts: serde_json::Map<String, Value> =
-        atlas.counts().into_iter().map(|(l, n)| (l.name().to_string(), json!(n))).collect();
-    Json(json!({
-        "county": county.map(|c| json!({ "code": c.code, "name": c.name() })),
-        "bbox": bbox,
-        "crs": { "stored": "EPSG:4490", "metric": format!("EPSG:{}", atlas.crs.epsg) },
-        "counts": counts,
-        "revision": atlas.revision,
-    }))
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+    let counts = atlas.counts().into_iter().map(|(l, n)| (l.name().to_string(), n)).collect();
+    Json(Meta {
+        county: county.map(|c| County { code: c.code.clone(), name: c.name().to_string() }),
+        bbox,
+        crs: Crs { stored: "EPSG:4490".into(), metric: format!("EPSG:{}", atlas.crs.epsg) },
+        counts,
+        revision: atlas.revision,
+    })
 }

@@ -9,6 +9,8 @@ use tower_http::trace::TraceLayer;
 
 /// The route table of who may call what, and the middleware enforcing it.
 pub mod access;
+/// The OpenAPI document of `/api/v1` (`/api/openapi.json`), generated from the handlers, and its page (`/api/docs`).
+pub mod api_doc;
 /// Sign-in, sign-out, password change, API tokens; the accounts list and the audit log for the admin.
 pub mod session;
 /// Security headers and request body limits.
@@ -58,6 +60,7 @@ pub fn app(state: AppState) -> Router {
         .merge(wallchart::router())
         .merge(ogcapi::router())
         .merge(public::router())
+        .merge(api_doc::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize));
     hardening::apply(api.merge(web::router()).with_state(state))
         .layer(CompressionLayer::new())

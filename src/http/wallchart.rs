@@ -91,7 +91,12 @@ impl ChartProps {
     }
 }
 
-async fn published(State(state): State<AppState>, access: Access, Path(code): Path<String>) -> Result<Response> {
+#[utoipa::path(get, path = "/api/v1/grids/{code}/wallchart.png", tag = "wallchart",
+    summary = "网格公示图 (A4 PNG): 网格、网格员及其电话按县里公开的口径 (a grid's wall chart)",
+    params(("code" = String, Path, description = "网格编码 (the grid's code)")),
+    responses((status = 200, description = "PNG", content_type = "image/png", body = Vec<u8>),
+        (status = 404, description = "没有此网格 (no such grid)", body = super::api_doc::bodies::ErrorBody)))]
+pub(super) async fn published(State(state): State<AppState>, access: Access, Path(code): Path<String>) -> Result<Response> {
     let atlas = state.atlas();
     let grids = atlas.layer(Layer::Grids).ok_or_else(|| Error::NotFound("没有载入网格 (no grids are loaded)".into()))?;
     let f = grids.get(&code).ok_or_else(|| Error::NotFound(format!("没有网格 {code} (no grid {code})")))?;

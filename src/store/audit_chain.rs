@@ -63,7 +63,7 @@ pub fn entry_hash(prev: &str, id: i64, at: &str, actor: &str, action: &str, addr
 }
 
 /// The end of a chain that verifies: how many entries it holds, the last one's id and its hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ChainHead {
     pub entries: i64,
     /// None for an empty log.

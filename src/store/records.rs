@@ -24,7 +24,7 @@ pub struct NewAccount {
 }
 
 /// Which kind of bearer secret a token row holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenKind {
     /// A browser session (cookie), with a CSRF token.
@@ -54,7 +54,7 @@ pub struct NewToken {
 }
 
 /// A stored credential.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: i64,
     #[serde(skip)]
@@ -84,7 +84,7 @@ pub struct AuditRecord {
 }
 
 /// An audit entry as read back.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     /// UTC, RFC 3339.
@@ -101,7 +101,7 @@ pub struct AuditEntry {
 // Drafts, publications and the plan history.
 
 /// A stored draft.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PlanRecord {
     pub id: i64,
     pub community: String,
@@ -195,7 +195,7 @@ pub struct Publication {
 }
 
 /// One published version of a community's plan.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PlanVersion {
     pub community: String,
     pub version: i64,
@@ -222,7 +222,7 @@ pub struct ChangeRecord {
 }
 
 /// A change-log entry as read back.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ChangeEntry {
     pub id: i64,
     /// UTC, RFC 3339.

@@ -175,6 +175,8 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/ogcapi", "/ogcapi", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/ogcapi/conformance", "/ogcapi/conformance", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/ogcapi/api", "/ogcapi/api", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
+        case("GET", "/api/openapi.json", "/api/openapi.json", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
+        case("GET", "/api/docs", "/api/docs", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/ogcapi/collections", "/ogcapi/collections", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/ogcapi/collections/{collection}", "/ogcapi/collections/households", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/households/items", None, [n, n, Masked, h, h, h]),
@@ -186,61 +188,10 @@ fn cases(plan: i64) -> Vec<Case> {
     ]
 }
 
-/// The (method, path) of every route declared with `.route("PATH", method(..).method(..))` in `src/http` and
-/// its folders.
-fn declared_routes() -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    // `src/http/*.rs` and the resources grown into folders (`src/http/plans/*.rs`).
-    let mut files: Vec<std::path::PathBuf> = vec![];
-    let mut dirs = vec![common::root().join("src/http")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    for path in files {
-        let src = std::fs::read_to_string(&path).unwrap();
-        let mut rest = src.as_str();
-        while let Some(i) = rest.find(".route(\"") {
-            rest = &rest[i + 8..];
-            let end = rest.find('"').unwrap();
-            let route = rest[..end].to_string();
-            // The method routers of this `.route(...)` call: up to its closing parenthesis.
-            let mut depth = 1;
-            let mut close = 0;
-            for (j, c) in rest.char_indices() {
-                match c {
-                    '(' => depth += 1,
-                    ')' => depth -= 1,
-                    _ => {}
-                }
-                if depth == 0 {
-                    close = j;
-                    break;
-                }
-            }
-            let call = &rest[end..close];
-            for m in ["get", "post", "put", "patch", "delete"] {
-                let hit = call.match_indices(&format!("{m}(")).any(|(k, _)| {
-                    k == 0 || !call.as_bytes()[k - 1].is_ascii_alphanumeric() && call.as_bytes()[k - 1] != b'_'
-                });
-                if hit {
-                    out.insert((m.to_uppercase(), route.clone()));
-                }
-            }
-        }
-    }
-    out
-}
 
 #[test]
 fn every_declared_route_has_a_rule_and_a_row() {
-    let declared = declared_routes();
+    let declared = common::declared_routes();
     assert!(declared.len() > 20, "the route scan found only {declared:?}");
     let rows: BTreeSet<(String, String)> = cases(0).iter().map(|c| (c.method.to_string(), c.route.to_string())).collect();
     let rules: BTreeSet<(String, String)> =

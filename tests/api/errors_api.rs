@@ -98,6 +98,8 @@ fn unknown_cases() -> Vec<Case> {
         case("GET", "/ogcapi", "/ogcapi", None, NoInput),
         case("GET", "/ogcapi/conformance", "/ogcapi/conformance", None, NoInput),
         case("GET", "/ogcapi/api", "/ogcapi/api", None, NoInput),
+        case("GET", "/api/openapi.json", "/api/openapi.json", None, NoInput),
+        case("GET", "/api/docs", "/api/docs", None, NoInput),
         case("GET", "/ogcapi/collections", "/ogcapi/collections", None, NoInput),
         case("GET", "/ogcapi/collections/{collection}", "/ogcapi/collections/roads", None, Status(404)),
         case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/roads/items", None, Status(404)),

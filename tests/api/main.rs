@@ -47,6 +47,8 @@ mod locate_api;
 mod locate_cli;
 /// OGC API – Features at /ogcapi read by GDAL, paging, CRSs, masking, and the Core requirements one by one.
 mod ogcapi;
+/// `/api/openapi.json` against the router both ways, its well-formedness, and the `/api/docs` page.
+mod openapi_doc;
 /// Planners' drafts, edits, undo, diff, publish and export over HTTP.
 mod plans_api;
 /// Proposed drafts over HTTP: contiguity, determinism, locked grids, bad options, publishing.

@@ -380,3 +380,59 @@ async fn core_requirements_one_by_one() {
     assert_eq!(s, 200, "{one}");
     assert_eq!(one["properties"], d["features"][0]["properties"], "a defect by its id");
 }
+
+/// /req/core/fc-bbox-response: only features whose geometry meets the bbox, not those whose envelope merely
+/// does. A small box in the notch of a concave grid of the default dataset (inside its envelope, outside the
+/// grid) must not return that grid, and the page counts exactly the grids meeting the box.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bbox_selects_by_geometry_not_envelope() {
+    use geo::BoundingRect;
+    let app = common::spawn_app().await;
+    let (_, grids) = app.get_json("/api/v1/layers/grids").await;
+    let shapes: Vec<(String, geo::Geometry<f64>)> = grids["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
+            (f["properties"]["code"].as_str().unwrap().to_string(), geo::Geometry::try_from(g).unwrap())
+        })
+        .collect();
+    let half = 0.0001; // about 10 m
+    let boxed = |x: f64, y: f64| geo::Rect::new(geo::coord! { x: x - half, y: y - half }, geo::coord! { x: x + half, y: y + half });
+    // The first grid with a box in its envelope that misses the grid itself.
+    let (code, rect) = shapes
+        .iter()
+        .find_map(|(code, g)| {
+            let env = g.bounding_rect()?;
+            (1..20).flat_map(|i| (1..20).map(move |j| (i, j))).find_map(|(i, j)| {
+                let (x, y) = (env.min().x + env.width() * f64::from(i) / 20.0, env.min().y + env.height() * f64::from(j) / 20.0);
+                let r = boxed(x, y);
+                let inside_envelope = env.intersects(&r) && r.min().x > env.min().x && r.max().x < env.max().x
+                    && r.min().y > env.min().y && r.max().y < env.max().y;
+                (inside_envelope && !g.intersects(&r)).then(|| (code.clone(), r))
+            })
+        })
+        .expect("a concave grid in the default dataset");
+    let want: BTreeSet<String> = shapes.iter().filter(|(_, g)| g.intersects(&rect)).map(|(c, _)| c.clone()).collect();
+    let bbox = format!("{},{},{},{}", rect.min().x, rect.min().y, rect.max().x, rect.max().y);
+    let (s, page) = app.get_json(&format!("/ogcapi/collections/grids/items?bbox={bbox}")).await;
+    assert_eq!(s, 200, "{page}");
+    let got: BTreeSet<String> = page["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect();
+    assert!(!got.contains(&code), "/req/core/fc-bbox-response: grid {code} returned for {bbox}, which only its envelope meets");
+    assert_eq!(got, want, "/req/core/fc-bbox-response: the grids meeting {bbox}");
+    assert_eq!(page["numberMatched"], want.len(), "numberMatched counts the exact matches");
+    // The same box in EPSG:3857 (a lon/lat box under Mercator) and paged one by one: the same grids.
+    let mercator = |lon: f64, lat: f64| {
+        let r = 6_378_137.0_f64;
+        (lon.to_radians() * r, (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln() * r)
+    };
+    let (w, s3857) = mercator(rect.min().x, rect.min().y);
+    let (e, n) = mercator(rect.max().x, rect.max().y);
+    let url = app.url(&format!(
+        "/ogcapi/collections/grids/items?limit=1&bbox={w},{s3857},{e},{n}&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/3857"
+    ));
+    let (features, _, matched) = walk(&app.client, &url).await;
+    let paged: BTreeSet<String> = features.iter().map(|f| f["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!((paged, matched), (want.clone(), want.len()), "EPSG:3857 bbox, paged by 1");
+}

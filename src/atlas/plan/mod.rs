@@ -72,7 +72,7 @@ pub struct DraftGrid {
 }
 
 /// An edit, as the API and the map send it. Coordinates are `[lon, lat]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Edit {
     /// Replaces the outline of a grid (its largest part) by `ring`, each vertex snapped within `snap_m`.

@@ -20,9 +20,11 @@ use crate::atlas::placement::Outlines;
 use crate::model::{Feature, Layer};
 
 /// A publisher's acknowledgement of one defect, with the reason it is accepted.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Acknowledgement {
+    /// The defect's id, as the draft's statistics and the 422 name it.
     pub defect: String,
+    /// Why it is accepted (the history keeps it).
     pub reason: String,
 }
 

@@ -31,7 +31,7 @@ pub mod outline;
 pub mod partition;
 
 /// What a planner asks of a proposal.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
     /// The household band per grid, `[min, max]`.

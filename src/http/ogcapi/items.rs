@@ -93,21 +93,10 @@ fn complete(mut props: Map<String, Value>, keys: &[&str]) -> Map<String, Value> 
     out
 }
 
-/// Whether any position of a GeoJSON geometry (lon/lat) lies in a box, or its envelope meets it.
+/// Whether a defect's GeoJSON geometry (lon/lat) meets the box exactly.
 fn meets(geometry: &Value, b: BboxLonLat) -> bool {
-    let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-    fn walk(v: &Value, min: &mut [f64; 2], max: &mut [f64; 2]) {
-        let Value::Array(a) = v else { return };
-        if let [Value::Number(x), Value::Number(y), ..] = &a[..] {
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
-            *min = [min[0].min(x), min[1].min(y)];
-            *max = [max[0].max(x), max[1].max(y)];
-            return;
-        }
-        a.iter().for_each(|p| walk(p, min, max));
-    }
-    walk(&geometry["coordinates"], &mut min, &mut max);
-    min[0] <= b.east && max[0] >= b.west && min[1] <= b.north && max[1] >= b.south
+    let parsed = geojson::Geometry::from_json_value(geometry.clone()).ok().and_then(|g| geo::Geometry::<f64>::try_from(g).ok());
+    parsed.is_some_and(|g| b.meets(&g))
 }
 
 /// The features of a collection a request may get, in their stable order: indexes into the layer, or into the
@@ -118,7 +107,9 @@ fn matched(atlas: &Atlas, c: Collection, access: &Access, bbox: Option<BboxLonLa
     Ok(match c {
         Collection::Layer(Layer::Households) if !access.sees_households() => Vec::new(),
         Collection::Layer(l) => match bbox {
-            Some(b) => atlas.in_bbox(l, b)?,
+            // Geometry, not envelope: an L-shaped grid whose envelope covers the box is not in it (OGC API –
+            // Features, /req/core/fc-bbox-response).
+            Some(b) => atlas.meeting_bbox(l, b)?,
             None => (0..atlas.layer(l).map_or(0, |i| i.len())).collect(),
         },
         Collection::Defects => {

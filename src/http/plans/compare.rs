@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
+use utoipa::IntoParams;
 use serde_json::{Value, json};
 
 use super::super::AppState;
@@ -17,7 +18,8 @@ use crate::app::plans::diff::Why;
 use crate::app::plans::Privacy;
 use crate::model::geojson_io::geometry_json;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DiffQuery {
     /// Renumber the whole community by the coding rule (the explicit choice, previewed before it is made).
@@ -28,6 +30,11 @@ pub struct DiffQuery {
 /// What publishing the draft would do: the grids (code, name, manager before and after, `how` it got its code),
 /// the codes going out of use, the households and units whose grid changes. `households_moved` and
 /// `units_moved` are what the publication answers when it lands.
+#[utoipa::path(get, path = "/api/v1/plans/{id}/diff", tag = "plans",
+    summary = "发布预览: 改变网格的住户与巷道楼栋及其前后网格员 (what publishing would move)",
+    params(("id" = i64, Path, description = "草案 id (the draft's id)"), DiffQuery),
+    responses((status = 200, description = "差异 (the diff)", body = super::super::api_doc::bodies::Diff),
+        (status = 404, description = "没有此草案 (no such draft)", body = super::super::api_doc::bodies::ErrorBody)))]
 pub async fn diff(State(state): State<AppState>, access: Access, who: Principal, Path(id): Path<i64>, Query(q): Query<DiffQuery>) -> Result<Json<Value>> {
     let d = plans(&state).diff(&caller(&who), &access, id, q.renumber).await?;
     let atlas = state.atlas();
@@ -73,10 +80,14 @@ pub async fn diff(State(state): State<AppState>, access: Access, who: Principal,
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CompareQuery {
+    /// 社区编码 (the community's code)
     community: String,
+    /// 方案 A: published (默认, 现行方案)、v:N (已发布的第 N 版) 或草案 id (plan A: the published plan by default)
     a: Option<String>,
+    /// 方案 B, 写法同 a (plan B, as a)
     b: String,
 }
 
@@ -97,6 +108,11 @@ fn side_json(s: &Side) -> Value {
 
 /// Two plans of a community side by side (`a` defaults to the published plan): both sets of grids, and the
 /// households and units that lie in another grid under `b` than under `a`, with both managers.
+#[utoipa::path(get, path = "/api/v1/plans/compare", tag = "plans",
+    summary = "方案对比: 两个方案的网格, 及改变网格的住户与巷道楼栋 (two plans side by side)",
+    params(CompareQuery),
+    responses((status = 200, description = "对比 (the comparison)", body = super::super::api_doc::bodies::Comparison),
+        (status = 404, description = "没有此社区、版本或草案 (no such community, version or draft)", body = super::super::api_doc::bodies::ErrorBody)))]
 pub async fn compare(State(state): State<AppState>, access: Access, who: Principal, Query(q): Query<CompareQuery>) -> Result<Json<Value>> {
     let c = plans(&state).compare(&caller(&who), &access, &q.community, q.a.as_deref(), &q.b).await?;
     Ok(Json(json!({

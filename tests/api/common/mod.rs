@@ -261,3 +261,55 @@ pub fn write_mini(dir: &Path) -> PathBuf {
     gridmap::model::geojson_io::write_dir(&out, &mini_dataset()).expect("write mini dataset");
     out
 }
+
+/// The (method, path) of every route declared with `.route("PATH", method(..).method(..))` in `src/http` and
+/// its folders.
+pub fn declared_routes() -> std::collections::BTreeSet<(String, String)> {
+    let mut out = std::collections::BTreeSet::new();
+    // `src/http/*.rs` and the resources grown into folders (`src/http/plans/*.rs`).
+    let mut files: Vec<std::path::PathBuf> = vec![];
+    let mut dirs = vec![root().join("src/http")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let mut rest = src.as_str();
+        while let Some(i) = rest.find(".route(\"") {
+            rest = &rest[i + 8..];
+            let end = rest.find('"').unwrap();
+            let route = rest[..end].to_string();
+            // The method routers of this `.route(...)` call: up to its closing parenthesis.
+            let mut depth = 1;
+            let mut close = 0;
+            for (j, c) in rest.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    close = j;
+                    break;
+                }
+            }
+            let call = &rest[end..close];
+            for m in ["get", "post", "put", "patch", "delete"] {
+                let hit = call.match_indices(&format!("{m}(")).any(|(k, _)| {
+                    k == 0 || !call.as_bytes()[k - 1].is_ascii_alphanumeric() && call.as_bytes()[k - 1] != b'_'
+                });
+                if hit {
+                    out.insert((m.to_uppercase(), route.clone()));
+                }
+            }
+        }
+    }
+    out
+}
