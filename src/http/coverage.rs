@@ -110,7 +110,7 @@ async fn defects(State(state): State<AppState>, access: Access, Query(q): Query<
     for (v, kind, chain) in &m.features {
         if kinds.as_ref().is_some_and(|ks| !ks.contains(kind))
             || parent.as_ref().is_some_and(|p| !chain.contains(p))
-            || (!access.sees_households() && names_household(*kind, v))
+            || (!access.sees_households() && coverage::names_household(*kind, v))
         {
             continue;
         }
@@ -122,11 +122,4 @@ async fn defects(State(state): State<AppState>, access: Access, Query(q): Query<
     }
     body.extend_from_slice(b"]}");
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
-}
-
-/// Whether a defect is about single households (their codes and points): a household kind, or any defect of
-/// the households layer.
-pub(crate) fn names_household(kind: Kind, defect: &Value) -> bool {
-    matches!(kind, Kind::HouseholdUncovered | Kind::HouseholdSplit | Kind::HouseholdMismatch)
-        || defect["properties"]["layer"] == "households"
 }

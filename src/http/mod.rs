@@ -39,6 +39,8 @@ pub mod public;
 pub mod wallchart;
 /// Hearing changes made by other servers or processes, and rebuilding the atlas.
 pub mod watch;
+/// Vector tiles (MVT) of every layer and the coverage defects, with TileJSON.
+pub mod tiles;
 /// The static map page.
 pub mod web;
 
@@ -58,6 +60,7 @@ pub fn app(state: AppState) -> Router {
         .merge(wallchart::router())
         .merge(ogcapi::router())
         .merge(public::router())
+        .merge(tiles::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize));
     hardening::apply(api.merge(web::router()).with_state(state))
         .layer(CompressionLayer::new())
