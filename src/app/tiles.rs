@@ -140,6 +140,7 @@ mod tests {
     use crate::accounts::{Role, Scope};
     use crate::app::privacy::Viewer;
     use crate::model::{Dataset, Feature};
+    use geo::polygon;
     use geozero::mvt::{Message, Tile};
 
     fn atlas() -> Atlas {
@@ -149,7 +150,7 @@ mod tests {
             geometry: g,
         };
         let sq = |x0: f64, y0: f64, d: f64| {
-            Geometry::MultiPolygon(geo::MultiPolygon(vec![geo::polygon![(x: x0, y: y0), (x: x0 + d, y: y0), (x: x0 + d, y: y0 + d), (x: x0, y: y0 + d), (x: x0, y: y0)]]))
+            Geometry::MultiPolygon(geo::MultiPolygon(vec![polygon![(x: x0, y: y0), (x: x0 + d, y: y0), (x: x0 + d, y: y0 + d), (x: x0, y: y0 + d), (x: x0, y: y0)]]))
         };
         let mut ds = Dataset::default();
         ds.layers.insert(Layer::Grids, vec![

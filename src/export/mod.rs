@@ -1,4 +1,4 @@
-//! Exports for people: tables, printable maps and GeoPackage files.
+//! Exports for people and their tools: tables, printable maps, GeoPackage files and vector tiles.
 //!
 //! Tables: CSV and XLSX with Chinese column headers, for WPS and Excel.
 //!
