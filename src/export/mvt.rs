@@ -140,7 +140,7 @@ pub fn tile_geometry(tile: TileId, g: &Geometry<f64>) -> Option<Geometry<f64>> {
         Geometry::Point(p) => inside(p.0).then(|| Geometry::Point(Point(round(p.0)))),
         Geometry::MultiPoint(mp) => {
             let kept: Vec<Point<f64>> = mp.0.iter().filter(|p| inside(p.0)).map(|p| Point(round(p.0))).collect();
-            (!kept.is_empty()).then(|| Geometry::MultiPoint(MultiPoint(kept)))
+            (!kept.is_empty()).then_some(Geometry::MultiPoint(MultiPoint(kept)))
         }
         Geometry::Polygon(p) => polygons(MultiPolygon(vec![p]), clip).map(Geometry::MultiPolygon),
         Geometry::MultiPolygon(mp) => polygons(mp, clip).map(Geometry::MultiPolygon),

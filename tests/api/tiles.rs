@@ -140,7 +140,7 @@ async fn gdal_reads_tiles_with_the_features_and_properties_of_the_layers_route()
         assert_same_properties(&got, &want, layer);
         // Each polygon lies where the layers route has it: GDAL's envelope matches to a tile unit (~9 m at z10).
         for (code, f) in &want {
-            let (a, b) = (envelope(&[f.clone()]), envelope(&[got[code].clone()]));
+            let (a, b) = (envelope(std::slice::from_ref(f)), envelope(std::slice::from_ref(&got[code])));
             assert!(a.iter().zip(b).all(|(p, q)| (p - q).abs() < 2e-4), "{layer} {code}: layers {a:?}, tile {b:?}");
         }
     }
