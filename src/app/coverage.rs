@@ -67,3 +67,10 @@ fn compute(atlas: &Atlas) -> Coverage {
 pub fn of(atlas: &Atlas) -> Arc<Coverage> {
     atlas.memo(|| compute(atlas))
 }
+
+/// Whether a defect is about single households (their codes and points): a household kind, or any defect of
+/// the households layer.
+pub fn names_household(kind: Kind, defect: &Value) -> bool {
+    matches!(kind, Kind::HouseholdUncovered | Kind::HouseholdSplit | Kind::HouseholdMismatch)
+        || defect["properties"]["layer"] == "households"
+}

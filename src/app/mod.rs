@@ -25,6 +25,8 @@ pub mod backup_schedule;
 pub mod locate;
 /// The coverage report of an atlas, computed once per atlas and prepared for filtering.
 pub mod coverage;
+/// Vector tiles of a layer or of the coverage defects, as one caller may see them.
+pub mod tiles;
 /// The merger crosswalk of an atlas, computed once per atlas, and what one caller may see of it.
 pub mod crosswalk;
 /// Applying the merger's reassignment of cross-boundary households, audited in the same transaction.

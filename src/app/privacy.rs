@@ -59,6 +59,10 @@ pub fn sees_households(role: Role) -> bool {
     role != Role::Viewer
 }
 
+/// The count of households lying in a grid or unit: on every such feature, for every caller (the figure shown
+/// where the households themselves are withheld).
+pub const HOUSEHOLD_COUNT: &str = "household_count";
+
 /// What an answer says when it withholds households (Chinese first).
 pub const WITHHELD: &str =
     "户级数据（住户位置、户码、户主、电话）仅对登录的工作人员显示，请登录；这里只给出各网格、楼栋的户数 (household-level data is shown to signed-in staff only; counts per grid and unit are given instead)";
@@ -341,6 +345,22 @@ impl Access {
             }
             View::Masked
         }
+    }
+
+    /// The properties of feature `i` of `layer` as this request may see them: grids and units carry the count
+    /// of households lying in them ([`HOUSEHOLD_COUNT`]), personal data is masked unless [`Access::view`]
+    /// shows the feature in full. What every route that returns stored features sends.
+    pub fn properties(&self, atlas: &Atlas, layer: Layer, i: usize) -> Map<String, Value> {
+        let f = &atlas.layer(layer).expect("a feature's layer is in its atlas").features[i];
+        let mut p = f.properties.clone();
+        if matches!(layer, Layer::Grids | Layer::Units) {
+            let count = crate::atlas::directory::Directory::of(atlas).count_lying_in(layer, i);
+            p.insert(HOUSEHOLD_COUNT.into(), count.into());
+        }
+        if self.view(atlas, layer, f, None).masked() {
+            mask_properties(&mut p);
+        }
+        p
     }
 
     /// Whether this request may see households at all ([`sees_households`]).

@@ -1,4 +1,4 @@
-//! Exports for people: tables, printable maps and GeoPackage files.
+//! Exports for people and their tools: tables, printable maps, GeoPackage files and vector tiles.
 //!
 //! Tables: CSV and XLSX with Chinese column headers, for WPS and Excel.
 //!
@@ -11,6 +11,8 @@ use rust_xlsxwriter::{Format, Workbook};
 pub mod crosswalk;
 /// A dataset as a GeoPackage file's bytes, for downloads that open in QGIS.
 pub mod gpkg;
+/// Mapbox Vector Tiles: tile addresses, geometry clipped and simplified to a tile, layers encoded.
+pub mod mvt;
 /// A grid's wall chart (网格公示图): a printable map, as SVG and PNG.
 pub mod wallchart;
 

@@ -104,6 +104,8 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/ogcapi/collections/{collection}", Policy::Anyone),
     rule("GET", "/ogcapi/collections/{collection}/items", Policy::Anyone),
     rule("GET", "/ogcapi/collections/{collection}/items/{item}", Policy::Anyone),
+    rule("GET", "/tiles/{name}", Policy::Anyone),
+    rule("GET", "/tiles/{name}/{z}/{x}/{y}", Policy::Anyone),
     rule("GET", "/g/{code}", Policy::Public),
     rule("GET", "/api/openapi.json", Policy::Public),
     rule("GET", "/api/docs", Policy::Public),

@@ -129,7 +129,7 @@ pub(super) async fn defects(State(state): State<AppState>, access: Access, Query
     for (v, kind, chain) in &m.features {
         if kinds.as_ref().is_some_and(|ks| !ks.contains(kind))
             || parent.as_ref().is_some_and(|p| !chain.contains(p))
-            || (!access.sees_households() && names_household(*kind, v))
+            || (!access.sees_households() && coverage::names_household(*kind, v))
         {
             continue;
         }
@@ -141,11 +141,4 @@ pub(super) async fn defects(State(state): State<AppState>, access: Access, Query
     }
     body.extend_from_slice(b"]}");
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
-}
-
-/// Whether a defect is about single households (their codes and points): a household kind, or any defect of
-/// the households layer.
-pub(crate) fn names_household(kind: Kind, defect: &Value) -> bool {
-    matches!(kind, Kind::HouseholdUncovered | Kind::HouseholdSplit | Kind::HouseholdMismatch)
-        || defect["properties"]["layer"] == "households"
 }

@@ -71,17 +71,15 @@ pub(super) async fn layer(
     let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
     let atlas = state.atlas();
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>> {
-        let Some(idx) = atlas.layer(layer) else { return Ok(collection(&atlas, layer, &access, std::iter::empty())) };
+        let Some(idx) = atlas.layer(layer) else { return Ok(collection(&atlas, layer, &access, Vec::new())) };
         if layer == Layer::Households && !access.sees_households() {
             return Ok(withheld(layer));
         }
-        Ok(match bbox {
-            Some(b) => {
-                let hits = atlas.meeting_bbox(layer, b)?;
-                collection(&atlas, layer, &access, hits.into_iter().map(|i| &idx.features[i]))
-            }
-            None => collection(&atlas, layer, &access, idx.features.iter()),
-        })
+        let hits = match bbox {
+            Some(b) => atlas.meeting_bbox(layer, b)?,
+            None => (0..idx.len()).collect(),
+        };
+        Ok(collection(&atlas, layer, &access, hits))
     })
     .await
     .map_err(|e| Error::Internal(e.into()))??;
@@ -97,31 +95,16 @@ fn withheld(layer: Layer) -> Vec<u8> {
     serde_json::to_vec(&body).expect("serialisable")
 }
 
-/// A FeatureCollection of `features`, each one's personal data masked unless `access` covers it.
-fn collection<'a>(
-    atlas: &crate::atlas::Atlas,
-    layer: Layer,
-    access: &Access,
-    features: impl Iterator<Item = &'a crate::model::Feature>,
-) -> Vec<u8> {
-    // Grids and units carry the count of households lying in them, for every caller.
-    let dir = matches!(layer, Layer::Grids | Layer::Units).then(|| crate::atlas::directory::Directory::of(atlas));
+/// A FeatureCollection of the features at `indexes` of `layer`, their properties as `access` may see them.
+fn collection(atlas: &crate::atlas::Atlas, layer: Layer, access: &Access, indexes: Vec<usize>) -> Vec<u8> {
     let mut out = format!("{{\"type\":\"FeatureCollection\",\"name\":\"{}\",\"features\":[", layer.name()).into_bytes();
-    for (i, f) in features.enumerate() {
-        if i > 0 {
+    let features = atlas.layer(layer).map_or(&[][..], |l| &l.features[..]);
+    for (n, i) in indexes.into_iter().enumerate() {
+        if n > 0 {
             out.push(b',');
         }
-        let mut v = feature_json(f);
-        if let (Some(dir), Some(serde_json::Value::Object(p)), Some(i)) =
-            (&dir, v.get_mut("properties"), atlas.layer(layer).and_then(|l| l.index_of(&f.code)))
-        {
-            p.insert("household_count".into(), dir.count_lying_in(layer, i).into());
-        }
-        if access.view(atlas, layer, f, None).masked()
-            && let Some(serde_json::Value::Object(p)) = v.get_mut("properties")
-        {
-            super::privacy::mask_properties(p);
-        }
+        let mut v = feature_json(&features[i]);
+        v["properties"] = serde_json::Value::Object(access.properties(atlas, layer, i));
         serde_json::to_writer(&mut out, &v).expect("writing to a Vec cannot fail");
     }
     out.extend_from_slice(b"]}");

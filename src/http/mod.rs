@@ -41,6 +41,8 @@ pub mod public;
 pub mod wallchart;
 /// Hearing changes made by other servers or processes, and rebuilding the atlas.
 pub mod watch;
+/// Vector tiles (MVT) of every layer and the coverage defects, with TileJSON.
+pub mod tiles;
 /// The static map page.
 pub mod web;
 
@@ -61,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ogcapi::router())
         .merge(public::router())
         .merge(api_doc::router())
+        .merge(tiles::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize));
     hardening::apply(api.merge(web::router()).with_state(state))
         .layer(CompressionLayer::new())

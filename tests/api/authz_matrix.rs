@@ -182,6 +182,10 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/households/items", None, [n, n, Masked, h, h, h]),
         case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/grids/items", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
         case("GET", "/ogcapi/collections/{collection}/items/{item}", "/ogcapi/collections/households/items/H0001", None, [Status(404), Status(404), Masked, h, h, h]),
+        // Vector tiles: the mini dataset's households at zoom 14, its grids at zoom 10, masked as the layers route.
+        case("GET", "/tiles/{name}/{z}/{x}/{y}", "/tiles/households/14/13207/6517.mvt", None, [n, n, Masked, h, h, h]),
+        case("GET", "/tiles/{name}/{z}/{x}/{y}", "/tiles/grids/10/825/407.mvt", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
+        case("GET", "/tiles/{name}", "/tiles/households.json", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         // The plate page is public: the published chain of people in full for everyone, no household.
         case("GET", "/g/{code}", "/g/610522001001001", None, [Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜")]),
         case("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Some(json!({})), [Ok, Ok, Ok, Ok, Ok, Ok]),

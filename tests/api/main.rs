@@ -63,6 +63,8 @@ mod public_page;
 mod store_contract;
 /// Servers hearing changes made elsewhere (LISTEN/NOTIFY, imports).
 mod store_sync;
+/// Vector tiles read by GDAL's MVT driver: features and masking as the layers route, TileJSON, ETags, bad addresses.
+mod tiles;
 /// The map page in headless Chromium.
 mod web_map;
 /// The "my grid" view on a phone-sized window.

@@ -16,8 +16,7 @@ pub const DEFECTS: &str = "coverage-defects";
 /// The properties of a defect (`atlas::coverage::report::defect_feature`).
 const DEFECT_KEYS: [&str; 10] = ["kind", "layer", "parent", "codes", "area_m2", "width_m", "message", "rule", "label", "reason"];
 
-/// The count of households lying in a grid or unit, on every such feature for every caller (as on `/api/v1/layers`).
-pub const HOUSEHOLD_COUNT: &str = "household_count";
+pub use crate::app::privacy::HOUSEHOLD_COUNT;
 
 /// One collection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +46,7 @@ impl Collection {
         }
     }
 
-    fn title(self) -> String {
+    pub fn title(self) -> String {
         match self {
             Collection::Layer(l) => format!("{} ({})", l.name_zh(), l.name()),
             Collection::Defects => "覆盖缺陷 (coverage defects)".into(),
@@ -115,7 +114,8 @@ impl Catalogue {
         }
     }
 
-    fn bbox(&self, c: Collection) -> Option<[f64; 4]> {
+    /// The collection's lon/lat bounds: west, south, east, north.
+    pub fn bbox(&self, c: Collection) -> Option<[f64; 4]> {
         match c {
             Collection::Layer(l) => self.bbox.get(&l).copied(),
             Collection::Defects => self.county,

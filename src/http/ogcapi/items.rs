@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::collections::{Catalogue, Collection};
 use super::crs::{OgcCrs, parse_bbox};
 use super::super::error::{Error, Result};
-use super::super::privacy::{Access, mask_properties};
+use super::super::privacy::Access;
 use crate::accounts::clock;
 use crate::atlas::Atlas;
 use crate::atlas::bbox::BboxLonLat;
@@ -128,15 +128,7 @@ pub fn feature(atlas: &Atlas, c: Collection, i: usize, access: &Access, crs: Ogc
     let (id, mut geometry, props) = match c {
         Collection::Layer(layer) => {
             let f = &atlas.layer(layer).expect("a collection's layer is in its atlas").features[i];
-            let mut p = f.properties.clone();
-            if matches!(layer, Layer::Grids | Layer::Units) {
-                let count = crate::atlas::directory::Directory::of(atlas).count_lying_in(layer, i);
-                p.insert(super::collections::HOUSEHOLD_COUNT.into(), count.into());
-            }
-            if access.view(atlas, layer, f, None).masked() {
-                mask_properties(&mut p);
-            }
-            (Value::String(f.code.clone()), geometry_json(&f.geometry), p)
+            (Value::String(f.code.clone()), geometry_json(&f.geometry), access.properties(atlas, layer, i))
         }
         Collection::Defects => {
             let cov = crate::app::coverage::of(atlas);
@@ -153,7 +145,7 @@ pub fn feature(atlas: &Atlas, c: Collection, i: usize, access: &Access, crs: Ogc
 
 /// Whether a caller may see this defect: one naming households only when it may see households.
 fn visible_defect(d: &(Value, crate::atlas::coverage::Kind, Vec<String>), access: &Access) -> bool {
-    access.sees_households() || !crate::http::coverage::names_household(d.1, &d.0)
+    access.sees_households() || !crate::app::coverage::names_household(d.1, &d.0)
 }
 
 /// The index of the item with this id (a layer feature's code; a defect's number, from 1), if the caller may

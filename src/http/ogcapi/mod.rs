@@ -49,9 +49,14 @@ pub fn router() -> Router<AppState> {
 
 /// `http://host/ogcapi` as the client reached it, for absolute links.
 fn base(headers: &HeaderMap) -> String {
+    format!("{}/ogcapi", origin(headers))
+}
+
+/// `http://host` as the client reached it (`https` behind a proxy that says so), for absolute links.
+pub fn origin(headers: &HeaderMap) -> String {
     let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
     let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|p| *p == "https").unwrap_or("http");
-    format!("{proto}://{host}/ogcapi")
+    format!("{proto}://{host}")
 }
 
 fn with_type(media: &'static str, body: Vec<u8>, crs: Option<OgcCrs>) -> Response {
