@@ -224,3 +224,87 @@ pub async fn drop_postgis(url: &str) {
 pub fn acknowledge_all(draft: &Value) -> Vec<Value> {
     draft["stats"]["defects"].as_array().expect("a draft's defects").iter().map(|d| json!({"defect": d["id"], "reason": "演示"})).collect()
 }
+
+fn props(v: Value) -> serde_json::Map<String, Value> {
+    v.as_object().expect("object").clone()
+}
+
+fn mp(p: Polygon<f64>) -> Geometry<f64> {
+    Geometry::MultiPolygon(MultiPolygon(vec![p]))
+}
+
+/// An axis-aligned counter-clockwise square in lon/lat.
+pub fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
+    polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1), (x: x0, y: y0)]
+}
+
+/// A small complete dataset near Tongguan: a county of two towns, one community each, two grids in the first
+/// community and one in the second, a unit per grid, a legacy village per community and five households.
+/// Deliberately simple shapes, so expected areas and memberships are obvious.
+pub fn mini_dataset() -> Dataset {
+    let (x0, y0) = (110.20, 34.50);
+    let d = 0.01;
+    let mut ds = Dataset::default();
+    let f = |code: &str, p: Value, g: Geometry<f64>| Feature { code: code.into(), properties: props(p), geometry: g };
+    ds.layers.insert(
+        Layer::County,
+        vec![f("610522", json!({"code": "610522", "name": "潼关县"}), mp(square(x0, y0, x0 + 2.0 * d, y0 + d)))],
+    );
+    ds.layers.insert(
+        Layer::Towns,
+        vec![
+            f("610522001", json!({"code": "610522001", "name": "城关街道", "county_code": "610522"}), mp(square(x0, y0, x0 + d, y0 + d))),
+            f("610522102", json!({"code": "610522102", "name": "太要镇", "county_code": "610522"}), mp(square(x0 + d, y0, x0 + 2.0 * d, y0 + d))),
+        ],
+    );
+    ds.layers.insert(
+        Layer::Communities,
+        vec![
+            f("610522001001", json!({"code": "610522001001", "name": "南新社区居委会", "town_code": "610522001", "kind": "urban", "secretary": "王秀兰", "secretary_phone": "13900000001"}), mp(square(x0, y0, x0 + d, y0 + d))),
+            f("610522102206", json!({"code": "610522102206", "name": "老虎城村委会", "town_code": "610522102", "kind": "rural"}), mp(square(x0 + d, y0, x0 + 2.0 * d, y0 + d))),
+        ],
+    );
+    ds.layers.insert(
+        Layer::Villages,
+        vec![
+            f("610522100201", json!({"code": "610522100201", "name": "吴村", "town_code": "610522100", "merged_into": "610522001001"}), mp(square(x0, y0, x0 + d, y0 + d))),
+            f("610522102206", json!({"code": "610522102206", "name": "老虎城", "town_code": "610522102", "merged_into": "610522102206"}), mp(square(x0 + d, y0, x0 + 2.0 * d, y0 + d))),
+        ],
+    );
+    let h = d / 2.0;
+    ds.layers.insert(
+        Layer::Grids,
+        vec![
+            f("610522001001001", json!({"code": "610522001001001", "name": "南新社区第1网格", "community_code": "610522001001", "manager": "李娜", "manager_phone": "13900000002", "target_households": 400}), mp(square(x0, y0, x0 + h, y0 + d))),
+            f("610522001001002", json!({"code": "610522001001002", "name": "南新社区第2网格", "community_code": "610522001001", "manager": "张伟", "manager_phone": "13900000003", "target_households": 400}), mp(square(x0 + h, y0, x0 + d, y0 + d))),
+            f("610522102206001", json!({"code": "610522102206001", "name": "老虎城村第1网格", "community_code": "610522102206"}), mp(square(x0 + d, y0, x0 + 2.0 * d, y0 + d))),
+        ],
+    );
+    ds.layers.insert(
+        Layer::Units,
+        vec![
+            f("610522001001001001", json!({"code": "610522001001001001", "name": "1号楼", "grid_code": "610522001001001", "kind": "building", "head": "赵敏"}), mp(square(x0 + 0.001, y0 + 0.001, x0 + 0.002, y0 + 0.002))),
+            f("610522001001002001", json!({"code": "610522001001002001", "name": "2号楼", "grid_code": "610522001001002", "kind": "building"}), mp(square(x0 + h + 0.001, y0 + 0.001, x0 + h + 0.002, y0 + 0.002))),
+            f("610522102206001001", json!({"code": "610522102206001001", "name": "一组东巷", "grid_code": "610522102206001", "kind": "lane"}), mp(square(x0 + d + 0.001, y0 + 0.001, x0 + d + 0.004, y0 + 0.002))),
+        ],
+    );
+    let pt = |x: f64, y: f64| Geometry::Point(Point::new(x, y));
+    ds.layers.insert(
+        Layer::Households,
+        vec![
+            f("H0001", json!({"code": "H0001", "grid_code": "610522001001001", "unit_code": "610522001001001001", "village_code": "610522100201", "address": "城关街道南新社区1号楼1单元101", "head": "张三", "members": 3, "phone": "13900001234", "tags": ["elderly_alone"]}), pt(x0 + 0.0015, y0 + 0.0015)),
+            f("H0002", json!({"code": "H0002", "grid_code": "610522001001001", "unit_code": "610522001001002001", "village_code": "610522100201", "head": "李四", "members": 2}), pt(x0 + h + 0.0015, y0 + 0.0015)),
+            f("H0003", json!({"code": "H0003", "grid_code": "610522102206001", "unit_code": "610522102206001001", "village_code": "610522102206", "head": "王五", "members": 4}), mp(square(x0 + d + 0.0011, y0 + 0.0011, x0 + d + 0.0012, y0 + 0.0013))),
+            f("H0004", json!({"code": "H0004", "grid_code": "", "unit_code": "", "village_code": "610522102206", "head": "赵六"}), pt(x0 + 2.0 * d + 0.001, y0 + 0.001)),
+            f("H0005", json!({"code": "H0005", "grid_code": "610522102206001", "unit_code": "", "village_code": "610522100201", "head": "孙七", "members": 1}), pt(x0 + d + 0.003, y0 + 0.005)),
+        ],
+    );
+    ds
+}
+
+/// Writes `mini_dataset()` as a dataset directory inside `dir` and returns its path.
+pub fn write_mini(dir: &Path) -> PathBuf {
+    let out = dir.join("mini");
+    gridmap::model::geojson_io::write_dir(&out, &mini_dataset()).expect("write mini dataset");
+    out
+}
