@@ -143,13 +143,12 @@ fn refusal(problems: &[DatasetProblem], ds: &Dataset, source: &Path) -> String {
     for (layer, ps) in &kept {
         let f = layer.file_name();
         msg.push_str(&format!(
-            "\n  {f}: 保留的{}（{layer}）有 {} 个要素引用了本次导入替换掉的编码，例如 {}；请在数据集中一并提供 {f}，\
-             或用 --replace-all 替换全部图层（数据集中没有的图层将被清空） (the kept {layer} layer has {} feature(s) \
-             naming codes this import of {} replaces, e.g. {}: add {f} to the dataset, or use --replace-all to \
-             replace every layer and drop those not given)",
+            "\n  {f}: 保留的{}（{layer}）有 {} 个要素引用了本次导入替换掉的编码；请在数据集中一并提供 {f}，或用 --replace-all \
+             替换全部图层（数据集中没有的图层将被清空） (the kept {layer} layer has {} feature(s) naming codes this import \
+             of {} replaces: add {f} to the dataset, or use --replace-all to replace every layer and drop those not \
+             given)。例如（e.g.）{}",
             layer.name_zh(),
             ps.len(),
-            ps[0],
             ps.len(),
             given.join(", "),
             ps[0],
