@@ -244,12 +244,12 @@ fn features_wholly_outside_the_county_or_their_parent_are_refused_with_a_count_a
     ds.layers.insert(Layer::Households, far.clone());
     let dir = dataset_dir(t, "far", &ds);
     let e = refused_and_unchanged(t, &["import", &dir]);
-    assert!(e.contains("households（户）有 5 个要素完全位于县域之外，例如 H0001"), "{e}");
+    assert!(e.contains("households（户）有 5 个要素位于县域之外且距县界超过 50 米，例如 H0001"), "{e}");
     assert!(e.contains("--allow-outside") && e.contains("wholly outside the county"), "{e}");
     // One layer file goes through the same check.
     let file = format!("{dir}/households.geojson");
     let e = refused_and_unchanged(t, &["import", &file, "--layer", "households"]);
-    assert!(e.contains("有 5 个要素完全位于县域之外"), "{e}");
+    assert!(e.contains("有 5 个要素位于县域之外"), "{e}");
 
     // A grid moved wholly into the other community, its community code unchanged.
     let mut grids = common::mini_dataset().get(Layer::Grids).to_vec();
@@ -257,7 +257,7 @@ fn features_wholly_outside_the_county_or_their_parent_are_refused_with_a_count_a
     let mut ds = Dataset::default();
     ds.layers.insert(Layer::Grids, grids);
     let e = refused_and_unchanged(t, &["import", &dataset_dir(t, "moved", &ds)]);
-    assert!(e.contains("grids（网格）有 1 个要素完全位于其所属上级之外，例如 610522102206001 完全在 communities 610522102206 之外"), "{e}");
+    assert!(e.contains("grids（网格）有 1 个要素位于其所属上级之外且相距超过 50 米，例如 610522102206001 在 communities 610522102206 之外"), "{e}");
 
     // Asked for, they are imported.
     let store = t.join("s.gpkg");

@@ -133,7 +133,7 @@ fn audit_verifies(location: &Location, what: &str) {
 
 /// kill -9 of `gridmap import` at staggered points of its write window: after each, the store is whole and
 /// entirely old or entirely new. `fresh` gives a store holding the default dataset for each trial.
-async fn kills_during_import<F, Fut>(backend: &str, fresh: F)
+async fn kills_during_import<F, Fut>(backend: &str, trials: u32, fresh: F)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Location>,
@@ -151,11 +151,10 @@ where
     let window = full.ended.saturating_sub(writing_at);
     eprintln!("{backend}: whole import {:.2} s, writing from {:.2} s", full.ended.as_secs_f64(), writing_at.as_secs_f64());
 
-    let trials = 5;
     let (mut mid, mut outcomes) = (0, vec![]);
     for k in 0..trials {
         let location = fresh().await;
-        let at = writing_at + window.mul_f64((k as f64 + 0.5) / trials as f64);
+        let at = writing_at + window.mul_f64((f64::from(k) + 0.5) / f64::from(trials));
         let (l, dir) = (location.clone(), d.new_dir.clone());
         let run = tokio::task::spawn_blocking(move || import_run(&l, &dir, Some(at))).await.unwrap();
         let what = format!("{backend} trial {k} (kill at {:.2} s, killed: {})", at.as_secs_f64(), run.killed);
@@ -186,7 +185,7 @@ async fn kill_9_during_a_geopackage_import_leaves_it_whole_and_old_or_new() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!tmp.path().join("base.gpkg-wal").exists(), "the seed import left its write-ahead log");
     let n = std::sync::atomic::AtomicUsize::new(0);
-    kills_during_import("GeoPackage", || {
+    kills_during_import("GeoPackage", 10, || {
         let copy = tmp.path().join(format!("trial{}.gpkg", n.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
         std::fs::copy(&base, &copy).unwrap();
         async move { Location::Gpkg(copy) }
@@ -199,7 +198,7 @@ async fn kill_9_during_a_postgis_import_leaves_it_old_or_new() {
     let base = common::fresh_postgis_url().await;
     let out = Command::new(env!("CARGO_BIN_EXE_gridmap")).arg("import").arg(common::geodata()).args(["--database-url", &base]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    kills_during_import("PostGIS", || {
+    kills_during_import("PostGIS", 5, || {
         let base = base.clone();
         async move { Location::Postgis(common::postgis_copy(&base).await) }
     })
