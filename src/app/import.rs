@@ -1,12 +1,14 @@
 //! Importing a dataset directory (one layer file comes through `app::import_source`): read, validate against what is stored, and write the layers
 //! and their audit entry in one transaction, or write nothing. `gridmap import` and the first-serve seed share it.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::error::{Error, Result};
 use crate::model::crs::InputCrs;
 use crate::model::geojson_io::{ParsedProblem, read_dir};
-use crate::model::validate::{dataset_problems, geometry_problems, repair};
+use crate::model::outside::outside;
+use crate::model::validate::{DatasetProblem, dataset_problems, geometry_problems, repair};
 use crate::model::{Dataset, Layer};
 use crate::store::accounts::AuditRecord;
 use crate::store::{AnyStore, LayerStore};
@@ -14,11 +16,21 @@ use crate::store::{AnyStore, LayerStore};
 /// Most problems a refusal lists.
 const LISTED: usize = 50;
 
-/// Imports a dataset directory (the layers it holds replace those stored), audited as `actor`.
-pub async fn import_dir(store: &AnyStore, dir: &Path, crs: Option<InputCrs>, repair_geometry: bool, actor: &str) -> Result<()> {
+/// What an import may do that it refuses by default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Allow {
+    /// Write features lying wholly outside the county (or the parent they name).
+    pub outside: bool,
+    /// Replace every stored layer, emptying those the dataset does not hold, instead of just the layers it holds.
+    pub replace_all: bool,
+}
+
+/// Imports a dataset directory (the layers it holds replace those stored, or every layer with
+/// `allow.replace_all`), audited as `actor`.
+pub async fn import_dir(store: &AnyStore, dir: &Path, crs: Option<InputCrs>, repair_geometry: bool, allow: Allow, actor: &str) -> Result<()> {
     let (ds, problems) = read_dir(dir, crs).map_err(|e| Error::BadInput(e.to_string()))?;
     let ds = prepare(ds, problems, dir, repair_geometry)?;
-    write_checked(store, ds, dir, actor, false).await
+    write_checked(store, ds, dir, actor, false, allow).await
 }
 
 /// The audit entry of an import of `ds` from `source`.
@@ -76,28 +88,77 @@ pub(super) fn prepare(mut ds: Dataset, mut problems: Vec<(Layer, ParsedProblem)>
     Err(Error::Invalid(msg))
 }
 
-/// Checks codes and parents against the store as it would be after the import, then writes in one transaction.
-pub(super) async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path, actor: &str, dry_run: bool) -> Result<()> {
-    let stored = store.load().await?;
-    let after = stored.overlaid(&ds);
+/// Checks codes, parents and place against the store as it would be after the import, then writes in one
+/// transaction.
+pub(super) async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path, actor: &str, dry_run: bool, allow: Allow) -> Result<()> {
+    // Replacing every layer: the store after is the dataset alone; the layers it lacks are written empty.
+    let after = if allow.replace_all { ds.clone() } else { store.load().await?.overlaid(&ds) };
     let problems = dataset_problems(&after);
     if !problems.is_empty() {
-        let mut msg = format!("{}: nothing imported:", source.display());
-        for p in problems.iter().take(LISTED) {
-            msg.push_str(&format!("\n  {}: {p}", p.layer.file_name()));
+        return Err(Error::Invalid(refusal(&problems, &ds, source)));
+    }
+    if !allow.outside {
+        let far = outside(&after, ds.layers.keys().copied());
+        if !far.is_empty() {
+            let mut msg = format!(
+                "{}: 有要素完全位于县域或其上级之外，未导入任何数据；请核对坐标系（--crs），确需导入请加 --allow-outside \
+                 (features lie wholly outside the county or their parent: nothing imported; check the CRS, or use \
+                 --allow-outside to import them anyway):",
+                source.display()
+            );
+            for o in &far {
+                msg.push_str(&format!("\n  {}: {o}", o.layer.file_name()));
+            }
+            return Err(Error::Invalid(msg));
         }
-        if problems.len() > LISTED {
-            msg.push_str(&format!("\n  ... and {} more", problems.len() - LISTED));
-        }
-        return Err(Error::Invalid(msg));
     }
     if dry_run {
         return Ok(());
     }
+    let mut written = ds;
+    if allow.replace_all {
+        for layer in Layer::ALL {
+            written.layers.entry(layer).or_default();
+        }
+    }
     // The layers and the import's audit entry land together, or neither does.
-    store.import_layers(&ds, &import_record(&ds, source, actor)).await?;
-    for (layer, n) in ds.counts() {
+    store.import_layers(&written, &import_record(&written, source, actor)).await?;
+    for (layer, n) in written.counts() {
         tracing::info!(%layer, features = n, "imported");
     }
     Ok(())
+}
+
+/// The refusal of a dataset whose codes or parents do not hold. Problems of a layer the import keeps (it is not
+/// in `ds`) come from the layers it replaces: each such layer is named once, with the way out; the imported
+/// layers' own problems are listed feature by feature.
+fn refusal(problems: &[DatasetProblem], ds: &Dataset, source: &Path) -> String {
+    let mut msg = format!("{}: 未导入任何数据（nothing imported）:", source.display());
+    let mut kept: BTreeMap<Layer, Vec<&DatasetProblem>> = BTreeMap::new();
+    let mut own = Vec::new();
+    for p in problems {
+        if ds.has(p.layer) { own.push(p) } else { kept.entry(p.layer).or_default().push(p) }
+    }
+    let given: Vec<&str> = ds.layers.keys().map(|l| l.name()).collect();
+    for (layer, ps) in &kept {
+        let f = layer.file_name();
+        msg.push_str(&format!(
+            "\n  {f}: 保留的{}（{layer}）有 {} 个要素引用了本次导入替换掉的编码；请在数据集中一并提供 {f}，或用 --replace-all \
+             替换全部图层（数据集中没有的图层将被清空） (the kept {layer} layer has {} feature(s) naming codes this import \
+             of {} replaces: add {f} to the dataset, or use --replace-all to replace every layer and drop those not \
+             given)。例如（e.g.）{}",
+            layer.name_zh(),
+            ps.len(),
+            ps.len(),
+            given.join(", "),
+            ps[0],
+        ));
+    }
+    for p in own.iter().take(LISTED) {
+        msg.push_str(&format!("\n  {}: {p}", p.layer.file_name()));
+    }
+    if own.len() > LISTED {
+        msg.push_str(&format!("\n  ... 另有 {} 条（and {} more）", own.len() - LISTED, own.len() - LISTED));
+    }
+    msg
 }

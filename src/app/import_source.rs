@@ -33,6 +33,8 @@ pub struct Options {
     pub repair: bool,
     /// Read, map and check everything, write nothing.
     pub dry_run: bool,
+    /// Write features lying wholly outside the county (or the parent they name) instead of refusing them.
+    pub allow_outside: bool,
 }
 
 /// What an import did (or, dry, would do), for the person running it.
@@ -115,7 +117,8 @@ pub async fn import_source(store: &AnyStore, path: &Path, layer: Layer, opts: &O
     report.flags.extend(hint.clone());
     let ds = prepare(ds, problems, path, opts.repair).map_err(with_hint)?;
     report.written = !opts.dry_run;
-    write_checked(store, ds, path, actor, opts.dry_run).await.map_err(with_hint)?;
+    let allow = super::import::Allow { outside: opts.allow_outside, replace_all: false };
+    write_checked(store, ds, path, actor, opts.dry_run, allow).await.map_err(with_hint)?;
     Ok(report)
 }
 

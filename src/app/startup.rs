@@ -16,8 +16,10 @@ pub async fn open_state(location: &Location, seed: &Path) -> Result<AppState> {
     let (mut revision, mut ds) = super::load::read_store(&store).await?;
     if ds.layers.is_empty() && seed.is_dir() {
         tracing::info!(store = %store.describe(), seed = %seed.display(), "empty store: importing the seed dataset");
-        // Audited as `serve`: the seed import of an empty store.
-        super::import::import_dir(&store, seed, None, false, "serve").await?;
+        // Audited as `serve`: the seed import of an empty store. The seed is the operator's chosen starting
+        // dataset, so what lies outside the county is kept (and reported by the coverage check), not refused.
+        let allow = super::import::Allow { outside: true, replace_all: false };
+        super::import::import_dir(&store, seed, None, false, allow, "serve").await?;
         (revision, ds) = super::load::read_store(&store).await?;
     }
     let atlas = super::load::build(ds, revision).await?;

@@ -36,6 +36,12 @@ pub struct ImportArgs {
     /// Repair invalid geometry (as ST_MakeValid does) instead of refusing it
     #[arg(long)]
     pub repair: bool,
+    /// Import features lying wholly outside the county (or the parent they name) instead of refusing them
+    #[arg(long)]
+    pub allow_outside: bool,
+    /// Replace every stored layer: those the dataset directory does not hold are emptied (a directory only)
+    #[arg(long, conflicts_with = "layer")]
+    pub replace_all: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -51,11 +57,15 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
                 table: args.table,
                 repair: args.repair,
                 dry_run: args.dry_run,
+                allow_outside: args.allow_outside,
             };
             let report = import_source::import_source(&store, &args.path, layer, &opts, &actor).await?;
             eprint!("{}", describe(&report, layer));
         }
-        None => import::import_dir(&store, &args.path, args.crs, args.repair, &actor).await?,
+        None => {
+            let allow = import::Allow { outside: args.allow_outside, replace_all: args.replace_all };
+            import::import_dir(&store, &args.path, args.crs, args.repair, allow, &actor).await?
+        }
     }
     Ok(())
 }

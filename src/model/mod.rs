@@ -12,6 +12,8 @@ pub mod geojson_io;
 pub mod layer;
 /// The bounds of an import: file size, feature count, text length, no control characters.
 pub mod limits;
+/// Features lying wholly outside the county or the parent they name.
+pub mod outside;
 /// Geometry and dataset validity, and geometry repair.
 pub mod validate;
 

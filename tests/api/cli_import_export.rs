@@ -32,10 +32,10 @@ fn export_then_import_round_trips_every_layer_exactly() {
     let mini = common::write_mini(tmp.path());
     let a = tmp.path().join("a.gpkg");
     let b = tmp.path().join("b.gpkg");
-    ok(&gridmap(&["import", p(&mini), "--store", p(&a)]));
+    ok(&gridmap(&["import", p(&mini), "--store", p(&a), "--allow-outside"]));
     let out1 = tmp.path().join("out1");
     ok(&gridmap(&["export", p(&out1), "--store", p(&a)]));
-    ok(&gridmap(&["import", p(&out1), "--store", p(&b)]));
+    ok(&gridmap(&["import", p(&out1), "--store", p(&b), "--allow-outside"]));
     let out2 = tmp.path().join("out2");
     ok(&gridmap(&["export", p(&out2), "--store", p(&b)]));
     let (ds1, _) = read_dir(&out1, None).unwrap();
@@ -51,7 +51,7 @@ async fn round_trips_through_postgis() {
     let url = common::fresh_postgis_url().await;
     let tmp = tempfile::tempdir().unwrap();
     let mini = common::write_mini(tmp.path());
-    ok(&gridmap(&["import", p(&mini), "--database-url", &url]));
+    ok(&gridmap(&["import", p(&mini), "--database-url", &url, "--allow-outside"]));
     let out = tmp.path().join("out");
     ok(&gridmap(&["export", p(&out), "--database-url", &url]));
     assert_eq!(read_dir(&out, None).unwrap().0, common::mini_dataset());
@@ -62,7 +62,7 @@ fn one_layer_file_replaces_that_layer_only() {
     let tmp = tempfile::tempdir().unwrap();
     let mini = common::write_mini(tmp.path());
     let store = tmp.path().join("s.gpkg");
-    ok(&gridmap(&["import", p(&mini), "--store", p(&store)]));
+    ok(&gridmap(&["import", p(&mini), "--store", p(&store), "--allow-outside"]));
     let mut hh = Dataset::default();
     hh.layers.insert(Layer::Households, common::mini_dataset().get(Layer::Households)[..1].to_vec());
     let one = tmp.path().join("one");
@@ -83,7 +83,7 @@ fn refused_and_unchanged(tmp: &Path, bad_args: &[&str]) -> String {
     }
     let store = tmp.join("s.gpkg");
     if !store.exists() {
-        ok(&gridmap(&["import", p(&mini), "--store", p(&store)]));
+        ok(&gridmap(&["import", p(&mini), "--store", p(&store), "--allow-outside"]));
     }
     let mut args = bad_args.to_vec();
     args.extend(["--store", p(&store)]);
@@ -220,4 +220,100 @@ fn gcj02_bd09_and_projected_input_are_converted_to_lonlat() {
     }
     let e = refused(&gridmap(&["import", p(&tmp.path().join("gcj02")), "--crs", "mars", "--store", p(&tmp.path().join("x.gpkg"))]));
     assert!(e.contains("unknown CRS"), "{e}");
+}
+
+/// Writes `ds` as a dataset directory `name` under `tmp`.
+fn dataset_dir(tmp: &Path, name: &str, ds: &Dataset) -> String {
+    let dir = tmp.join(name);
+    write_dir(&dir, ds).unwrap();
+    dir.to_str().unwrap().to_string()
+}
+
+#[test]
+fn features_wholly_outside_the_county_or_their_parent_are_refused_with_a_count_and_an_example_unless_allowed() {
+    use geo::MapCoords;
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    // Every household of the mini dataset five degrees east: in another province.
+    let far: Vec<_> = common::mini_dataset()
+        .get(Layer::Households)
+        .iter()
+        .map(|h| gridmap::model::Feature { geometry: h.geometry.map_coords(|c| geo::Coord { x: c.x + 5.0, y: c.y }), ..h.clone() })
+        .collect();
+    let mut ds = Dataset::default();
+    ds.layers.insert(Layer::Households, far.clone());
+    let dir = dataset_dir(t, "far", &ds);
+    let e = refused_and_unchanged(t, &["import", &dir]);
+    assert!(e.contains("households（户）有 5 个要素位于县域之外且距县界超过 50 米，例如 H0001"), "{e}");
+    assert!(e.contains("--allow-outside") && e.contains("wholly outside the county"), "{e}");
+    // One layer file goes through the same check.
+    let file = format!("{dir}/households.geojson");
+    let e = refused_and_unchanged(t, &["import", &file, "--layer", "households"]);
+    assert!(e.contains("有 5 个要素位于县域之外"), "{e}");
+
+    // A grid moved wholly into the other community, its community code unchanged.
+    let mut grids = common::mini_dataset().get(Layer::Grids).to_vec();
+    grids[2].geometry = geo::Geometry::MultiPolygon(geo::MultiPolygon(vec![common::square(110.201, 34.501, 110.204, 34.504)]));
+    let mut ds = Dataset::default();
+    ds.layers.insert(Layer::Grids, grids);
+    let e = refused_and_unchanged(t, &["import", &dataset_dir(t, "moved", &ds)]);
+    assert!(e.contains("grids（网格）有 1 个要素位于其所属上级之外且相距超过 50 米，例如 610522102206001 在 communities 610522102206 之外"), "{e}");
+
+    // Asked for, they are imported.
+    let store = t.join("s.gpkg");
+    ok(&gridmap(&["import", &dir, "--store", p(&store), "--allow-outside"]));
+    let out = t.join("out");
+    ok(&gridmap(&["export", p(&out), "--store", p(&store)]));
+    assert_eq!(read_dir(&out, None).unwrap().0.get(Layer::Households), far.as_slice());
+}
+
+/// The mini dataset under another community code (610522001001 becomes 610522001009 everywhere), without
+/// the `drop`ped layers.
+fn renumbered(drop: &[Layer]) -> Dataset {
+    let re = |s: &str| s.replace("610522001001", "610522001009");
+    let mut ds = common::mini_dataset();
+    ds.layers.retain(|l, _| !drop.contains(l));
+    for f in ds.layers.values_mut().flatten() {
+        f.code = re(&f.code);
+        for v in f.properties.values_mut() {
+            if let Some(s) = v.as_str() {
+                *v = re(s).into();
+            }
+        }
+    }
+    ds
+}
+
+#[test]
+fn a_dataset_of_some_layers_is_checked_against_the_layers_kept_and_replace_all_replaces_every_layer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let partial = dataset_dir(t, "partial", &renumbered(&[Layer::Villages, Layer::Units]));
+    // The kept villages and units name the community and grids this import renumbers: one line per layer,
+    // with the way out.
+    let e = refused_and_unchanged(t, &["import", &partial, "--allow-outside"]);
+    for f in ["villages.geojson", "units.geojson"] {
+        assert_eq!(e.matches(&format!("\n  {f}:")).count(), 1, "{f} once: {e}");
+    }
+    assert_eq!(e.matches("is not a code").count(), 2, "one example per kept layer, not every feature: {e}");
+    assert!(e.contains("保留的原行政村（villages）有 1 个要素引用了本次导入替换掉的编码") && e.contains("merged_into \"610522001001\""), "{e}");
+    assert!(e.contains("请在数据集中一并提供 units.geojson"), "{e}");
+    assert!(e.lines().filter(|l| l.contains(".geojson:")).all(|l| l.contains("--replace-all")), "{e}");
+
+    // --replace-all: every layer replaced, those not given emptied.
+    let store = t.join("s.gpkg");
+    let out = t.join("out");
+    ok(&gridmap(&["import", &partial, "--store", p(&store), "--allow-outside", "--replace-all"]));
+    ok(&gridmap(&["export", p(&out), "--store", p(&store)]));
+    let back = read_dir(&out, None).unwrap().0;
+    assert!(back.get(Layer::Villages).is_empty() && back.get(Layer::Units).is_empty(), "{:?}", back.counts());
+    assert_eq!(back.get(Layer::Grids), renumbered(&[]).get(Layer::Grids));
+    // Or the missing layers added: the full renumbered dataset imports over the mini one as it is.
+    let full = dataset_dir(t, "full", &renumbered(&[]));
+    let store2 = t.join("s2.gpkg");
+    ok(&gridmap(&["import", p(&t.join("mini")), "--store", p(&store2), "--allow-outside"]));
+    ok(&gridmap(&["import", &full, "--store", p(&store2), "--allow-outside"]));
+    // --replace-all is for a dataset directory.
+    let e = refused(&gridmap(&["import", &format!("{full}/grids.geojson"), "--layer", "grids", "--replace-all", "--store", p(&store2)]));
+    assert!(e.contains("--replace-all") && e.contains("--layer"), "{e}");
 }

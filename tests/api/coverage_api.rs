@@ -92,7 +92,7 @@ async fn the_report_follows_the_data_when_it_changes() {
     let dir = tmp.path().join("changed");
     gridmap::model::geojson_io::write_dir(&dir, &ds).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gridmap"))
-        .args(["import", dir.to_str().unwrap(), "--store", store.to_str().unwrap()])
+        .args(["import", dir.to_str().unwrap(), "--store", store.to_str().unwrap(), "--allow-outside"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -154,7 +154,7 @@ fn a_store_is_checked_as_its_directory_is() {
     let dir = tempfile::tempdir().unwrap();
     let mini = common::write_mini(dir.path());
     let store = dir.path().join("s.gpkg");
-    let (code, _, err) = gridmap(&["import", s(&mini), "--store", s(&store)]);
+    let (code, _, err) = gridmap(&["import", s(&mini), "--store", s(&store), "--allow-outside"]);
     assert_eq!(code, 0, "{err}");
     let (code, from_store, _) = gridmap(&["check", "--store", s(&store), "--format", "json"]);
     assert_eq!(code, 1);

@@ -65,7 +65,7 @@ fn locate_in_a_store() {
     let mini = write_mini(dir.path());
     let store = dir.path().join("s.gpkg");
     let store = store.to_str().unwrap();
-    let out = gridmap(&["import", mini.to_str().unwrap(), "--store", store]);
+    let out = gridmap(&["import", mini.to_str().unwrap(), "--store", store, "--allow-outside"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = gridmap(&["locate", "110.2065", "34.5015", "--store", store, "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

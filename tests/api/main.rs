@@ -19,6 +19,8 @@ mod backup_cli;
 mod authz_matrix;
 /// `gridmap import` and `gridmap export` over a GeoPackage file or PostGIS.
 mod cli_import_export;
+/// kill -9 during imports and after acknowledged writes, two servers publishing at once, concurrent edits.
+mod crash_safety;
 /// The coverage endpoints on the real server, over GeoPackage and PostGIS.
 mod coverage_api;
 /// `gridmap check`: formats, exit status, thresholds, bad input.

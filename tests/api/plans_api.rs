@@ -257,7 +257,7 @@ async fn a_split_is_published_as_previewed_keeping_the_codes_that_persist() {
     let id = &p["id"];
     // Split the west grid G1 lengthwise at 0.002°: its west strip (the smaller) is new-1.
     let v = edit(&app, &pa, id, json!({"op": "split", "grid": G1, "line": [[X0 + 0.002, Y0], [X0 + 0.002, Y0 + 0.01]]})).await;
-    let acks: Vec<Value> = v["stats"]["defects"].as_array().unwrap().iter().map(|d| json!({"defect": d["id"], "reason": "演示"})).collect();
+    let acks = common::acknowledge_all(&v);
     // The preview: G1 and G2 keep code, name and manager; the strip is new, with the next free code, 003.
     let (s, d) = get(&app, &pa, &format!("/api/v1/plans/{id}/diff")).await;
     assert_eq!(s, 200, "{d}");
@@ -305,7 +305,7 @@ async fn renumbering_the_community_is_published_only_when_asked() {
     let p = new_plan(&app, &pa, "重编").await;
     let id = &p["id"];
     let v = edit(&app, &pa, id, json!({"op": "split", "grid": G1, "line": [[X0 + 0.002, Y0], [X0 + 0.002, Y0 + 0.01]]})).await;
-    let acks: Vec<Value> = v["stats"]["defects"].as_array().unwrap().iter().map(|d| json!({"defect": d["id"], "reason": "演示"})).collect();
+    let acks = common::acknowledge_all(&v);
     let (_, d) = get(&app, &pa, &format!("/api/v1/plans/{id}/diff?renumber=true")).await;
     let (s, r) = post(&app, &pa, &format!("/api/v1/plans/{id}/publish"), json!({"acknowledge": acks, "renumber": true})).await;
     assert_eq!(s, 200, "{r}");
@@ -407,7 +407,7 @@ async fn any_two_plans_compare_with_the_households_and_units_that_change_grid_an
 
     // After publishing, version 0 against version 1 shows the same change; the published plan is version 1.
     let (_, v) = get(&app, &pa, &format!("/api/v1/plans/{id}")).await;
-    let acks: Vec<Value> = v["stats"]["defects"].as_array().unwrap().iter().map(|d| json!({"defect": d["id"], "reason": "演示"})).collect();
+    let acks = common::acknowledge_all(&v);
     let (s, r) = post(&app, &pa, &format!("/api/v1/plans/{id}/publish"), json!({"acknowledge": acks})).await;
     assert_eq!(s, 200, "{r}");
     let (_, c) = get(&app, &pa, &format!("/api/v1/plans/compare?community={C}&a=v:0&b=v:1")).await;

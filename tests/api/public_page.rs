@@ -80,7 +80,7 @@ async fn a_published_plan_moves_what_a_unit_plate_shows() {
         .json()
         .await
         .unwrap();
-    let acks: Vec<Value> = v["stats"]["defects"].as_array().unwrap().iter().map(|d| json!({"defect": d["id"], "reason": "演示"})).collect();
+    let acks = common::acknowledge_all(&v);
     let r = pa.post(app.url(&format!("/api/v1/plans/{id}/publish"))).json(&json!({"acknowledge": acks})).send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 

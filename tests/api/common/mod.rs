@@ -6,6 +6,8 @@
 pub mod browser;
 /// Chromium driven through ChromeDriver, for page tests that click and type.
 pub mod webdriver;
+/// `gridmap serve` as a child process: to kill, restart, or run two over one store.
+pub mod server;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -167,15 +169,60 @@ pub async fn fresh_postgis_url() -> String {
             let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
         }
     }
-    let name = format!(
+    let name = new_db_name();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    db_url(&name)
+}
+
+/// A name for a test database: the test process's id first, so that `fresh_postgis_url` drops it once the
+/// process has exited.
+fn new_db_name() -> String {
+    format!(
         "gridmap_test_{}_{}_{}",
         std::process::id(),
         DB_COUNTER.fetch_add(1, Ordering::SeqCst),
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
-    );
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    )
+}
+
+fn db_url(name: &str) -> String {
+    let admin = admin_url();
     let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
     format!("{base}/{name}")
+}
+
+/// A new database copied from the test database at `template` (as `CREATE DATABASE ... TEMPLATE`: seconds
+/// for a county, where importing it again takes much longer). Nobody may be connected to the template.
+pub async fn postgis_copy(template: &str) -> String {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin_url()).await.expect("PostgreSQL");
+    let from = template.rsplit('/').next().unwrap();
+    let name = new_db_name();
+    // A client that just exited may still be counted as connected for a moment.
+    for attempt in 0.. {
+        match sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {from}")).execute(&mut conn).await {
+            Ok(_) => break,
+            Err(e) if attempt < 50 && e.to_string().contains("being accessed by other users") => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("copying {from}: {e}"),
+        }
+    }
+    db_url(&name)
+}
+
+/// Drops the test database at `url`, closing whatever is still connected to it.
+pub async fn drop_postgis(url: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin_url()).await.expect("PostgreSQL");
+    let name = url.rsplit('/').next().unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+}
+
+/// An acknowledgement, with a reason, of every defect a draft (as the API shows it) still has: what a
+/// publication sends when the defects are accepted.
+pub fn acknowledge_all(draft: &Value) -> Vec<Value> {
+    draft["stats"]["defects"].as_array().expect("a draft's defects").iter().map(|d| json!({"defect": d["id"], "reason": "演示"})).collect()
 }
 
 fn props(v: Value) -> serde_json::Map<String, Value> {
