@@ -242,7 +242,7 @@ fn main() {
     sets.push((format!("synthetic (seed {seed})"), synthetic));
 
     for (set, atlases) in &sets {
-        println!("\n{set}");
+        println!("\n{set}: {} households", atlases.iter().map(|(a, _)| a.layer(Layer::Households).map_or(0, |l| l.len())).sum::<usize>());
         println!(
             "{:<30} {:>5} {:>6} {:>6} {:>8} {:>9} {:>9} {:>8} {:>10} {:>10} {:>16}",
             "method", "comm", "units", "grids", "in band", "all in", "worst dev", "mean PP", "changed hh", "time", "slowest"

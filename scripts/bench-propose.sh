@@ -21,7 +21,7 @@ cargo build --release --locked 2>/dev/null
 bin=target/release/gridmap
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$bin" import geodata --store "$work/county.gpkg" >/dev/null
+RUST_LOG=warn "$bin" import geodata --store "$work/county.gpkg" >/dev/null
 # One run of each, timed by /usr/bin/time: wall seconds and peak RSS.
 run() {
   local label=$1; shift
@@ -38,7 +38,7 @@ if [[ "${PROPOSE_BENCH_POSTGIS:-1}" != 0 ]]; then
   db=gridmap_bench_propose_$$
   psql -q "$admin" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   url="${admin%/*}/$db"
-  "$bin" import geodata --database-url "$url" >/dev/null
+  RUST_LOG=warn "$bin" import geodata --database-url "$url" >/dev/null
   run "PostGIS (--database-url)" --database-url "$url"
   psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
 fi

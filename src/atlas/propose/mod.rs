@@ -262,8 +262,11 @@ pub fn propose_with(atlas: &Atlas, community: &str, opts: &Options, method: Meth
             None => (draft.new_id(), serde_json::Map::new()),
         };
         let geometry = std::mem::replace(&mut outlines[q], MultiPolygon(vec![]));
-        let area_m2 = unions[q].unsigned_area();
-        let perimeter_m: f64 = to_m(&geometry).map_or(0.0, |m| m.0.iter().map(|p| Euclidean.length(p.exterior()) + p.interiors().iter().map(|r| Euclidean.length(r)).sum::<f64>()).sum());
+        // Area and perimeter of the same outline (the clipped one the draft holds), or the ratio can pass 1.
+        let (area_m2, perimeter_m) = to_m(&geometry).map_or((0.0, 0.0), |m| {
+            let perimeter: f64 = m.0.iter().map(|p| Euclidean.length(p.exterior()) + p.interiors().iter().map(|r| Euclidean.length(r)).sum::<f64>()).sum();
+            (m.unsigned_area(), perimeter)
+        });
         let households = weight_of[q].round() as u64;
         grids_out.push(ProposedGrid {
             id: id.clone(),
