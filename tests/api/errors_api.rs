@@ -105,6 +105,8 @@ fn unknown_cases() -> Vec<Case> {
         case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/roads/items", None, Status(404)),
         case("GET", "/ogcapi/collections/{collection}/items/{item}", &format!("/ogcapi/collections/grids/items/{NO_GRID}"), None, Status(404)),
         case("GET", "/g/{code}", &format!("/g/{NO_GRID}"), None, Page(404)),
+        case("GET", "/tiles/{name}", "/tiles/roads.json", None, Status(404)),
+        case("GET", "/tiles/{name}/{z}/{x}/{y}", "/tiles/roads/10/0/0.mvt", None, Status(404)),
         case("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Some(json!({})), NoInput),
     ]
 }
