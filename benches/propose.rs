@@ -209,6 +209,9 @@ fn assert_whole(community: &str, p: &Proposal, label: &str) {
     }
 }
 
+/// An atlas and the communities of it to propose.
+type Set = (Atlas, Vec<String>);
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let runs = if full { support::env_usize("PROPOSE_BENCH_RUNS", 3) } else { 1 };
@@ -217,7 +220,7 @@ fn main() {
 
     let default = support::default_dataset();
     let synthetic_sizes: Vec<usize> = if full { vec![100, 150, 200, 250, 300, 350, 400, 450, 500, 500] } else { vec![60] };
-    let mut sets: Vec<(String, Vec<(Atlas, Vec<String>)>)> = Vec::new();
+    let mut sets: Vec<(String, Vec<Set>)> = Vec::new();
     {
         let t = Instant::now();
         let atlas = Atlas::build(&default, 0).expect("default dataset builds");
@@ -229,7 +232,7 @@ fn main() {
         sets.push(("default dataset".into(), vec![(atlas, communities)]));
     }
     let seed = support::env_usize("PROPOSE_BENCH_SEED", 20261207) as u64;
-    let synthetic: Vec<(Atlas, Vec<String>)> = synthetic_sizes
+    let synthetic: Vec<Set> = synthetic_sizes
         .iter()
         .enumerate()
         .map(|(i, &n)| {
