@@ -217,14 +217,7 @@ fn seed(dir: &Path) -> PathBuf {
 }
 
 async fn send(client: &reqwest::Client, method: reqwest::Method, url: String, body: Option<Value>) -> (u16, Value) {
-    let mut r = client.request(method, url);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    crate::common::send_json(client, method, &url, body.as_ref()).await
 }
 
 /// A new draft of C on `server` with its widest grid split down the middle; returns the draft.

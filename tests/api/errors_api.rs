@@ -113,14 +113,7 @@ fn unknown_cases() -> Vec<Case> {
 
 /// Sends a request (a JSON body if any) and returns the status and the body as JSON (a string if it is not).
 async fn send(app: &TestApp, who: &reqwest::Client, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
-    let mut r = who.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), app.url(path));
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    crate::common::send_json(who, reqwest::Method::from_bytes(method.as_bytes()).unwrap(), &app.url(path), body).await
 }
 
 /// Why `body` is not the one error body for `status`, if it is not.

@@ -12,7 +12,6 @@ use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 use geo::Intersects;
 use gridmap::accounts::Role;
@@ -21,19 +20,11 @@ use serde_json::Value;
 
 use crate::common::{TestApp, spawn_app_seeded, write_mini};
 
-/// Runs a GDAL tool off the async runtime (the server shares it) and returns its stdout.
+/// Runs a GDAL tool and returns its stdout, failing the test if the tool fails.
 async fn gdal(tool: &'static str, args: Vec<String>) -> String {
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(tool)
-            .args(&args)
-            .env("GDAL_HTTP_TIMEOUT", "60")
-            .output()
-            .unwrap_or_else(|e| panic!("{tool} (Debian gdal-bin) is needed for this test: {e}"))
-    })
-    .await
-    .unwrap();
-    assert!(out.status.success(), "{tool} failed: {}\n{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
-    String::from_utf8_lossy(&out.stdout).to_string()
+    let (ok, out, err) = crate::common::gdal(tool, args).await;
+    assert!(ok, "{tool} failed: {err}\n{out}");
+    out
 }
 
 /// `ogr2ogr` of one collection into a GeoJSON file, read back. `extra`: more arguments (`-spat ...`).

@@ -14,14 +14,7 @@ const X0: f64 = 110.20;
 const Y0: f64 = 34.50;
 
 async fn send(app: &common::TestApp, who: &reqwest::Client, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = who.request(method, app.url(path));
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    common::send_json(who, method, &app.url(path), body.as_ref()).await
 }
 
 async fn post(app: &common::TestApp, who: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {

@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use gridmap::accounts::Role;
 use gridmap::export::mvt::TileId;
@@ -30,19 +29,6 @@ fn path(name: &str, t: TileId) -> String {
     format!("/tiles/{name}/{}/{}/{}.mvt", t.z, t.x, t.y)
 }
 
-/// Runs a GDAL tool off the async runtime (the server shares it) and returns its stdout and stderr.
-async fn gdal(tool: &'static str, args: Vec<String>) -> (bool, String, String) {
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(tool)
-            .args(&args)
-            .env("GDAL_HTTP_TIMEOUT", "60")
-            .output()
-            .unwrap_or_else(|e| panic!("{tool} (Debian gdal-bin) is needed for this test: {e}"))
-    })
-    .await
-    .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
-}
 
 /// A tile as `client` gets it: status, headers and bytes.
 async fn get(app: &TestApp, client: &reqwest::Client, p: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
@@ -58,7 +44,7 @@ async fn gdal_features(tile: &Path, t: TileId, layer: &str, dir: &Path) -> Vec<V
     let mut args = vec!["-f".to_string(), "GeoJSON".into(), out.display().to_string(), tile.display().to_string()];
     args.extend([oo("X", t.x), oo("Y", t.y), oo("Z", t.z)].concat());
     args.extend(["-t_srs".to_string(), "EPSG:4326".into(), layer.to_string()]);
-    let (ok, _, err) = gdal("ogr2ogr", args).await;
+    let (ok, _, err) = common::gdal("ogr2ogr", args).await;
     assert!(ok, "ogr2ogr could not read {}: {err}", tile.display());
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     v["features"].as_array().unwrap().clone()
@@ -131,7 +117,7 @@ async fn gdal_reads_tiles_with_the_features_and_properties_of_the_layers_route()
         let oo = |k: &str, v: u32| format!("{k}={v}");
         let args: Vec<String> = ["-ro", "-al", "-so", file.to_str().unwrap(), "-oo", &oo("X", t.x), "-oo", &oo("Y", t.y), "-oo", &oo("Z", t.z)]
             .iter().map(|s| s.to_string()).collect();
-        let (ok, info, err) = gdal("ogrinfo", args).await;
+        let (ok, info, err) = common::gdal("ogrinfo", args).await;
         assert!(ok, "ogrinfo {layer}: {err}");
         assert!(info.contains(&format!("Layer name: {layer}\n")), "{info}");
         assert!(info.contains(&format!("Feature Count: {}\n", want.len())), "{layer}: {} features expected in\n{info}", want.len());
@@ -212,7 +198,7 @@ async fn tilejson_describes_each_tileset_and_gdal_is_tried_on_it() {
     assert_eq!(r.headers()["cache-control"], "public, max-age=86400", "a tile at the current revision is kept");
 
     // GDAL 3.6: does the MVT driver open a TileJSON URL? Said in the output either way; not required.
-    let (ok, info, err) = gdal("ogrinfo", vec!["-ro".into(), "-so".into(), "-al".into(), format!("MVT:{}", app.url("/tiles/grids.json"))]).await;
+    let (ok, info, err) = common::gdal("ogrinfo", vec!["-ro".into(), "-so".into(), "-al".into(), format!("MVT:{}", app.url("/tiles/grids.json"))]).await;
     eprintln!("ogrinfo MVT:{}: {}", app.url("/tiles/grids.json"), if ok { format!("opened\n{info}") } else { format!("not opened: {err}") });
 }
 

@@ -19,6 +19,33 @@ use gridmap::model::{Dataset, Feature, Layer};
 use gridmap::store::AccountStore;
 use serde_json::{Value, json};
 
+/// Sends a request to `url` (a JSON body if any) and returns the status and the body as JSON (a string if it is
+/// not JSON).
+pub async fn send_json(client: &reqwest::Client, method: reqwest::Method, url: &str, body: Option<&Value>) -> (u16, Value) {
+    let mut r = client.request(method, url);
+    if let Some(b) = body {
+        r = r.json(b);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// Runs a GDAL tool off the async runtime (the server shares it): whether it succeeded, its stdout and stderr.
+pub async fn gdal(tool: &'static str, args: Vec<String>) -> (bool, String, String) {
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(tool)
+            .args(&args)
+            .env("GDAL_HTTP_TIMEOUT", "60")
+            .output()
+            .unwrap_or_else(|e| panic!("{tool} (Debian gdal-bin) is needed for this test: {e}"))
+    })
+    .await
+    .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
