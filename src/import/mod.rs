@@ -20,6 +20,8 @@ pub mod gpkg;
 pub mod table;
 /// The GCJ-02 / BD-09 hint: a file a few hundred metres off the stored layers the way AMap and Baidu are.
 pub mod offset;
+/// The readers' entry points for arbitrary bytes: the fuzz targets and their corpus replay test call them.
+pub mod fuzz_entry;
 
 use geo::Geometry;
 use serde_json::{Map, Value};

@@ -1,17 +1,18 @@
 //! Reading and writing layers as GeoJSON files, the interchange form of the data contract.
 //!
-//! Parsing is by hand over `serde_json::Value` rather than through `geojson`'s types so that every error can
-//! name the file, the feature and the problem, and so that what `geo` would silently fix (an unclosed ring) is
-//! seen and reported.
+//! Parsing is by hand over `serde_json::Value`, one feature at a time (`geojson_stream`), rather than through
+//! `geojson`'s types so that every error can name the file, the feature and the problem, and so that what `geo`
+//! would silently fix (an unclosed ring) is seen and reported.
 
 use std::fs;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
 use serde_json::{Map, Value};
 
 use super::crs::InputCrs;
+use super::geojson_stream;
 use super::validate::GeometryProblem;
 use super::{Dataset, Feature, Layer};
 
@@ -38,92 +39,145 @@ pub struct LayerRead {
     pub problems: Vec<ParsedProblem>,
 }
 
-/// Reads a layer file. `crs` overrides a legacy `crs` member in the file; without either, lon/lat is assumed.
+/// Reads a layer file, one feature at a time. `crs` overrides a legacy `crs` member in the file; without
+/// either, lon/lat is assumed.
+///
+/// Two passes: the first checks every feature and keeps none, so a file refused anywhere (often at its very end,
+/// cut off) costs one feature's memory, not all of them; the second keeps the features of a file known good.
 pub fn read_layer_file(path: &Path, layer: Layer, crs: Option<InputCrs>) -> Result<LayerRead, ReadError> {
     let file = path.display().to_string();
-    super::limits::check_file(path).map_err(|reason| ReadError::File { file: file.clone(), reason })?;
-    let text = fs::read_to_string(path)
-        .map_err(|e| ReadError::File { file: file.clone(), reason: format!("cannot read: {e}") })?;
-    // A UTF-8 BOM, as Windows editors write it, is not part of the JSON.
-    parse_layer(text.strip_prefix('\u{feff}').unwrap_or(&text), &file, layer, crs)
+    let file_err = |reason: String| ReadError::File { file: file.clone(), reason };
+    super::limits::check_file(path).map_err(file_err)?;
+    let open = || -> Result<BufReader<fs::File>, ReadError> {
+        let mut r = BufReader::with_capacity(1 << 16, fs::File::open(path).map_err(|e| file_err(format!("cannot read: {e}")))?);
+        // A UTF-8 BOM, as Windows editors write it, is not part of the JSON.
+        if r.fill_buf().map_err(|e| file_err(format!("cannot read: {e}")))?.starts_with(b"\xEF\xBB\xBF") {
+            r.consume(3);
+        }
+        Ok(r)
+    };
+    let (_, declared) = read_layer(&mut serde_json::Deserializer::from_reader(open()?), &file, layer, crs, false)?;
+    let (read, _) = read_layer(&mut serde_json::Deserializer::from_reader(open()?), &file, layer, Some(declared), true)?;
+    Ok(read)
 }
 
 /// Parses the text of a layer file. `file` names it in errors.
 pub fn parse_layer(text: &str, file: &str, layer: Layer, crs: Option<InputCrs>) -> Result<LayerRead, ReadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    Ok(read_layer(&mut serde_json::Deserializer::from_str(text), file, layer, crs, true)?.0)
+}
+
+/// A feature as parsed, before its coordinates are brought to lon/lat: the CRS may be declared after the
+/// features (a legacy `crs` member at the end of the file).
+struct Parsed {
+    index: usize,
+    code: String,
+    properties: Map<String, Value>,
+    geometry: Geometry<f64>,
+    unclosed: Vec<Coord<f64>>,
+}
+
+/// Reads and checks every feature; keeps them only when `keep`. Also the CRS the features were read in.
+fn read_layer<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    file: &str,
+    layer: Layer,
+    crs: Option<InputCrs>,
+    keep: bool,
+) -> Result<(LayerRead, InputCrs), ReadError> {
     let file_err = |reason: String| ReadError::File { file: file.to_string(), reason };
-    let root: Value = serde_json::from_str(text).map_err(|e| file_err(format!("not GeoJSON: {e}")))?;
-    let obj = root.as_object().ok_or_else(|| file_err("not GeoJSON: the top level is not an object".into()))?;
-    let features: Vec<&Value> = match obj.get("type").and_then(Value::as_str) {
-        Some("FeatureCollection") => obj
-            .get("features")
-            .and_then(Value::as_array)
-            .ok_or_else(|| file_err("FeatureCollection without a \"features\" array".into()))?
-            .iter()
-            .collect(),
-        Some("Feature") => vec![&root],
+    let mut out = LayerRead::default();
+    // Features read before the CRS is known wait here; once it is known they are finished as they come.
+    let mut waiting = Vec::new();
+    let mut declared: Option<InputCrs> = None;
+    let walked = geojson_stream::walk(de, |members, index, feature| {
+        if index >= super::limits::MAX_FEATURES {
+            return Err(file_err(format!("超过 {} 个要素（too many features）", super::limits::MAX_FEATURES)));
+        }
+        if let Some(ty) = members.get("type").and_then(Value::as_str).filter(|t| *t != "FeatureCollection") {
+            return Err(file_err(format!("expected a FeatureCollection, found type {ty:?}")));
+        }
+        if crs.is_none() && declared.is_none() {
+            declared = legacy_crs_member(members).map_err(file_err)?;
+        }
+        let parsed = parse_feature(feature, index, file, layer)?;
+        match crs.or(declared) {
+            Some(c) => finish(parsed, c, file, layer, keep.then_some(&mut out)),
+            // Not kept, such a feature is checked in lon/lat by the pass that keeps it, with the CRS known.
+            None if keep => Ok(waiting.push(parsed)),
+            None => Ok(()),
+        }
+    });
+    let top = match walked {
+        Ok(top) => top,
+        Err(geojson_stream::WalkError::Stopped(e)) => return Err(e),
+        Err(geojson_stream::WalkError::Json(e)) => return Err(file_err(format!("not GeoJSON: {e}"))),
+    };
+    match top.members.get("type").and_then(Value::as_str) {
+        Some("FeatureCollection") if top.has_features => {}
+        Some("FeatureCollection") => return Err(file_err("FeatureCollection without a \"features\" array".into())),
+        Some("Feature") => waiting.push(parse_feature(Value::Object(top.members.clone()), 0, file, layer)?),
         Some(other) => return Err(file_err(format!("expected a FeatureCollection, found type {other:?}"))),
         None => return Err(file_err("not GeoJSON: no \"type\" member".into())),
-    };
+    }
     let crs = match crs {
         Some(c) => c,
-        None => legacy_crs_member(obj).map_err(file_err)?.unwrap_or(InputCrs::Wgs84),
+        None => legacy_crs_member(&top.members).map_err(file_err)?.unwrap_or(InputCrs::Wgs84),
     };
-    if features.len() > super::limits::MAX_FEATURES {
-        return Err(file_err(format!(
-            "{} 个要素，超过上限 {}（too many features）",
-            features.len(),
-            super::limits::MAX_FEATURES
-        )));
+    for parsed in waiting {
+        finish(parsed, crs, file, layer, Some(&mut out))?;
     }
-    let mut out = LayerRead::default();
-    for (index, fv) in features.into_iter().enumerate() {
-        let mut code = None;
-        let feat_err = |reason: String, code: &Option<String>| ReadError::Feature {
-            file: file.to_string(),
-            index,
-            code: code.clone(),
-            reason,
-        };
-        let f = fv.as_object().ok_or_else(|| feat_err("not an object".into(), &code))?;
-        let props = match f.get("properties") {
-            Some(Value::Object(p)) => p.clone(),
-            _ => return Err(feat_err("no properties object".into(), &code)),
-        };
-        code = match props.get("code") {
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-            Some(Value::Number(n)) => {
-                return Err(feat_err(
-                    format!("code {n} is a number; codes are strings (leading zeros matter)"),
-                    &None,
-                ));
-            }
-            _ => return Err(feat_err("no properties.code string".into(), &None)),
-        };
-        for (key, v) in &props {
-            super::limits::check_value(key, v).map_err(|r| feat_err(r, &code))?;
+    Ok((out, crs))
+}
+
+/// Reads one feature's code, properties and geometry as the file gives them.
+fn parse_feature(fv: Value, index: usize, file: &str, layer: Layer) -> Result<Parsed, ReadError> {
+    let feat_err =
+        |reason: String, code: Option<&String>| ReadError::Feature { file: file.to_string(), index, code: code.cloned(), reason };
+    let Value::Object(mut f) = fv else {
+        return Err(feat_err("not an object".into(), None));
+    };
+    let properties = match f.remove("properties") {
+        Some(Value::Object(p)) => p,
+        _ => return Err(feat_err("no properties object".into(), None)),
+    };
+    let code = match properties.get("code") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::Number(n)) => {
+            return Err(feat_err(format!("code {n} is a number; codes are strings (leading zeros matter)"), None));
         }
-        for key in layer.required_properties() {
-            if !props.contains_key(*key) {
-                return Err(feat_err(format!("missing required property {key:?} for layer {layer}"), &code));
-            }
-        }
-        let gv = f.get("geometry").filter(|g| !g.is_null()).ok_or_else(|| feat_err("no geometry".into(), &code))?;
-        let mut unclosed = Vec::new();
-        let geom = parse_geometry(gv, &mut unclosed).map_err(|r| feat_err(r, &code))?;
-        let geom = crs.geometry_to_lonlat(&geom).map_err(|e| feat_err(e.to_string(), &code))?;
-        check_lonlat(&geom, crs).map_err(|r| feat_err(r, &code))?;
-        let geom = normalise_type(geom, layer).map_err(|r| feat_err(r, &code))?;
-        let code = code.expect("set above");
-        for c in unclosed {
-            let lonlat = crs.to_lonlat(c.x, c.y).map(|(x, y)| Coord { x, y }).unwrap_or(c);
-            out.problems.push(ParsedProblem {
-                code: code.clone(),
-                problem: GeometryProblem { reason: "unclosed ring".into(), location: lonlat },
-            });
-        }
-        out.features.push(Feature { code, properties: props, geometry: geom });
+        _ => return Err(feat_err("no properties.code string".into(), None)),
+    };
+    for (key, v) in &properties {
+        super::limits::check_value(key, v).map_err(|r| feat_err(r, Some(&code)))?;
     }
-    Ok(out)
+    for key in layer.required_properties() {
+        if !properties.contains_key(*key) {
+            return Err(feat_err(format!("missing required property {key:?} for layer {layer}"), Some(&code)));
+        }
+    }
+    let gv = f.get("geometry").filter(|g| !g.is_null()).ok_or_else(|| feat_err("no geometry".into(), Some(&code)))?;
+    let mut unclosed = Vec::new();
+    let geometry = parse_geometry(gv, &mut unclosed).map_err(|r| feat_err(r, Some(&code)))?;
+    Ok(Parsed { index, code, properties, geometry, unclosed })
+}
+
+/// Brings a parsed feature to lon/lat in `crs`, checks it, and adds it and its parse problems to `out`, if given.
+fn finish(p: Parsed, crs: InputCrs, file: &str, layer: Layer, out: Option<&mut LayerRead>) -> Result<(), ReadError> {
+    let feat_err = |reason: String| ReadError::Feature { file: file.to_string(), index: p.index, code: Some(p.code.clone()), reason };
+    let geom = crs.geometry_to_lonlat(&p.geometry).map_err(|e| feat_err(e.to_string()))?;
+    check_lonlat(&geom, crs).map_err(feat_err)?;
+    let geometry = normalise_type(geom, layer).map_err(feat_err)?;
+    let Some(out) = out else { return Ok(()) };
+    for c in &p.unclosed {
+        let lonlat = crs.to_lonlat(c.x, c.y).map(|(x, y)| Coord { x, y }).unwrap_or(*c);
+        out.problems.push(ParsedProblem {
+            code: p.code.clone(),
+            problem: GeometryProblem { reason: "unclosed ring".into(), location: lonlat },
+        });
+    }
+    out.features.push(Feature { code: p.code, properties: p.properties, geometry });
+    Ok(())
 }
 
 /// The pre-RFC 7946 `crs` member (`{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4546"}}`).
@@ -345,5 +399,28 @@ mod tests {
         let read = parse_layer(&open, "g", Layer::Grids, None).unwrap();
         assert_eq!(read.problems.len(), 1);
         assert_eq!(read.problems[0].problem.reason, "unclosed ring");
+    }
+
+    #[test]
+    fn a_crs_after_the_features_a_lone_feature_and_a_wrong_type_are_read_as_written() {
+        // EPSG:4546 metres, with the legacy crs member written after the features.
+        let gk = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"G1","name":"一网格","community_code":"C"},"geometry":{"type":"Polygon","coordinates":[[[426000,3820000],[427000,3820000],[427000,3821000],[426000,3820000]]]}}],"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4546"}}}"#;
+        let g4546 = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4546"}},"features":[{"type":"Feature","properties":{"code":"G1","name":"一网格","community_code":"C"},"geometry":{"type":"Polygon","coordinates":[[[426000,3820000],[427000,3820000],[427000,3821000],[426000,3820000]]]}}]}"#;
+        let after = parse_layer(gk, "g", Layer::Grids, None).unwrap();
+        let before = parse_layer(g4546, "g", Layer::Grids, None).unwrap();
+        assert_eq!(after.features, before.features);
+        use geo::CoordsIter;
+        assert!(after.features[0].geometry.coords_iter().all(|c| (100.0..120.0).contains(&c.x)));
+
+        let lone = r#"{"type":"Feature","properties":{"code":"610522001001001","name":"一网格","community_code":"610522001001"},"geometry":{"type":"Polygon","coordinates":[[[110.2,34.5],[110.21,34.5],[110.21,34.51],[110.2,34.5]]]}}"#;
+        assert_eq!(parse_layer(lone, "g", Layer::Grids, None).unwrap().features, parse_layer(GRID, "g", Layer::Grids, None).unwrap().features);
+
+        let topo = GRID.replace("FeatureCollection", "Topology");
+        assert!(parse_layer(&topo, "g", Layer::Grids, None).unwrap_err().to_string().contains("found type \"Topology\""));
+        let e = parse_layer(r#"{"type":"FeatureCollection"}"#, "g", Layer::Grids, None).unwrap_err().to_string();
+        assert!(e.contains("without a \"features\" array"), "{e}");
+        let e = parse_layer(&format!("{GRID} x"), "g", Layer::Grids, None).unwrap_err().to_string();
+        assert!(e.contains("not GeoJSON") && e.contains("trailing"), "{e}");
+        assert_eq!(parse_layer(&format!("\u{feff}{GRID}"), "g", Layer::Grids, None).unwrap().features.len(), 1);
     }
 }

@@ -327,3 +327,59 @@ fn a_file_in_gcj02_gets_a_hint_with_the_offset_and_imports_with_its_crs() {
     assert!(!report.contains("GCJ-02（"), "no hint once the CRS is given: {report}");
     assert_same(fx.stored().get(Layer::Grids), &mini_grids(), GRID_KEYS, "gcj02 converted");
 }
+
+/// Peak RSS in KiB of `gridmap args`, by GNU time, and its stderr.
+fn peak_kib(args: &[&str]) -> (u64, String) {
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "peak_kib=%M"])
+        .arg(env!("CARGO_BIN_EXE_gridmap"))
+        .args(args)
+        .output()
+        .expect("run /usr/bin/time (package time)");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let kib = err.lines().rev().find_map(|l| l.strip_prefix("peak_kib=")).and_then(|v| v.trim().parse().ok());
+    (kib.unwrap_or_else(|| panic!("no peak in: {err}")), err)
+}
+
+/// The default dataset's households, `copies` times under distinct codes, cut off inside one last feature: a
+/// file that is valid JSON up to its last bytes, so the whole of it is read before it is refused. Its size, and
+/// the line it is cut off in.
+fn truncated_households(path: &Path, copies: usize) -> (u64, usize) {
+    use std::io::Write;
+    let text = std::fs::read_to_string(common::geodata().join("households.geojson")).unwrap();
+    let features: Vec<&str> =
+        text.lines().filter(|l| l.starts_with("{\"type\":\"Feature\"")).map(|l| l.trim_end_matches(',')).collect();
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n").unwrap();
+    for k in 0..copies {
+        for f in &features {
+            w.write_all(f.replacen("\"code\":\"", &format!("\"code\":\"{k}"), 1).as_bytes()).unwrap();
+            w.write_all(b",\n").unwrap();
+        }
+    }
+    w.write_all(b"{\"type\":\"Feature\",\"properties\":{\"code\":").unwrap();
+    w.flush().unwrap();
+    (std::fs::metadata(path).unwrap().len(), copies * features.len() + 2)
+}
+
+#[test]
+fn a_large_invalid_file_is_read_one_feature_at_a_time_and_refused_saying_where() {
+    let fx = fixture();
+    let small = fx.path("small.geojson");
+    truncated_households(&small, 0);
+    let (base_kib, msg) = peak_kib(&["import", p(&small), "--layer", "households", "--store", p(&fx.store)]);
+    assert!(msg.contains("small.geojson") && msg.contains("EOF") && msg.contains("line 2"), "{msg}");
+
+    let big = fx.path("big.geojson");
+    let (bytes, line) = truncated_households(&big, 4);
+    let before = fx.stored();
+    let (kib, msg) = peak_kib(&["import", p(&big), "--layer", "households", "--store", p(&fx.store)]);
+    assert!(msg.contains("big.geojson") && msg.contains("EOF") && msg.contains(&format!("line {line}")), "{msg}");
+    assert_eq!(fx.stored(), before, "a refused import changed the store");
+    // A whole JSON tree of the file takes about ten times its size, and the features read from it some six times.
+    // Checked before any is kept, the refusal holds one feature at a time: allow half the file above what
+    // refusing a small file takes.
+    let grown = kib.saturating_sub(base_kib) * 1024;
+    eprintln!("file {} MB: peak {} MB, small file {} MB", bytes >> 20, kib >> 10, base_kib >> 10);
+    assert!(grown < bytes / 2, "refusing a {bytes}-byte file grew memory by {grown} bytes");
+}

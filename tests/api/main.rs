@@ -35,6 +35,8 @@ mod crosswalk_api;
 mod errors_api;
 /// Errors in Chinese first, in the envelope: rejections, ranges, nulls, scope refusals.
 mod errors_messages;
+/// The fuzz targets' corpus replayed through the readers: nothing in it panics.
+mod fuzz_corpus;
 /// The GeoPackage store read by GDAL's ogrinfo.
 mod gpkg_ogrinfo;
 /// Health, metadata, layers as GeoJSON, 4xx errors and the map page.
