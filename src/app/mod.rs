@@ -38,6 +38,10 @@ pub mod plans;
 pub mod publication;
 /// The public card of a plate's code: grid, manager, community and service hall, as published.
 pub mod public_card;
+/// Visits to households (民情联系): recording one as the caller's scope allows, listing them masked.
+pub mod visits;
+/// Contact coverage (走访覆盖率) per grid and community, and its assessment workbook.
+pub mod contact;
 /// What a use case can refuse, as one typed error.
 pub mod error;
 

@@ -14,6 +14,8 @@ pub struct AppState {
     inner: Arc<Inner>,
     token: Token,
     public: Arc<super::publication::Public>,
+    /// How far from a household a visit is recorded before it is flagged, metres.
+    visit_far_m: f64,
 }
 
 struct Inner {
@@ -29,7 +31,7 @@ impl AppState {
         // The dummy hash unknown usernames are verified against, made now rather than in the first sign-in.
         crate::accounts::password::dummy_hash();
         let throttle = Default::default();
-        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas), throttle }), token: Default::default(), public: Default::default() }
+        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas), throttle }), token: Default::default(), public: Default::default(), visit_far_m: super::visits::DEFAULT_FAR_M }
     }
 
     /// Builds what requests derive from an atlas (the search directory, the coverage report, the crosswalk) on
@@ -62,6 +64,17 @@ impl AppState {
     pub fn with_public(mut self, public: super::publication::Public) -> Self {
         self.public = Arc::new(public);
         self
+    }
+
+    /// This state with the distance beyond which a visit is flagged (`serve --visit-far-m`).
+    pub fn with_visit_far_m(mut self, far_m: f64) -> Self {
+        self.visit_far_m = far_m;
+        self
+    }
+
+    /// How far from a household a visit is recorded before it is flagged, metres.
+    pub fn visit_far_m(&self) -> f64 {
+        self.visit_far_m
     }
 
     /// What the county publishes, and where.

@@ -31,6 +31,9 @@ pub struct ServeArgs {
     /// default); a post not named keeps name and phone; `all=name` publishes names only
     #[arg(long, value_name = "POST=FIELDS,...", default_value = "")]
     pub publish_people: crate::app::publication::Publication,
+    /// Distance from a household beyond which a visit's phone position is flagged (never refused), metres
+    #[arg(long, value_name = "METRES", default_value_t = crate::app::visits::DEFAULT_FAR_M, value_parser = far_m)]
+    pub visit_far_m: f64,
     /// Directory for scheduled backups (consistent copies taken while serving), e.g. /var/backups/gridmap
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
@@ -45,7 +48,7 @@ pub struct ServeArgs {
 pub async fn run(args: ServeArgs, serve: Serve) -> anyhow::Result<()> {
     let state = startup::open_state(&args.store.location(), &args.seed).await?.with_token(args.token.as_deref()).with_public(
         crate::app::publication::Public { url: args.public_url.clone(), people: args.publish_people },
-    );
+    ).with_visit_far_m(args.visit_far_m);
     if let Some(p) = startup::first_admin(state.store()).await? {
         // Printed, not logged: it must reach the person starting the server once and no log file.
         eprintln!("\n  No accounts yet: created county admin \"admin\" with one-time password {p}\n  Sign in at the map page and change it; it is not shown again.\n");
@@ -60,4 +63,12 @@ pub async fn run(args: ServeArgs, serve: Serve) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     serve(listener, state).await?;
     Ok(())
+}
+
+/// A distance in metres: a positive number.
+fn far_m(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(m) if m.is_finite() && m > 0.0 => Ok(m),
+        _ => Err(format!("距离须为正数（米） (a positive number of metres): {s:?}")),
+    }
 }

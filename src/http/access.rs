@@ -55,6 +55,10 @@ const READS_CHANGES: &[Role] = &[Role::Admin, Role::Planner, Role::Secretary, Ro
 /// Planners draft and publish grids; secretaries follow their community's drafts; both within their scope.
 const PLANS: &[Role] = &[Role::Admin, Role::Planner];
 const READS_PLANS: &[Role] = &[Role::Admin, Role::Planner, Role::Secretary];
+/// The roles who visit households and may see them in full: each within their scope (the handler checks it).
+const VISITS: &[Role] = &[Role::Admin, Role::Secretary, Role::GridManager];
+/// Contact coverage: the visiting roles and planners, each within their scope.
+const READS_CONTACT: &[Role] = &[Role::Admin, Role::Planner, Role::Secretary, Role::GridManager];
 
 /// Every API route. The static page (the fallback) is public.
 pub const RULES: &[Rule] = &[
@@ -74,6 +78,10 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/api/v1/changes", Policy::Roles(READS_CHANGES)),
     rule("GET", "/api/v1/coverage", Policy::Anyone),
     rule("GET", "/api/v1/coverage/defects", Policy::Anyone),
+    rule("GET", "/api/v1/coverage/contact", Policy::Roles(READS_CONTACT)),
+    rule("GET", "/api/v1/coverage/contact.xlsx", Policy::Roles(READS_CONTACT)),
+    rule("POST", "/api/v1/visits", Policy::Roles(VISITS)),
+    rule("GET", "/api/v1/visits", Policy::Roles(VISITS)),
     rule("POST", "/api/v1/auth/login", Policy::Public),
     rule("POST", "/api/v1/auth/logout", Policy::Public),
     rule("GET", "/api/v1/auth/me", Policy::Public),

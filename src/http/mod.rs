@@ -37,6 +37,8 @@ pub mod plans;
 pub mod privacy;
 /// The public page of a plate's code (`/g/{code}`): grid, manager, community, as the county publishes them.
 pub mod public;
+/// Visits to households (民情联系) and the contact coverage they make, with its XLSX.
+pub mod visits;
 /// Printable wall charts of grids (PNG).
 pub mod wallchart;
 /// Hearing changes made by other servers or processes, and rebuilding the atlas.
@@ -64,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .merge(public::router())
         .merge(api_doc::router())
         .merge(tiles::router())
+        .merge(visits::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize));
     hardening::apply(api.merge(web::router()).with_state(state))
         .layer(CompressionLayer::new())

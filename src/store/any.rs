@@ -1,4 +1,4 @@
-//! Either backend, chosen at run time: one enum, and one macro that forwards every method of the three roles
+//! Either backend, chosen at run time: one enum, and one macro that forwards every method of the four roles
 //! to the backend it holds.
 
 use std::path::PathBuf;
@@ -12,9 +12,10 @@ use super::gpkg::GpkgStore;
 use super::layers::LayerStore;
 use super::plans::PlanStore;
 use super::postgis::PostgisStore;
+use super::visits::VisitStore;
 use super::records::{
     AuditEntry, AuditRecord, ChangeEntry, ChangeRecord, NewAccount, NewPlan, NewToken, NextStep, PlanRecord,
-    PlanSave, PlanVersion, Publication, TokenInfo,
+    PlanSave, PlanVersion, Publication, TokenInfo, NewVisit, Visit, VisitFilter,
 };
 use crate::accounts::Account;
 use crate::model::{Dataset, Feature, Layer};
@@ -178,5 +179,17 @@ impl PlanStore for AnyStore {
     }
     async fn plan_versions(&self, community: &str) -> Result<Vec<PlanVersion>> {
         dispatch!(self, s => s.plan_versions(community).await)
+    }
+}
+
+impl VisitStore for AnyStore {
+    async fn record_visit(&self, v: &NewVisit, audit: impl FnOnce(i64) -> AuditRecord + Send) -> Result<(Visit, bool)> {
+        dispatch!(self, s => s.record_visit(v, audit).await)
+    }
+    async fn visits(&self, filter: &VisitFilter) -> Result<Vec<Visit>> {
+        dispatch!(self, s => s.visits(filter).await)
+    }
+    async fn visited_households(&self, since: &str) -> Result<Vec<String>> {
+        dispatch!(self, s => s.visited_households(since).await)
     }
 }

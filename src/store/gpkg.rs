@@ -19,6 +19,7 @@ use super::layers::LayerStore;
 use super::plans::{PlanStore, collection, plan_drafts};
 use super::records::{AuditRecord, ChangeEntry, ChangeRecord, PlanVersion, Publication};
 use super::schema::{ColumnValue, column_value, columns};
+use super::visits::visit_queries;
 use crate::model::{Dataset, Feature, Layer};
 
 /// 'GPKG' as a big-endian integer: what GeoPackage readers look for in the SQLite header.
@@ -252,6 +253,8 @@ account_queries!(
             MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'gridmap_audit'), 0), \
                 COALESCE((SELECT MAX(id) FROM gridmap_audit), 0)) + 1"
 );
+
+visit_queries!(GpkgStore, Sqlite);
 
 impl PlanStore for GpkgStore {
     plan_drafts!(now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')", json = "", times = "created_at, updated_at", text = "");

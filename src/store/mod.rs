@@ -1,5 +1,5 @@
-//! The store: the durable record of a county's layers, accounts and plans. Three role traits, two backends
-//! that implement all three, and [`AnyStore`], which forwards to whichever one was opened.
+//! The store: the durable record of a county's layers, accounts, plans and visits. Four role traits, two
+//! backends that implement all four, and [`AnyStore`], which forwards to whichever one was opened.
 //!
 //! Every write is one transaction: it lands whole or not at all. The atlas is rebuilt from the store. A
 //! missing record, a duplicate and a stale publication are told apart ([`Error`]) on both backends alike.
@@ -16,6 +16,8 @@ pub mod accounts;
 pub mod audit_chain;
 /// The plans' role: drafts and their steps, publication and the plan history; and the drafts' shared SQL.
 pub mod plans;
+/// Visits to households (民情联系), append-only, one per phone-made `client_id`; and their shared SQL.
+pub mod visits;
 /// Which derived columns each layer's table has, in both backends.
 pub mod schema;
 /// Geometry blobs for each backend.
@@ -35,4 +37,5 @@ pub use any::{AnyStore, DEFAULT_GPKG, Location};
 pub use error::{Error, Result};
 pub use layers::LayerStore;
 pub use plans::PlanStore;
-pub use records::{ChangeEntry, ChangeRecord, NewPlan, NextStep, PlanRecord, PlanSave, PlanVersion, Publication, StepWrite};
+pub use visits::VisitStore;
+pub use records::{ChangeEntry, ChangeRecord, NewPlan, NextStep, PlanRecord, PlanSave, PlanVersion, Publication, StepWrite, NewVisit, Visit, VisitFilter};

@@ -13,6 +13,7 @@ use super::layers::{LayerStore, RawRow, decode_rows};
 use super::plans::{PlanStore, collection, plan_drafts};
 use super::records::{AuditRecord, ChangeEntry, ChangeRecord, PlanVersion, Publication};
 use super::schema::{ColumnType, ColumnValue, column_value, columns};
+use super::visits::visit_queries;
 use crate::model::{Dataset, Feature, Layer};
 
 /// The NOTIFY channel on which committed revisions are announced.
@@ -253,6 +254,8 @@ account_queries!(
     head = "SELECT (SELECT COALESCE(hash, '') FROM gridmap_audit ORDER BY id DESC LIMIT 1), \
             nextval(pg_get_serial_sequence('gridmap_audit', 'id'))"
 );
+
+visit_queries!(PostgisStore, Postgres);
 
 impl PlanStore for PostgisStore {
     plan_drafts!(

@@ -231,3 +231,65 @@ pub struct ChangeEntry {
     pub action: String,
     pub detail: Value,
 }
+
+// Visits (民情联系).
+
+/// A visit to record. Times are RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ`), as [`crate::accounts::clock::rfc3339`]
+/// writes them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewVisit {
+    /// Made on the phone: a resend with the same id finds the first visit.
+    pub client_id: String,
+    pub household: String,
+    /// The household's grid and community when it was visited.
+    pub grid: Option<String>,
+    pub community: Option<String>,
+    /// 走访, 电话 or 上门服务.
+    pub kind: String,
+    pub note: String,
+    pub tags: Vec<String>,
+    pub visited_at: String,
+    /// The username that records it.
+    pub account: String,
+    /// The phone's position (lon/lat), when it gave one.
+    pub lonlat: Option<(f64, f64)>,
+    /// From that position to the household, metres.
+    pub distance_m: Option<f64>,
+    /// Farther from the household than the server's set distance.
+    pub flagged_far: bool,
+}
+
+/// A stored visit.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Visit {
+    pub id: i64,
+    pub client_id: String,
+    pub household: String,
+    pub grid: Option<String>,
+    pub community: Option<String>,
+    /// 走访, 电话 or 上门服务.
+    pub kind: String,
+    pub note: String,
+    pub tags: Vec<String>,
+    /// UTC, RFC 3339: when the visit took place.
+    pub visited_at: String,
+    /// UTC, RFC 3339: when the server stored it.
+    pub recorded_at: String,
+    pub account: String,
+    /// `[lon, lat]` of the phone, when it gave one (withheld where the household is masked).
+    #[schema(value_type = Option<Vec<f64>>)]
+    pub lonlat: Option<[f64; 2]>,
+    pub distance_m: Option<f64>,
+    pub flagged_far: bool,
+}
+
+/// Which visits [`super::VisitStore::visits`] lists: those of one household or of some grids (the grid at the
+/// time of the visit), visited at or after `since`, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct VisitFilter {
+    pub household: Option<String>,
+    pub grids: Option<Vec<String>>,
+    /// RFC 3339 UTC.
+    pub since: Option<String>,
+    pub limit: i64,
+}

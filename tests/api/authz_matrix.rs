@@ -107,6 +107,28 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/api/v1/coverage", "/api/v1/coverage", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
         case("GET", "/api/v1/coverage/defects", "/api/v1/coverage/defects", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
         case("GET", "/api/v1/changes", "/api/v1/changes", None, [NOT_SIGNED_IN, REFUSED, Ok, Ok, Ok, Ok]),
+        // Visits: recorded for households the caller sees in full (the grid manager's grid, the secretary's
+        // community, the county); the first to use a client_id owns it, so the others' same request conflicts.
+        case(
+            "POST",
+            "/api/v1/visits",
+            "/api/v1/visits",
+            Some(json!({"household": "H0001", "kind": "走访", "client_id": "matrix-visit-0001"})),
+            [NOT_SIGNED_IN, REFUSED, REFUSED, Ok, Status(409), Status(409)],
+        ),
+        case(
+            "POST",
+            "/api/v1/visits",
+            "/api/v1/visits",
+            Some(json!({"household": "H0003", "kind": "电话", "client_id": "matrix-visit-0002"})),
+            [NOT_SIGNED_IN, REFUSED, REFUSED, REFUSED, REFUSED, Ok],
+        ),
+        case("GET", "/api/v1/visits", "/api/v1/visits?household=H0001", None, [NOT_SIGNED_IN, REFUSED, REFUSED, Ok, Ok, Ok]),
+        // Contact coverage: each caller's own scope by default (the grid manager's grid, the secretary's
+        // community, the county for planners and the admin), managers masked for planners.
+        case("GET", "/api/v1/coverage/contact", "/api/v1/coverage/contact", None, [NOT_SIGNED_IN, REFUSED, Masked, Ok, Ok, Ok]),
+        case("GET", "/api/v1/coverage/contact", "/api/v1/coverage/contact?parent=610522102206", None, [NOT_SIGNED_IN, REFUSED, Masked, REFUSED, REFUSED, Ok]),
+        case("GET", "/api/v1/coverage/contact.xlsx", "/api/v1/coverage/contact.xlsx", None, [NOT_SIGNED_IN, REFUSED, Ok, Ok, Ok, Ok]),
         // A secretary applies the reassignment of their own community only; the county admin any.
         case(
             "POST",

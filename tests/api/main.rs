@@ -69,6 +69,8 @@ mod store_contract;
 mod store_sync;
 /// Vector tiles read by GDAL's MVT driver: features and masking as the layers route, TileJSON, ETags, bad addresses.
 mod tiles;
+/// Visits (民情联系) and contact coverage over HTTP on both stores, with the assessment workbook.
+mod visits_api;
 /// The map page in headless Chromium.
 mod web_map;
 /// The "my grid" view on a phone-sized window.
@@ -79,6 +81,8 @@ mod web_planner;
 mod web_propose;
 /// A planner's publish in Chromium: the preview is the result, codes that persist are kept.
 mod web_publish;
+/// Recording a visit as a grid manager on a phone-sized page.
+mod web_visits;
 /// Signing in on the map page through ChromeDriver.
 mod web_signin;
 /// The coverage and merger views in headless Chromium.

@@ -7,7 +7,8 @@ use gridmap::store::gpkg::GpkgStore;
 use gridmap::store::postgis::PostgisStore;
 use gridmap::store::accounts::AuditRecord;
 use gridmap::store::{
-    AccountStore, AnyStore, ChangeRecord, LayerStore, NewPlan, NextStep, PlanRecord, PlanSave, PlanStore, Publication, StepWrite,
+    AccountStore, AnyStore, ChangeRecord, LayerStore, NewPlan, NewVisit, NextStep, PlanRecord, PlanSave, PlanStore, Publication,
+    StepWrite, VisitFilter, VisitStore,
 };
 
 async fn gpkg() -> (AnyStore, tempfile::TempDir) {
@@ -827,9 +828,10 @@ async fn a_geopackage_from_before_the_migrations_opens_and_keeps_its_data() {
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(store.pool()).await.unwrap();
     assert!(applied >= 1, "the migrations are recorded as applied");
     // It is the same schema a new file gets, and opening it changed nothing but what the later migrations add
-    // (0005: the audit chain's two columns).
+    // (0005: the audit chain's two columns; 0006: the visits table, its indexes and triggers).
     let after = schema_of(&old).await;
-    let added: Vec<&String> = after.iter().filter(|l| !before.contains(l)).collect();
+    assert!(after.iter().any(|l| l == "gridmap_visits") && !before.iter().any(|l| l.starts_with("gridmap_visits")), "{after:?}");
+    let added: Vec<&String> = after.iter().filter(|l| !before.contains(l) && !l.starts_with("gridmap_visits")).collect();
     assert_eq!(added, ["gridmap_audit.prev_hash TEXT 0  0", "gridmap_audit.hash TEXT 0  0"], "{after:?}");
     assert!(before.iter().all(|l| after.contains(l)), "nothing removed");
     let new = dir.path().join("new.gpkg");
@@ -838,4 +840,86 @@ async fn a_geopackage_from_before_the_migrations_opens_and_keeps_its_data() {
     // And it opens again (the migrations are not re-run).
     drop(store);
     assert_eq!(GpkgStore::open(&old).await.unwrap().load().await.unwrap(), ds);
+}
+
+fn new_visit(client_id: &str, household: &str, grid: &str, visited_at: &str) -> NewVisit {
+    NewVisit {
+        client_id: client_id.into(),
+        household: household.into(),
+        grid: Some(grid.into()),
+        community: Some("610522001001".into()),
+        kind: "走访".into(),
+        note: "谈了养老补贴".into(),
+        tags: vec!["独居老人".into()],
+        visited_at: visited_at.into(),
+        account: "gm1".into(),
+        lonlat: Some((110.2015, 34.5015)),
+        distance_m: Some(1.5),
+        flagged_far: false,
+    }
+}
+
+/// Visits: stored once per client_id with their audit entry, listed by household, grid and time, and the
+/// database refuses to change or delete one.
+async fn visits_are_append_only_and_counted_once(store: &AnyStore) {
+    let audit = |id: i64| AuditRecord { detail: serde_json::json!({"visit": id}), ..audited() };
+    let a = new_visit("client-0001", "H0001", "610522001001001", "2026-11-20T08:00:00Z");
+    let (first, created) = store.record_visit(&a, audit).await.unwrap();
+    assert!(created);
+    assert_eq!((first.household.as_str(), first.kind.as_str(), first.note.as_str()), ("H0001", "走访", "谈了养老补贴"));
+    assert_eq!((first.tags.clone(), first.lonlat, first.distance_m), (vec!["独居老人".to_string()], Some([110.2015, 34.5015]), Some(1.5)));
+    assert!(first.recorded_at.ends_with('Z') && !first.flagged_far);
+    // A resend finds the first and writes nothing, not even an audit entry.
+    let mut resent = a.clone();
+    resent.note = "重发".into();
+    let (again, created) = store.record_visit(&resent, audit).await.unwrap();
+    assert!(!created);
+    assert_eq!(again, first);
+    let mut b = new_visit("client-0002", "H0002", "610522001001002", "2026-12-01T08:00:00Z");
+    b.lonlat = None;
+    b.distance_m = None;
+    b.flagged_far = true;
+    let (second, _) = store.record_visit(&b, audit).await.unwrap();
+    assert_eq!((second.lonlat, second.distance_m, second.flagged_far), (None, None, true));
+    let entries = store.audit(10, None).await.unwrap();
+    assert_eq!(entries.len(), 2, "one audit entry per visit written");
+    assert_eq!(entries[1].detail["visit"], first.id);
+
+    let all = |f: VisitFilter| async move { store.visits(&VisitFilter { limit: 100, ..f }).await.unwrap() };
+    assert_eq!(all(VisitFilter::default()).await, vec![second.clone(), first.clone()], "newest first");
+    assert_eq!(all(VisitFilter { household: Some("H0001".into()), ..Default::default() }).await, vec![first.clone()]);
+    assert_eq!(all(VisitFilter { grids: Some(vec!["610522001001002".into()]), ..Default::default() }).await, vec![second.clone()]);
+    assert!(all(VisitFilter { grids: Some(vec![]), ..Default::default() }).await.is_empty());
+    assert_eq!(all(VisitFilter { since: Some("2026-11-25T00:00:00Z".into()), ..Default::default() }).await, vec![second.clone()]);
+    assert_eq!(store.visits(&VisitFilter { limit: 1, ..Default::default() }).await.unwrap().len(), 1);
+    let mut seen = store.visited_households("2026-11-01T00:00:00Z").await.unwrap();
+    seen.sort();
+    assert_eq!(seen, ["H0001", "H0002"]);
+    assert_eq!(store.visited_households("2026-11-25T00:00:00Z").await.unwrap(), ["H0002"]);
+
+    // Append-only: the database refuses an update or a delete from anywhere.
+    let (update, delete) = ("UPDATE gridmap_visits SET note = 'x'", "DELETE FROM gridmap_visits");
+    match store {
+        AnyStore::Gpkg(s) => {
+            assert!(sqlx::query(update).execute(s.pool()).await.is_err());
+            assert!(sqlx::query(delete).execute(s.pool()).await.is_err());
+        }
+        AnyStore::Postgis(s) => {
+            assert!(sqlx::query(update).execute(s.pool()).await.is_err());
+            assert!(sqlx::query(delete).execute(s.pool()).await.is_err());
+            assert!(sqlx::query("TRUNCATE gridmap_visits").execute(s.pool()).await.is_err());
+        }
+    }
+    assert_eq!(all(VisitFilter::default()).await.len(), 2);
+}
+
+#[tokio::test]
+async fn gpkg_visits_are_append_only_and_counted_once() {
+    let (s, _d) = gpkg().await;
+    visits_are_append_only_and_counted_once(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_visits_are_append_only_and_counted_once() {
+    visits_are_append_only_and_counted_once(&postgis().await).await;
 }

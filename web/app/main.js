@@ -20,6 +20,7 @@
 import { installAccount } from './account/account.js';
 import { installCoverage } from './coverage/coverage.js';
 import { installLocate } from './locate/locate.js';
+import { mayVisit } from './visits/visit.js';
 import { BboxLoader } from './map/bbox-loader.js';
 import { InfoPanel, hitsAt } from './map/feature-info.js';
 import { LayerData } from './map/layer-data.js';
@@ -305,4 +306,11 @@ async function start() {
 }
 
 start().catch(fail);
-installAccount({ publish: (me) => publish('account', me) });
+installAccount({
+  publish: (me) => {
+    publish('account', me);
+    // The visit form and the rows' visit buttons are shown to the roles that visit households.
+    document.body.classList.toggle('gm-may-visit', mayVisit(me));
+    document.dispatchEvent(new CustomEvent('gm-account', { detail: me }));
+  },
+});

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 use super::access::{Policy, rule_for};
-use super::{AppState, coverage, crosswalk, layers, locate, meta, plans, session, wallchart};
+use super::{AppState, coverage, crosswalk, layers, locate, meta, plans, session, visits, wallchart};
 
 /// The shapes of bodies written as JSON values, for the document.
 pub mod bodies;
@@ -44,6 +44,7 @@ pub mod page;
         plans::edits::edit, plans::edits::undo, plans::edits::redo,
         plans::export::export, plans::export::wallchart,
         wallchart::published,
+        visits::record_visit, visits::list_visits, visits::contact_coverage, visits::contact_coverage_xlsx,
     ),
     components(schemas(bodies::ErrorBody)),
     tags(
@@ -53,6 +54,7 @@ pub mod page;
         (name = "coverage", description = "覆盖检查: 盲区、缝隙、重叠、网格外住户 (coverage: no blind spots)"),
         (name = "crosswalk", description = "合并对照: 93 个原行政村与 28 个社区, 跨界住户的调整; 变更日志 (the merger crosswalk)"),
         (name = "plans", description = "网格规划: 草案、编辑、对比与发布 (planners' drafts and publishing)"),
+        (name = "visits", description = "民情联系: 走访记录与走访覆盖率 (visits to households and contact coverage)"),
         (name = "wallchart", description = "网格公示图 (printable wall charts)"),
         (name = "auth", description = "登录、退出、密码与 API 令牌 (signing in, passwords, API tokens)"),
         (name = "admin", description = "县级管理员: 账户与审计日志 (the county admin's accounts and audit log)"),

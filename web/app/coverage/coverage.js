@@ -4,7 +4,8 @@
 //
 // Installed by the composition root (installCoverage): a "覆盖检查" button on
 // the map; the panel is built on first use. Data: GET /api/v1/coverage and
-// /api/v1/coverage/defects (computed once per data revision by the server).
+// /api/v1/coverage/defects (computed once per data revision by the server); for the roles that may ask, the
+// contact coverage (走访覆盖率, households visited in 30 days) of /api/v1/coverage/contact as a column.
 
 import { getJSON } from '../shared/api.js';
 import { bboxOf } from '../shared/bbox.js';
@@ -55,6 +56,12 @@ function download(name, text, type) {
 // `+ 0` turns a -0 (a gap of -1e-9 m² from rounding) into 0, which toLocaleString would print as "-0".
 const fmt = (v, digits = 0) =>
   v === null || v === undefined ? '—' : (Number(Number(v).toFixed(digits)) + 0).toLocaleString('zh-CN', { maximumFractionDigits: digits });
+
+/** A community's contact coverage as the table shows it: `50% (1/2)`, or — when unknown to the caller. */
+function contactText(c) {
+  if (!c || c.coverage_pct === null || c.coverage_pct === undefined) return '—';
+  return `${fmt(c.coverage_pct, 1)}% (${c.visited}/${c.households})`;
+}
 
 export class CoverageView {
   constructor(map) {
@@ -113,11 +120,15 @@ export class CoverageView {
 
   async load() {
     try {
-      const [summary, defects, communities] = await Promise.all([
+      const role = window.gridmap?.account?.account?.role;
+      const contact = ['admin', 'planner', 'secretary', 'grid_manager'].includes(role) ? getJSON('/coverage/contact').catch(() => null) : null;
+      const [summary, defects, communities, visits] = await Promise.all([
         getJSON('/coverage'),
         getJSON('/coverage/defects'),
         getJSON('/layers/communities').catch(() => ({ features: [] })),
+        contact,
       ]);
+      this.contact = new Map((visits?.communities || []).map((r) => [r.code, r]));
       this.summary = summary;
       this.defects = defects;
       for (const f of communities.features || []) this.communityBbox.set(f.properties.code, bboxOf(f));
@@ -240,6 +251,7 @@ export class CoverageView {
       ready: true,
       defects: byKind,
       rows: this.rows.map((r) => r.code),
+      contact: Object.fromEntries([...(this.contact || new Map())].map(([code, c]) => [code, c.coverage_pct])),
       rendered: Object.fromEntries(layers.map((id) => [id, this.map.queryRenderedFeatures({ layers: [id] }).length])),
     });
   }
@@ -249,7 +261,7 @@ export class CoverageView {
     this.rows = rows;
     this.table.replaceChildren();
     const head = el('tr');
-    for (const h of ['社区', '覆盖率', '户数', '未入格', '网格', '缺陷']) head.append(el('th', { text: h }));
+    for (const h of ['社区', '覆盖率', '户数', '未入格', '网格', '缺陷', '走访覆盖率']) head.append(el('th', { text: h }));
     this.table.append(el('thead'));
     this.table.tHead.append(head);
     const body = el('tbody');
@@ -265,6 +277,7 @@ export class CoverageView {
         el('td', { class: 'num', text: fmt(r.households_uncovered) }),
         el('td', { class: 'num', text: fmt(r.grids) }),
         el('td', { class: 'num', text: fmt(r.defects) }),
+        el('td', { class: 'num', title: '近30天已走访户数/总户数', text: contactText(this.contact?.get(r.code)) }),
       );
       const go = () => {
         const b = this.communityBbox.get(r.code);

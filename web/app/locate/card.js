@@ -1,15 +1,18 @@
 // The card that shows who is responsible for a spot (a /locate answer) or a search hit; its button opens the
-// grid's households ("my grid").
+// grid's households ("my grid"). A household on it carries the visit form (visits/visit.js) for the roles that
+// visit households.
 
 import { el } from '../shared/dom.js';
 import { layerName } from '../shared/layers.js';
 import { chainHtml, esc, householdHtml } from './html.js';
+import { visitHtml, wireVisits } from '../visits/visit.js';
 
 /** The card that shows what is at a spot or a search hit. */
 export class ChainCard {
   constructor() {
     this.el = el('aside', { id: 'gm-chain', class: 'gm-card', 'aria-label': '责任链', hidden: true });
     document.body.appendChild(this.el);
+    wireVisits(this.el);
     this.el.addEventListener('click', (e) => {
       if (e.target.closest('.gm-card-close')) this.close();
       const g = e.target.closest('[data-open-grid]');
@@ -39,11 +42,17 @@ export class ChainCard {
     html += chainHtml(a);
     if (a.household) {
       const how = a.household.match === 'inside' ? '此处住户' : `最近住户 (${a.household.distance_m} 米)`;
-      html += `<h3 class="gm-sub">${how}</h3>${householdHtml(a.household)}`;
+      html += `<h3 class="gm-sub">${how}</h3>${householdHtml(a.household)}${visitHtml({ ...a.household, grid: a.grid?.code })}`;
     } else {
       html += `<p class="gm-note">${a.radius_m} 米内无住户</p>`;
     }
     if (a.grid) html += `<button type="button" class="gm-button" data-open-grid="${esc(a.grid.code)}">查看本网格住户</button>`;
+    this.show(html);
+  }
+
+  /** A household of a grid's list ("my grid"), with the visit form. */
+  showHousehold(h, grid) {
+    const html = `<h2 class="gm-card-title">住户: ${esc(h.head || h.code)}</h2>${householdHtml(h)}${visitHtml({ ...h, grid: grid?.code })}`;
     this.show(html);
   }
 
@@ -52,7 +61,7 @@ export class ChainCard {
     const title = hit.layer === 'households' ? '住户' : layerName(hit.layer);
     let html = `<h2 class="gm-card-title">${esc(title)}: ${esc(hit.layer === 'households' ? hit.head || hit.code : hit.name)}</h2>`;
     html += chainHtml(hit.chain || {});
-    if (hit.layer === 'households') html += householdHtml(hit);
+    if (hit.layer === 'households') html += householdHtml(hit) + visitHtml({ ...hit, grid: hit.chain?.grid?.code });
     const grid = hit.layer === 'grids' ? hit : hit.chain?.grid;
     if (grid) html += `<button type="button" class="gm-button" data-open-grid="${esc(grid.code)}">查看网格 ${esc(grid.name)} 的住户</button>`;
     this.show(html);

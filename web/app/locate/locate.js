@@ -41,6 +41,10 @@ export function installLocate({ clicksTaken = () => false } = {}) {
       if (map && household.lonlat) map.flyTo({ center: household.lonlat, zoom: Math.max(map.getZoom(), 18) });
       mark(household.lonlat);
     },
+    onVisit(household, grid) {
+      card.showHousehold(household, grid);
+      mark(household.lonlat);
+    },
   });
   card.onOpenGrid = (code) => {
     card.close();

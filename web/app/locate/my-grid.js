@@ -12,6 +12,7 @@
 import { getJSON } from '../shared/api.js';
 import { el, isPhone } from '../shared/dom.js';
 import { TAGS, chainHtml, esc, phoneHtml } from './html.js';
+import { gridContact } from '../visits/visit.js';
 
 function writeStatus(s) {
   let pre = document.getElementById('mygrid-status');
@@ -32,12 +33,13 @@ function rowHtml(h, i) {
       <span class="gm-row-title">${esc(h.head || '户主未登记')}${h.members ? ` <span class="gm-muted">${h.members}人</span>` : ''}</span>
       <span class="gm-row-addr">${esc(h.address || h.code)}</span>
       <span class="gm-row-meta">${h.unit ? `${esc(h.unit.name)} · ` : ''}<span class="gm-code">${esc(h.code)}</span> ${tags} ${flags.join(' ')}</span>
-    </button>${h.phone ? `<span class="gm-row-phone">${phoneHtml(h.phone)}</span>` : ''}</li>`;
+    </button>${h.phone ? `<span class="gm-row-phone">${phoneHtml(h.phone)}</span>` : ''}<button type="button" class="gm-row-visit" data-i="${i}" aria-label="记录走访">走访</button></li>`;
 }
 
 export class MyGrid {
-  constructor({ onLocate }) {
+  constructor({ onLocate, onVisit }) {
     this.onLocate = onLocate;
+    this.onVisit = onVisit;
     this.map = null;
     this.data = null;
     this.el = el('section', { id: 'gm-mygrid', class: 'gm-mygrid', 'aria-label': '我的网格', hidden: true });
@@ -45,6 +47,11 @@ export class MyGrid {
     this.el.addEventListener('click', (e) => {
       if (e.target.closest('.gm-mygrid-close')) this.close();
       if (e.target.closest('.gm-mygrid-fold')) this.el.classList.toggle('folded');
+      const v = e.target.closest('.gm-row-visit');
+      if (v && this.data) {
+        this.onVisit?.(this.data.households[Number(v.dataset.i)], this.data.grid);
+        return;
+      }
       const b = e.target.closest('.gm-row-main');
       if (b && this.data) {
         const h = this.data.households[Number(b.dataset.i)];
@@ -54,6 +61,8 @@ export class MyGrid {
         this.onLocate(h);
       }
     });
+    // The account may be known only after the list is drawn: then the contact line follows.
+    document.addEventListener('gm-account', () => this.data && this.showContact(this.data.grid.code));
     this.el.addEventListener('input', (e) => {
       if (e.target.classList.contains('gm-filter')) this.filter(e.target.value);
     });
@@ -107,10 +116,12 @@ export class MyGrid {
         <p class="gm-mygrid-count"><b id="gm-mygrid-count">${d.count}</b> 户${target}
           ${d.count - d.lies_in_count ? ` · <span class="gm-flag">${d.count - d.lies_in_count} 户名册在此但位置不在本网格</span>` : ''}
           ${d.count - d.on_roster_count ? ` · <span class="gm-flag">${d.count - d.on_roster_count} 户位于本网格但未登记在册</span>` : ''}</p>
+        <p class="gm-mygrid-contact" id="gm-mygrid-contact"></p>
         <input class="gm-filter" type="search" placeholder="筛选 姓名/地址/编码" aria-label="筛选住户" />
       </header>
       ${d.withheld ? `<p class="gm-withheld" id="gm-mygrid-withheld">${esc(d.message || '')}</p>` : ''}
       <ol class="gm-rows" id="gm-mygrid-list">${d.households.map(rowHtml).join('')}</ol>`;
+    this.showContact(g.code);
     // Layout figures, so a test at a phone viewport can tell the list is usable there.
     const rows = [...this.el.querySelectorAll('.gm-row-main')];
     const heights = rows.map((r) => r.getBoundingClientRect().height);
@@ -127,6 +138,14 @@ export class MyGrid {
       min_row_height: heights.length ? Math.round(Math.min(...heights)) : null,
       errors: [],
     });
+  }
+
+  /** The grid's contact coverage (走访覆盖率) for the roles that visit households. */
+  async showContact(code) {
+    if (!document.body.classList.contains('gm-may-visit')) return;
+    const c = await gridContact(code);
+    const p = this.el.querySelector('#gm-mygrid-contact');
+    if (c && p) p.textContent = `近30天已走访 ${c.visited}/${c.households} 户${c.coverage_pct === null ? '' : ` (${c.coverage_pct}%)`}`;
   }
 
   filter(text) {
