@@ -79,5 +79,7 @@ mod web_propose;
 mod web_publish;
 /// Signing in on the map page through ChromeDriver.
 mod web_signin;
+/// Phone numbers on the page: a masked one is never a call link.
+mod web_tel;
 /// The coverage and merger views in headless Chromium.
 mod web_views;
