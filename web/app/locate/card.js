@@ -1,6 +1,7 @@
 // The card that shows who is responsible for a spot (a /locate answer) or a search hit; its button opens the
 // grid's households ("my grid").
 
+import { userMessage } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import { layerName } from '../shared/layers.js';
 import { chainHtml, esc, householdHtml } from './html.js';
@@ -30,12 +31,12 @@ export class ChainCard {
   /** A /locate answer. */
   showLocate(a) {
     if (!a.inside_county) {
-      this.show(`<h2 class="gm-card-title">不在${esc(a.county?.name || '本县')}范围内</h2><p class="gm-note">${esc(a.message)}</p>`);
+      this.show(`<h2 class="gm-card-title">不在${esc(a.county?.name || '本县')}范围内</h2><p class="gm-note">${esc(userMessage(a.message))}</p>`);
       return;
     }
     let html = `<h2 class="gm-card-title">此处责任人</h2>`;
     if (!a.grid) html += `<p class="gm-warn">此处不属于任何网格 (盲区)</p>`;
-    if (a.also?.grids) html += `<p class="gm-warn">同时被网格 ${esc(a.also.grids.join(', '))} 划入 (重叠)</p>`;
+    if (a.also?.grids) html += `<p class="gm-warn">${esc(userMessage(a.message))}</p>`;
     html += chainHtml(a);
     if (a.household) {
       const how = a.household.match === 'inside' ? '此处住户' : `最近住户 (${a.household.distance_m} 米)`;
