@@ -50,6 +50,14 @@ async fn check_my_grid(app: &common::TestApp, grid: &str) {
     assert!(row >= 44.0, "rows must be at least 44 px high on a phone, smallest is {row}: {status}");
     // Masked for a planner.
     assert_eq!(status["masked"], true);
+    // The map frames the grid above the sheet, not the whole county.
+    let bbox = &api["bbox"];
+    let meta: Value = reqwest::get(format!("{base_url}/api/v1/meta")).await.unwrap().json().await.unwrap();
+    let framed = "const m = window.gridmap.map; const px = (b) => [m.project([b[0], b[1]]), m.project([b[2], b[3]])];                   const c = m.getContainer().getBoundingClientRect(); const [g1, g2] = px(arguments[0]); const [c1, c2] = px(arguments[1]);                   const inView = (a, b) => Math.min(a.x, b.x) >= -2 && Math.max(a.x, b.x) <= c.width + 2 && Math.min(a.y, b.y) >= -2 && Math.max(a.y, b.y) <= c.height + 2;                   return {grid: inView(g1, g2), county: inView(c1, c2), grid_bottom: Math.max(g1.y, g2.y) + c.top, height: window.innerHeight}";
+    let f = b.eval(framed, vec![bbox.clone(), meta["bbox"].clone()]).await;
+    assert_eq!(f["grid"], true, "the whole grid in view: {f}");
+    assert_eq!(f["county"], false, "zoomed to the grid, not the county: {f}");
+    assert!(f["grid_bottom"].as_f64().unwrap() <= 0.6 * f["height"].as_f64().unwrap(), "the grid above the sheet: {f}");
     assert!(dom.contains("gm-search"), "the search box is on the page");
 
     // A screenshot for a person to look at (artifacts/).

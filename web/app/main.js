@@ -180,8 +180,9 @@ async function start() {
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
 
   const view = (params.get('view') || '').split(',').map(Number);
-  const hasView = view.length === 3 && view.every(Number.isFinite);
-  if (hasView) map.jumpTo({ center: [view[0], view[1]], zoom: view[2] });
+  // ?grid=CODE frames that grid ("my grid" fits the map to it): the county must not be fitted over it.
+  const hasView = (view.length === 3 && view.every(Number.isFinite)) || !!params.get('grid');
+  if (hasView && !params.get('grid')) map.jumpTo({ center: [view[0], view[1]], zoom: view[2] });
   map.on('resize', () => {
     if (!userMoved && !hasView) fitCounty(false);
   });
