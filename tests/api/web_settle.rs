@@ -52,6 +52,8 @@ async fn a_secretary_applies_her_communitys_reassignment() {
     assert!(row.as_str().unwrap().matches("网格员").count() >= 2, "from and to grid with their managers: {row}");
     let explain = b.eval("return document.querySelector('.merger-explain')?.textContent || ''", vec![]).await;
     assert!(explain.as_str().unwrap().contains("迁入") && explain.as_str().unwrap().contains("迁出"), "迁入/迁出 explained");
+    let planner_button = "return document.getElementById('planner-button')?.offsetParent === null";
+    assert_eq!(b.eval(planner_button, vec![]).await, json!(true), "no 网格规划 button for a secretary, who may not plan");
     b.screenshot("web_settle_before.png").await;
 
     // Apply asks first; confirmed, the rosters change and the list empties.

@@ -64,6 +64,8 @@ async fn a_masked_phone_is_never_a_call_link() {
     assert!(texts.iter().all(|t| t.contains('*')), "a planner sees every phone masked: {texts:?}");
     assert_links_honest(&links, "planner, tapped household");
     assert!(links.is_empty(), "no masked number is a link: {links:?}");
+    let planner_button = "return !!document.getElementById('planner-button')?.offsetParent";
+    b.wait_for("the 网格规划 button for a planner", planner_button, 20).await;
     b.goto(&app.url(&format!("/?grid={GRID}"))).await;
     b.wait_for("my grid listed", "return document.querySelectorAll('#gm-mygrid-list .gm-row').length", 30).await;
     let (links, texts) = phones(&b).await;

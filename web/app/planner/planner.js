@@ -671,6 +671,11 @@ export class PlannerView {
 
 /** The view on `map` as the 网格规划 button; opened at once with ?panel=planner. `page`: see PlannerView. */
 export function installPlanner(map, page) {
+  // The button is for those who may plan: shown once /auth/me says so (body.can-plan, planner.css); the
+  // address ?panel=planner still opens the view, which then says who may use it.
+  getJSON('/auth/me')
+    .then((me) => document.body.classList.toggle('can-plan', !!me?.signed_in && PLANNING_ROLES.includes(me.role)))
+    .catch(() => {});
   return installView(map, 'planner', new PlannerView(map, page), {
     label: '网格规划',
     title: '网格规划:在草稿中调整网格,实时查看覆盖和户数,然后发布',
