@@ -266,8 +266,9 @@ export class PlannerView {
   }
 
   fail(err) {
-    this.lastError = err instanceof Error ? err.message : String(err);
-    this.flash(this.lastError);
+    // The person reads the Chinese; the self-report keeps the server's whole message (err.detail) for support.
+    this.lastError = err instanceof Error ? err.detail || err.message : String(err);
+    this.flash(err instanceof Error ? err.message : String(err));
     this.report();
   }
 
@@ -523,7 +524,7 @@ export class PlannerView {
       return true;
     } catch (err) {
       // 422: the edit cannot be done and the draft is unchanged; put terra-draw's features back as they were.
-      this.lastError = err.message;
+      this.lastError = err.detail || err.message;
       this.flash(`无法执行:${err.message}`);
       if (this.plan) this.editor?.setGrids(this.plan.grids.features);
       return false;
