@@ -219,16 +219,18 @@ async function start() {
   const info = new InfoPanel($('info'), map, data);
   map.on('click', (e) => {
     if (clicksTaken()) return;
+    if (isPhone()) {
+      // On a phone a tap opens one sheet: the card of what is here (locate/), which leads with the tapped
+      // household or grid. Keep the tapped spot above that bottom sheet (at most half the screen).
+      info.close();
+      setPanel(false);
+      const sheetTop = $('map').getBoundingClientRect().height * 0.5;
+      if (e.point.y > sheetTop - 40) map.panBy([0, e.point.y - sheetTop / 2], { duration: 300 });
+      return;
+    }
     const hits = hitsAt(map, e.point, visible);
-    if (hits.length) {
-      info.show(hits);
-      if (isPhone()) {
-        setPanel(false);
-        // Keep what was tapped above the bottom sheet.
-        const sheetTop = $('info').getBoundingClientRect().top - $('map').getBoundingClientRect().top;
-        if (e.point.y > sheetTop - 40) map.panBy([0, e.point.y - sheetTop / 2], { duration: 300 });
-      }
-    } else info.close();
+    if (hits.length) info.show(hits);
+    else info.close();
   });
 
   // Initial load: meta and every whole layer at once; the map style must be loaded before data goes in.
