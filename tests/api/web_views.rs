@@ -122,3 +122,31 @@ async fn coverage_headline_agrees_with_its_table_the_top_bar_and_the_api() {
     // The top bar counts the same households.
     assert!(dom.contains(&format!("{} 户", grouped(households))), "the top bar's household count");
 }
+
+/// Zooming to a community's row frames it in the part of the map the panels leave free: between the layer
+/// panel on the left and the coverage panel on the right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zoom_to_a_row_frames_it_beside_the_panels() {
+    let app = common::spawn_app().await;
+    let b = crate::common::webdriver::Browser::start(DESKTOP).await;
+    let (status, _) = b.page_status(&format!("{}/?panel=coverage", app.base_url), "coverage-status", 90).await;
+    assert_eq!(status["ready"], true, "{status}");
+    let code = status["rows"][0].as_str().unwrap().to_string();
+    b.click(&b.find(&format!("tr[data-code=\"{code}\"]")).await).await;
+    b.wait_for("the zoom to end", "const m = window.gridmap.map; return !m.isMoving() && m.getZoom() > 11", 20).await;
+    let framed = "const m = window.gridmap.map; const c = m.getContainer().getBoundingClientRect(); \
+        return fetch('/api/v1/layers/communities').then(r => r.json()).then(fc => { \
+          const f = fc.features.find(f => f.properties.code === arguments[0]); \
+          let [w, s, e, n] = [180, 90, -180, -90]; \
+          const walk = (x) => { if (typeof x[0] === 'number') { w = Math.min(w, x[0]); e = Math.max(e, x[0]); s = Math.min(s, x[1]); n = Math.max(n, x[1]); } else x.forEach(walk); }; \
+          walk(f.geometry.coordinates); \
+          const a = m.project([w, n]), b = m.project([e, s]); \
+          const right = document.getElementById('coverage').getBoundingClientRect().left - c.left; \
+          const left = document.body.classList.contains('panel-open') ? document.getElementById('panel').getBoundingClientRect().right - c.left : 0; \
+          return {left: a.x, right: b.x, top: a.y, bottom: b.y, free_left: left, free_right: right, height: c.height}; })";
+    let f = b.eval(framed, vec![serde_json::json!(code)]).await;
+    let v = |k: &str| f[k].as_f64().unwrap();
+    assert!(v("left") >= v("free_left") - 2.0 && v("right") <= v("free_right") + 2.0, "framed beside the panels: {f}");
+    assert!(v("top") >= -2.0 && v("bottom") <= v("height") + 2.0, "framed top to bottom: {f}");
+    b.screenshot("web_coverage_zoom_row.png").await;
+}

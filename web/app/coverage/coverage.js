@@ -11,7 +11,7 @@ import { bboxOf } from '../shared/bbox.js';
 import { KINDS } from '../shared/defect-kinds.js';
 import { el } from '../shared/dom.js';
 import { fmt, pctText } from '../shared/format.js';
-import { installView } from '../shared/view.js';
+import { freePadding, installView } from '../shared/view.js';
 
 const SOURCE = 'coverage-defects';
 const LAYER_IDS = ['coverage-area-fill', 'coverage-area-line', 'coverage-outline', 'coverage-point'];
@@ -207,7 +207,7 @@ export class CoverageView {
 
   zoomTo(bbox) {
     const pad = Math.max(bbox[2] - bbox[0], bbox[3] - bbox[1]) * 0.3 + 0.0008;
-    this.map.fitBounds([[bbox[0] - pad, bbox[1] - pad], [bbox[2] + pad, bbox[3] + pad]], { padding: 40, maxZoom: 18, duration: 600 });
+    this.map.fitBounds([[bbox[0] - pad, bbox[1] - pad], [bbox[2] + pad, bbox[3] + pad]], { padding: freePadding(this.map), maxZoom: 18, duration: 600 });
   }
 
   counts() {

@@ -10,7 +10,7 @@ import { getJSON } from '../shared/api.js';
 import { bboxOf } from '../shared/bbox.js';
 import { API_BASE } from '../shared/config.js';
 import { el } from '../shared/dom.js';
-import { installView } from '../shared/view.js';
+import { freePadding, installView } from '../shared/view.js';
 import { Settle } from './settle.js';
 
 const SOURCE_VILLAGES = 'merger-villages';
@@ -192,7 +192,7 @@ export class MergerView {
       tr.append(el('td', { text: r.name }), el('td', { text: String(r.gained) }), el('td', { text: String(r.lost) }), el('td', { text: String(r.gained - r.lost) }));
       const zoom = () => {
         const b = this.communityBbox.get(r.code);
-        if (b) this.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40 });
+        if (b) this.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: freePadding(this.map) });
       };
       tr.addEventListener('click', zoom);
       tr.addEventListener('keydown', (ev) => ev.key === 'Enter' && zoom());
