@@ -20,6 +20,31 @@ pub struct Coverage {
     /// Each defect as a GeoJSON Feature (lon/lat), its kind, and the codes of its parent and the parent's
     /// ancestors.
     pub features: Vec<(Value, Kind, Vec<String>)>,
+    /// The county-wide figures every view shows (the top bar, the headline, the table's totals).
+    pub totals: Value,
+}
+
+/// The county-wide figures, so that the top bar, the coverage headline and the sum of the table agree: every
+/// household of the dataset is counted once, as lying in a community, in the county outside every community,
+/// or outside the county; the coverage percentage is floored ([`report::floor_pct`]).
+fn totals(atlas: &Atlas, r: &Report) -> Value {
+    let households = atlas.layer(Layer::Households).map(|l| l.features.len() as u64);
+    let county = r.summary.iter().find(|row| row.layer == Layer::County);
+    let in_county = county.and_then(|c| c.households);
+    let in_communities: Option<u64> =
+        households.map(|_| r.summary.iter().filter(|row| row.layer == Layer::Communities).filter_map(|row| row.households).sum());
+    let minus = |a: Option<u64>, b: Option<u64>| a.zip(b).map(|(a, b)| a.saturating_sub(b));
+    serde_json::json!({
+        "households": households,
+        "households_in_communities": in_communities,
+        "households_outside_communities": minus(in_county, in_communities),
+        "households_outside_county": minus(households, in_county),
+        "households_uncovered": county.and_then(|c| c.households_uncovered),
+        "coverage_pct": county.and_then(|c| c.coverage_pct).map(|v| report::floor_pct(v, 4)),
+        "gap_m2": county.and_then(|c| c.gap_m2),
+        "defects": r.defects.len(),
+        "communities": r.summary.iter().filter(|row| row.layer == Layer::Communities).count(),
+    })
 }
 
 /// Code → parent code over county, towns, communities and grids.
@@ -60,7 +85,8 @@ fn compute(atlas: &Atlas) -> Coverage {
         .iter()
         .map(|d| (report::defect_feature(d, crs), d.kind, chain(&up, d.parent.as_deref())))
         .collect();
-    Coverage { report, rows, features }
+    let totals = totals(atlas, &report);
+    Coverage { report, rows, features, totals }
 }
 
 /// The coverage of `atlas`, computed on first use (the state warms each new atlas with it).

@@ -25,7 +25,7 @@ pub fn visible(atlas: &Atlas, hh: &[CrossHousehold], access: &Access) -> Vec<Cro
     hh.iter()
         .map(|h| {
             let mut h = h.clone();
-            let view = access.household(atlas, &h.code);
+            let view = access.household_at(atlas, &h.code, h.located_grid.as_deref());
             h.head = h.head.map(|n| view.name(&n));
             h.address = h.address.map(|a| view.address(&a));
             let staff = h.located_grid.as_deref().map_or(View::Masked, |g| access.grid(atlas, g));
@@ -42,7 +42,7 @@ pub fn visible_proposal(atlas: &Atlas, mut p: Proposal, access: &Access) -> Prop
         p.moves.clear();
     }
     for m in &mut p.moves {
-        let view = access.household(atlas, &m.household);
+        let view = access.household_at(atlas, &m.household, Some(m.to_grid.as_str()));
         m.head = m.head.as_deref().map(|n| view.name(n));
     }
     for g in &mut p.grids {

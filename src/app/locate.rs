@@ -186,6 +186,7 @@ fn query_json(p: &QueryPoint) -> Value {
 pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: &Access) -> Value {
     let county = atlas.layer(Layer::County).and_then(|l| l.features.first());
     let county_name = county.map_or_else(|| "the county".to_string(), |c| format!("{} ({})", c.name(), c.code));
+    let county_zh = county.map_or_else(|| "本县".to_string(), |c| c.name().to_string());
     let (lon, lat) = p.lonlat;
     let located: Option<Located> = atlas.locate(lon, lat, radius_m).ok();
     let Some(at_point) = located else {
@@ -193,7 +194,7 @@ pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: &Access
             "query": query_json(p), "lonlat": [round(lon, 7), round(lat, 7)], "inside_county": false,
             "county": null, "town": null, "community": null, "village": null, "grid": null, "unit": null,
             "household": null, "also": {}, "radius_m": radius_m, "masked": access.masked(),
-            "message": format!("({lon:.6}, {lat:.6}) is far outside {county_name}"),
+            "message": format!("此处远在{county_zh}范围之外 (({lon:.6}, {lat:.6}) is far outside {county_name})"),
         });
     };
     let first = |l: Layer| at_point.owner(l);
@@ -216,26 +217,49 @@ pub fn locate_json(atlas: &Atlas, p: &QueryPoint, radius_m: f64, access: &Access
         }
     }
     let grids = at_point.all(Layer::Grids);
+    // Chinese first, naming places by name; the English and the codes follow in parentheses for support.
+    let named = |layer: Layer, is: &[usize]| -> Vec<String> {
+        let idx = atlas.layer(layer).expect("indexes come from this layer");
+        is.iter().map(|&i| idx.features[i].name().to_string()).collect()
+    };
     let message = if !at_point.inside_county {
-        format!("({lon:.6}, {lat:.6}) is outside {county_name}")
+        format!("此处不在{county_zh}范围内 (({lon:.6}, {lat:.6}) is outside {county_name})")
     } else if grids.is_empty() && atlas.layer(Layer::Grids).is_some_and(|g| !g.is_empty()) {
-        format!("inside {county_name} but in no grid: a blind spot")
+        format!("此处在{county_zh}内, 但不属于任何网格 (盲区) (inside {county_name} but in no grid: a blind spot)")
     } else if grids.len() > 1 {
-        format!("claimed by {} grids: {} (an overlap)", grids.len(), codes(atlas, Layer::Grids, grids).join(", "))
+        format!(
+            "此处同时被 {} 个网格划入 (重叠): {} (claimed by {} grids: {}, an overlap)",
+            grids.len(),
+            named(Layer::Grids, grids).join("、"),
+            grids.len(),
+            codes(atlas, Layer::Grids, grids).join(", ")
+        )
     } else {
-        let mut s = String::from("inside");
+        let (mut zh, mut en) = ("此处在县内".to_string(), String::from("inside"));
         if let Some(g) = first(Layer::Grids) {
-            s = format!("in grid {}", atlas.layer(Layer::Grids).expect("present").features[g].code);
+            let f = &atlas.layer(Layer::Grids).expect("present").features[g];
+            zh = format!("此处属于{}", f.name());
+            en = format!("in grid {}", f.code);
         }
         match at_point.household {
-            _ if !sees => s.push_str("; 住户信息需登录查看 (households: sign in)"),
-            Some(HouseholdMatch::Inside { .. }) => s.push_str(", in a household's courtyard or dwelling"),
-            Some(HouseholdMatch::Nearest { distance_m, .. }) => {
-                s.push_str(&format!(", nearest household {distance_m:.1} m away"))
+            _ if !sees => {
+                zh.push_str("; 住户信息需登录查看");
+                en.push_str("; households: sign in");
             }
-            None => s.push_str(&format!(", no household within {radius_m} m")),
+            Some(HouseholdMatch::Inside { .. }) => {
+                zh.push_str(", 在一户的院落或住房内");
+                en.push_str(", in a household's courtyard or dwelling");
+            }
+            Some(HouseholdMatch::Nearest { distance_m, .. }) => {
+                zh.push_str(&format!(", 最近住户 {distance_m:.1} 米"));
+                en.push_str(&format!(", nearest household {distance_m:.1} m away"));
+            }
+            None => {
+                zh.push_str(&format!(", {radius_m} 米内无住户"));
+                en.push_str(&format!(", no household within {radius_m} m"));
+            }
         }
-        s
+        format!("{zh} ({en})")
     };
     json!({
         "query": query_json(p),

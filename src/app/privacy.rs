@@ -376,6 +376,16 @@ impl Access {
         }
     }
 
+    /// How the household with `code` is shown to this caller, knowing it lies in `located_grid`: a household
+    /// that lies in the caller's community is shown in full there even when its roster names another grid
+    /// (a secretary settling the merger's households must see whom she settles).
+    pub fn household_at(&self, atlas: &Atlas, code: &str, located_grid: Option<&str>) -> View {
+        match atlas.layer(Layer::Households).and_then(|l| l.get(code)) {
+            Some(f) => self.view(atlas, Layer::Households, f, located_grid),
+            None => View::Masked,
+        }
+    }
+
     /// How the staff of the grid with `code` are shown.
     pub fn grid(&self, atlas: &Atlas, code: &str) -> View {
         match atlas.layer(Layer::Grids).and_then(|l| l.get(code)) {

@@ -43,8 +43,13 @@ pub async fn reassign(state: &AppState, community: Option<&str>, scope: &Scope, 
         None => *scope == Scope::County,
     };
     if !in_scope {
-        let what = community.map_or_else(|| "全县 (the whole county)".to_string(), |c| format!("社区 {c} (community {c})"));
-        return Err(Error::OutOfScope(format!("{what} 不在您的范围内 (outside your scope: {scope})")));
+        // Named by its name: the person reads it; the codes follow for support.
+        let name = community.and_then(|c| atlas.layer(Layer::Communities).and_then(|l| l.get(c))).map(|f| f.name().to_string());
+        let (zh, en) = match community {
+            Some(c) => (name.unwrap_or_else(|| c.to_string()), format!("community {c}")),
+            None => ("全县".to_string(), "the whole county".to_string()),
+        };
+        return Err(Error::OutOfScope(format!("{zh}不在您的权限范围内, 无法调整 ({en} is outside your scope: {scope})")));
     }
     let p = atlas.reassignment(&memo.0.households, community);
     if p.moves.is_empty() {

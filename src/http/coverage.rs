@@ -98,6 +98,7 @@ pub(super) async fn summary(State(state): State<AppState>, Query(q): Query<Cover
     Ok(Json(json!({
         "summary": rows,
         "counts": counts,
+        "totals": &m.totals,
         "settings": {
             "sliver_width_m": s.sliver_width_m,
             "min_area_m2": s.min_area_m2,

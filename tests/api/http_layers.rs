@@ -107,6 +107,11 @@ async fn the_map_page_and_its_vendored_library_are_served() {
     assert!(r.bytes().await.unwrap().len() > 100_000);
     let r = app.client.get(app.url("/no/such/page")).send().await.unwrap();
     assert_eq!(r.status(), 404);
+    // The browser asks for /favicon.ico on every page: it is there, an icon.
+    let r = app.client.get(app.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().contains("icon"), "{:?}", r.headers());
+    assert_eq!(&r.bytes().await.unwrap()[..4], b"\x00\x00\x01\x00", "an ICO file");
 }
 
 #[tokio::test]

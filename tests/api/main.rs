@@ -85,5 +85,9 @@ mod web_publish;
 mod web_visits;
 /// Signing in on the map page through ChromeDriver.
 mod web_signin;
+/// The secretary settles her community's cross-boundary households in the merger view.
+mod web_settle;
+/// Phone numbers on the page: a masked one is never a call link.
+mod web_tel;
 /// The coverage and merger views in headless Chromium.
 mod web_views;

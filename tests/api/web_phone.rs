@@ -50,6 +50,14 @@ async fn check_my_grid(app: &common::TestApp, grid: &str) {
     assert!(row >= 44.0, "rows must be at least 44 px high on a phone, smallest is {row}: {status}");
     // Masked for a planner.
     assert_eq!(status["masked"], true);
+    // The map frames the grid above the sheet, not the whole county.
+    let bbox = &api["bbox"];
+    let meta: Value = reqwest::get(format!("{base_url}/api/v1/meta")).await.unwrap().json().await.unwrap();
+    let framed = "const m = window.gridmap.map; const px = (b) => [m.project([b[0], b[1]]), m.project([b[2], b[3]])];                   const c = m.getContainer().getBoundingClientRect(); const [g1, g2] = px(arguments[0]); const [c1, c2] = px(arguments[1]);                   const inView = (a, b) => Math.min(a.x, b.x) >= -2 && Math.max(a.x, b.x) <= c.width + 2 && Math.min(a.y, b.y) >= -2 && Math.max(a.y, b.y) <= c.height + 2;                   return {grid: inView(g1, g2), county: inView(c1, c2), grid_bottom: Math.max(g1.y, g2.y) + c.top, height: window.innerHeight}";
+    let f = b.eval(framed, vec![bbox.clone(), meta["bbox"].clone()]).await;
+    assert_eq!(f["grid"], true, "the whole grid in view: {f}");
+    assert_eq!(f["county"], false, "zoomed to the grid, not the county: {f}");
+    assert!(f["grid_bottom"].as_f64().unwrap() <= 0.6 * f["height"].as_f64().unwrap(), "the grid above the sheet: {f}");
     assert!(dom.contains("gm-search"), "the search box is on the page");
 
     // A screenshot for a person to look at (artifacts/).
@@ -82,4 +90,59 @@ async fn my_grid_on_the_default_dataset() {
         planner.get(format!("{}/api/v1/search?q={code}&limit=1", app.base_url)).send().await.unwrap().json().await.unwrap();
     let grid = hit["hits"][0]["chain"]["grid"]["code"].as_str().unwrap_or_else(|| panic!("no grid for {code}: {hit}")).to_string();
     check_my_grid(&app, &grid).await;
+}
+
+/// Taps the map of `b` at `lonlat` (the map must be showing it) and waits for the card of that spot.
+async fn tap(b: &crate::common::webdriver::Browser, lonlat: [f64; 2]) -> Value {
+    let at = "const m = window.gridmap.map; const r = m.getContainer().getBoundingClientRect(); \
+              const p = m.project(arguments[0]); return [r.left + p.x, r.top + p.y]";
+    let xy = b.eval(at, vec![serde_json::json!(lonlat)]).await;
+    b.eval("const c = document.getElementById('gm-chain'); if (c) c.hidden = true; return true", vec![]).await;
+    b.click_at((xy[0].as_f64().unwrap(), xy[1].as_f64().unwrap())).await;
+    b.wait_for("the card of the tapped spot", "return !document.getElementById('gm-chain')?.hidden", 20).await;
+    // Let the map's pan and any other panel settle, then say what is open.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let what = "const vis = (id) => { const e = document.getElementById(id); return !!e && !e.hidden && e.getBoundingClientRect().height > 0; }; \
+                const card = document.getElementById('gm-chain'); const r = card.getBoundingClientRect(); const call = card.querySelector('.gm-call'); \
+                return {open: ['info', 'gm-chain', 'gm-mygrid', 'coverage', 'merger'].filter(vis), \
+                        first: card.querySelector('[data-first]')?.dataset.first, title: card.querySelector('.gm-card-title')?.textContent, \
+                        call: call ? call.getAttribute('href') : null, call_height: call ? call.getBoundingClientRect().height : 0, \
+                        codes_shown: [...card.querySelectorAll('.gm-code')].filter(e => e.getBoundingClientRect().height > 0).length, \
+                        sheet_top: r.top, sheet_bottom: r.bottom, height: window.innerHeight}";
+    b.eval(what, vec![]).await
+}
+
+/// A tap on a phone opens one bottom sheet, leading with what was tapped (the household, else the grid),
+/// with a large call button and no codes in the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tap_on_a_phone_opens_one_sheet_with_the_tapped_thing_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = common::spawn_app_seeded(&common::write_mini(dir.path())).await;
+    let b = signed_in(&app, "admin.phone", Role::Admin, PHONE).await;
+    let h0001 = [110.2015, 34.5015];
+    let (status, _) = b.page_status(&app.url(&format!("/?view={},{},18", h0001[0], h0001[1])), "gridmap-status", 90).await;
+    assert_eq!(status["ready"], true, "{status}");
+
+    // The household H0001 (张三): first, with the call button for its number.
+    let s = tap(&b, h0001).await;
+    assert_eq!(s["open"], serde_json::json!(["gm-chain"]), "one sheet for one tap: {s}");
+    assert_eq!(s["first"], "household", "{s}");
+    assert!(s["title"].as_str().unwrap().contains("张三"), "{s}");
+    assert_eq!(s["call"], "tel:13900001234", "{s}");
+    assert!(s["call_height"].as_f64().unwrap() >= 44.0, "a large call button: {s}");
+    assert_eq!(s["codes_shown"], 0, "codes out of the way: {s}");
+    let (top, bottom, height) = (s["sheet_top"].as_f64().unwrap(), s["sheet_bottom"].as_f64().unwrap(), s["height"].as_f64().unwrap());
+    assert!(top >= 0.45 * height && bottom >= height - 1.0, "a bottom sheet over half the screen at most: {s}");
+    b.screenshot("web_phone_tap_household.png").await;
+
+    // A spot of grid 2 with no household near: the grid first, with its manager's call button.
+    let spot = [110.2085, 34.5085];
+    b.eval("window.gridmap.map.jumpTo({center: arguments[0], zoom: 17}); return true", vec![serde_json::json!(spot)]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let s = tap(&b, spot).await;
+    assert_eq!(s["open"], serde_json::json!(["gm-chain"]), "one sheet for one tap: {s}");
+    assert_eq!(s["first"], "grid", "{s}");
+    assert!(s["title"].as_str().unwrap().contains("南新社区第2网格"), "{s}");
+    assert_eq!(s["call"], "tel:13900000003", "{s}");
+    b.screenshot("web_phone_tap_grid.png").await;
 }

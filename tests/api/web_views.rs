@@ -62,3 +62,91 @@ async fn merger_view_draws_villages_and_cross_boundary_households() {
     assert!(dom.contains("各社区跨界户增减"), "the gains and losses table is on the panel");
     b.screenshot("web_merger.png").await;
 }
+
+/// A count as the page prints it (zh-CN: 45,423).
+fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A percentage by the one rule: floored to one decimal, never 100 below 100.
+fn floored(v: f64) -> String {
+    let x = ((v * 10.0) + 1e-6).floor() / 10.0;
+    format!("{:.1}%", if v < 100.0 && x >= 100.0 { 99.9 } else { x })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coverage_headline_agrees_with_its_table_the_top_bar_and_the_api() {
+    let app = common::spawn_app().await;
+    let api = get(format!("{}/api/v1/coverage", app.base_url)).await;
+    let t = &api["totals"];
+    let households = t["households"].as_u64().expect("households in the totals");
+    let county_pct = t["coverage_pct"].as_f64().unwrap();
+    let defects = t["defects"].as_u64().unwrap();
+    let counts: u64 = api["counts"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(counts, defects, "the API's defect counts by kind add up to its total");
+
+    let url = format!("{}/?panel=coverage", app.base_url);
+    let (status, dom) = browser::page_status(&url, DESKTOP, "coverage-status").await;
+    assert_eq!(status["ready"], true, "{status}");
+    let headline = status["headline"].as_str().unwrap();
+    assert!(headline.contains(&format!("全县覆盖率 {}", floored(county_pct))), "{headline} vs {county_pct}");
+    if county_pct < 100.0 {
+        assert!(!headline.contains("100%") && !headline.contains("100.0%"), "below 100 shown as 100: {headline}");
+    }
+    assert!(headline.contains(&format!("住户 {} 户", grouped(households))), "{headline} vs {households}");
+    assert!(headline.contains(&format!("缺陷 {} 处", grouped(defects))), "{headline} vs {defects}");
+
+    // The table's rows and foot add up to the headline's households.
+    let table_households = status["table"]["households"].as_u64().unwrap();
+    let outside = t["households_outside_communities"].as_u64().unwrap_or(0) + t["households_outside_county"].as_u64().unwrap_or(0);
+    assert_eq!(table_households + outside, households, "table {table_households} + outside {outside}: {status}");
+    let foot = status["table"]["foot"].as_array().unwrap();
+    let sum = foot.last().unwrap();
+    assert_eq!(sum[0], "合计");
+    assert_eq!(sum[2], grouped(households), "the table's total is the headline's: {foot:?}");
+    // Each community's percentage by the same rule as the API's figure.
+    for row in api["summary"].as_array().unwrap().iter().filter(|r| r["layer"] == "communities") {
+        let code = row["code"].as_str().unwrap();
+        let pct = row["coverage_pct"].as_f64().unwrap();
+        assert_eq!(status["table"]["pct"][code], floored(pct), "{code}: {pct}");
+        assert!(pct >= 100.0 || status["table"]["pct"][code] != "100.0%", "{code} below 100 shown as 100");
+    }
+    // The top bar counts the same households.
+    assert!(dom.contains(&format!("{} 户", grouped(households))), "the top bar's household count");
+}
+
+/// Zooming to a community's row frames it in the part of the map the panels leave free: between the layer
+/// panel on the left and the coverage panel on the right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zoom_to_a_row_frames_it_beside_the_panels() {
+    let app = common::spawn_app().await;
+    let b = crate::common::webdriver::Browser::start(DESKTOP).await;
+    let (status, _) = b.page_status(&format!("{}/?panel=coverage", app.base_url), "coverage-status", 90).await;
+    assert_eq!(status["ready"], true, "{status}");
+    let code = status["rows"][0].as_str().unwrap().to_string();
+    b.click(&b.find(&format!("tr[data-code=\"{code}\"]")).await).await;
+    b.wait_for("the zoom to end", "const m = window.gridmap.map; return !m.isMoving() && m.getZoom() > 11", 20).await;
+    let framed = "const m = window.gridmap.map; const c = m.getContainer().getBoundingClientRect(); \
+        return fetch('/api/v1/layers/communities').then(r => r.json()).then(fc => { \
+          const f = fc.features.find(f => f.properties.code === arguments[0]); \
+          let [w, s, e, n] = [180, 90, -180, -90]; \
+          const walk = (x) => { if (typeof x[0] === 'number') { w = Math.min(w, x[0]); e = Math.max(e, x[0]); s = Math.min(s, x[1]); n = Math.max(n, x[1]); } else x.forEach(walk); }; \
+          walk(f.geometry.coordinates); \
+          const a = m.project([w, n]), b = m.project([e, s]); \
+          const right = document.getElementById('coverage').getBoundingClientRect().left - c.left; \
+          const left = document.body.classList.contains('panel-open') ? document.getElementById('panel').getBoundingClientRect().right - c.left : 0; \
+          return {left: a.x, right: b.x, top: a.y, bottom: b.y, free_left: left, free_right: right, height: c.height}; })";
+    let f = b.eval(framed, vec![serde_json::json!(code)]).await;
+    let v = |k: &str| f[k].as_f64().unwrap();
+    assert!(v("left") >= v("free_left") - 2.0 && v("right") <= v("free_right") + 2.0, "framed beside the panels: {f}");
+    assert!(v("top") >= -2.0 && v("bottom") <= v("height") + 2.0, "framed top to bottom: {f}");
+    b.screenshot("web_coverage_zoom_row.png").await;
+}

@@ -181,8 +181,9 @@ async function start() {
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
 
   const view = (params.get('view') || '').split(',').map(Number);
-  const hasView = view.length === 3 && view.every(Number.isFinite);
-  if (hasView) map.jumpTo({ center: [view[0], view[1]], zoom: view[2] });
+  // ?grid=CODE frames that grid ("my grid" fits the map to it): the county must not be fitted over it.
+  const hasView = (view.length === 3 && view.every(Number.isFinite)) || !!params.get('grid');
+  if (hasView && !params.get('grid')) map.jumpTo({ center: [view[0], view[1]], zoom: view[2] });
   map.on('resize', () => {
     if (!userMoved && !hasView) fitCounty(false);
   });
@@ -219,16 +220,18 @@ async function start() {
   const info = new InfoPanel($('info'), map, data);
   map.on('click', (e) => {
     if (clicksTaken()) return;
+    if (isPhone()) {
+      // On a phone a tap opens one sheet: the card of what is here (locate/), which leads with the tapped
+      // household or grid. Keep the tapped spot above that bottom sheet (at most half the screen).
+      info.close();
+      setPanel(false);
+      const sheetTop = $('map').getBoundingClientRect().height * 0.5;
+      if (e.point.y > sheetTop - 40) map.panBy([0, e.point.y - sheetTop / 2], { duration: 300 });
+      return;
+    }
     const hits = hitsAt(map, e.point, visible);
-    if (hits.length) {
-      info.show(hits);
-      if (isPhone()) {
-        setPanel(false);
-        // Keep what was tapped above the bottom sheet.
-        const sheetTop = $('info').getBoundingClientRect().top - $('map').getBoundingClientRect().top;
-        if (e.point.y > sheetTop - 40) map.panBy([0, e.point.y - sheetTop / 2], { duration: 300 });
-      }
-    } else info.close();
+    if (hits.length) info.show(hits);
+    else info.close();
   });
 
   // Initial load: meta and every whole layer at once; the map style must be loaded before data goes in.

@@ -9,15 +9,17 @@ use crate::store::{PlanRecord, PlanStore};
 impl Plans<'_> {
     /// Refuses a caller whose scope does not cover all of `community`.
     pub fn in_scope(&self, who: &Caller, community: &str) -> Result<()> {
-        let town = self
-            .atlas
-            .layer(Layer::Communities)
-            .and_then(|l| l.get(community))
-            .and_then(|f| f.nonempty_prop("town_code"));
+        let found = self.atlas.layer(Layer::Communities).and_then(|l| l.get(community));
+        let town = found.and_then(|f| f.nonempty_prop("town_code"));
         if who.scope.covers_community(community, town) {
             Ok(())
         } else {
-            Err(Error::OutOfScope(format!("社区 {community} 不在您的权限范围 {} 内 (community {community} is outside your scope)", who.scope)))
+            // Named by its name: the person reads it; the codes follow for support.
+            let name = found.map_or(community, |f| f.name());
+            Err(Error::OutOfScope(format!(
+                "{name}不在您的权限范围内, 无法操作 (community {community} is outside your scope {})",
+                who.scope
+            )))
         }
     }
 

@@ -17,6 +17,23 @@ fn round(v: f64, places: i32) -> f64 {
     (v * f).round() / f
 }
 
+/// A percentage to `places` decimals as people read it: floored, so a share below 100 never shows as 100
+/// (99.96 → 99.9 at one decimal). The one rounding rule of every coverage percentage shown or sent.
+///
+/// ```
+/// use gridmap::atlas::coverage::report::floor_pct;
+/// assert_eq!(floor_pct(99.96, 1), 99.9);
+/// assert_eq!(floor_pct(99.99999, 4), 99.9999);
+/// assert_eq!(floor_pct(100.0, 1), 100.0);
+/// assert_eq!(floor_pct(99.3, 1), 99.3);
+/// ```
+pub fn floor_pct(v: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    // The small allowance keeps 99.3 (stored as 99.29999…) at 99.3; below 100 is never 100.
+    let x = ((v * f) + 1e-6).floor() / f;
+    if v < 100.0 && x >= 100.0 { (100.0 * f - 1.0) / f } else { x }
+}
+
 /// A defect as a GeoJSON Feature in lon/lat, with the properties DATA.md lists (and `rule`, `label`, `reason`).
 ///
 /// ```
@@ -94,7 +111,7 @@ pub fn summary_row_json(r: &SummaryRow) -> Value {
         "overlap_m2": r.overlap_m2.map(|v| round(v, 3)),
         "households": r.households,
         "households_uncovered": r.households_uncovered,
-        "coverage_pct": r.coverage_pct.map(|v| round(v, 4)),
+        "coverage_pct": r.coverage_pct.map(|v| floor_pct(v, 4)),
         "grids": r.grids,
         "defects": r.defects,
     })
@@ -154,7 +171,7 @@ pub fn summary_csv(rows: &[SummaryRow]) -> String {
             opt(r.overlap_m2, 3),
             optn(r.households),
             optn(r.households_uncovered),
-            opt(r.coverage_pct, 4),
+            r.coverage_pct.map(|v| floor_pct(v, 4).to_string()).unwrap_or_default(),
             optn(r.grids),
             r.defects
         );
@@ -179,7 +196,7 @@ pub fn text(r: &Report, max_defects: usize) -> String {
         "覆盖检查(EPSG:{},缝隙宽度 ≤ {} 米,最小面积 {} 平方米,目标户数 {}–{},用时 {:.0} 毫秒)",
         r.crs_epsg, s.sliver_width_m, s.min_area_m2, s.target_households.0, s.target_households.1, r.elapsed_ms
     );
-    let pct = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.2}%"));
+    let pct = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{:.1}%", floor_pct(v, 1)));
     let m2 = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.1}"));
     let n = |v: Option<u64>| v.map_or("—".to_string(), |v| v.to_string());
     let header = format!(

@@ -181,6 +181,10 @@ pub struct CoverageSummary {
     pub summary: Vec<Map<String, Value>>,
     /// Defects by kind (`blind_spot`, `sliver`, `overlap`, `household_uncovered`, ...).
     pub counts: Map<String, Value>,
+    /// The county-wide figures every view shows: households of the dataset (in communities, outside every
+    /// community, outside the county), uncovered, the floored coverage percentage, the gap, all defects.
+    #[schema(value_type = Object)]
+    pub totals: Map<String, Value>,
     pub settings: CoverageSettings,
     pub revision: i64,
     /// The metric CRS the areas were computed in.

@@ -11,7 +11,8 @@ import { getJSON } from '../shared/api.js';
 import { bboxOf } from '../shared/bbox.js';
 import { KINDS } from '../shared/defect-kinds.js';
 import { el } from '../shared/dom.js';
-import { installView } from '../shared/view.js';
+import { fmt, pctText } from '../shared/format.js';
+import { freePadding, installView } from '../shared/view.js';
 
 const SOURCE = 'coverage-defects';
 const LAYER_IDS = ['coverage-area-fill', 'coverage-area-line', 'coverage-outline', 'coverage-point'];
@@ -31,14 +32,31 @@ export function worstFirst(rows) {
     );
 }
 
+/** The table's columns in the CSV: Chinese headers, the name before the code. */
+const CSV_COLUMNS = [
+  ['name', '社区'],
+  ['code', '社区编码'],
+  ['parent', '所属镇/街道编码'],
+  ['area_m2', '面积(平方米)'],
+  ['covered_m2', '已覆盖(平方米)'],
+  ['gap_m2', '缺口(平方米)'],
+  ['overlap_m2', '重叠(平方米)'],
+  ['coverage_pct', '覆盖率(%)'],
+  ['households', '户数'],
+  ['households_uncovered', '未入格户数'],
+  ['grids', '网格数'],
+  ['defects', '缺陷数'],
+];
+
 /** The table as CSV, with a byte-order mark so spreadsheet programs read the Chinese. */
 export function tableCsv(rows) {
-  const cols = ['code', 'name', 'parent', 'area_m2', 'covered_m2', 'gap_m2', 'overlap_m2', 'coverage_pct', 'households', 'households_uncovered', 'grids', 'defects'];
   const cell = (v) => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return '\ufeff' + [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+  const value = (r, c) => (c === 'coverage_pct' ? pctText(r[c]).replace('%', '').replace('—', '') : r[c]);
+  const header = CSV_COLUMNS.map(([, h]) => h).join(',');
+  return '\ufeff' + [header, ...rows.map((r) => CSV_COLUMNS.map(([c]) => cell(value(r, c))).join(','))].join('\n') + '\n';
 }
 
 function download(name, text, type) {
@@ -53,9 +71,6 @@ function download(name, text, type) {
   }, 1000);
 }
 
-// `+ 0` turns a -0 (a gap of -1e-9 m² from rounding) into 0, which toLocaleString would print as "-0".
-const fmt = (v, digits = 0) =>
-  v === null || v === undefined ? '—' : (Number(Number(v).toFixed(digits)) + 0).toLocaleString('zh-CN', { maximumFractionDigits: digits });
 
 /** A community's contact coverage as the table shows it: `50% (1/2)`, or — when unknown to the caller. */
 function contactText(c) {
@@ -203,7 +218,7 @@ export class CoverageView {
 
   zoomTo(bbox) {
     const pad = Math.max(bbox[2] - bbox[0], bbox[3] - bbox[1]) * 0.3 + 0.0008;
-    this.map.fitBounds([[bbox[0] - pad, bbox[1] - pad], [bbox[2] + pad, bbox[3] + pad]], { padding: 40, maxZoom: 18, duration: 600 });
+    this.map.fitBounds([[bbox[0] - pad, bbox[1] - pad], [bbox[2] + pad, bbox[3] + pad]], { padding: freePadding(this.map), maxZoom: 18, duration: 600 });
   }
 
   counts() {
@@ -212,12 +227,24 @@ export class CoverageView {
     return c;
   }
 
+  /** The headline: the server's county-wide figures (the same the top bar and the table's totals show). */
   renderTotals() {
-    const county = this.summary.summary.find((r) => r.layer === 'county');
-    const n = this.defects.features.length;
-    this.totals.textContent = county
-      ? `全县覆盖率 ${fmt(county.coverage_pct, 2)}%,缺口 ${fmt(county.gap_m2, 1)} 平方米,住户 ${fmt(county.households)} 户(未入格 ${fmt(county.households_uncovered)} 户),缺陷 ${fmt(n)} 处。`
-      : `缺陷 ${fmt(n)} 处。`;
+    const t = this.summary.totals || {};
+    const parts = [];
+    if (t.coverage_pct !== null && t.coverage_pct !== undefined) parts.push(`全县覆盖率 ${pctText(t.coverage_pct)},缺口 ${fmt(t.gap_m2, 1)} 平方米`);
+    if (t.households !== null && t.households !== undefined) {
+      const aside = [
+        t.households_outside_communities ? `不属任何社区 ${fmt(t.households_outside_communities)} 户` : '',
+        t.households_outside_county ? `县界外 ${fmt(t.households_outside_county)} 户` : '',
+        `未入格 ${fmt(t.households_uncovered)} 户`,
+      ].filter(Boolean);
+      parts.push(`住户 ${fmt(t.households)} 户(${aside.join('、')})`);
+    }
+    parts.push(`缺陷 ${fmt(t.defects ?? this.defects.features.length)} 处`);
+    this.totals.textContent = `${parts.join(';')}。`;
+    this.totals.id = 'coverage-headline';
+    const hidden = (t.defects ?? 0) - this.defects.features.length;
+    if (hidden > 0) this.totals.append(el('span', { class: 'coverage-note', text: ` 其中 ${fmt(hidden)} 处涉及单户,登录后在地图上显示。` }));
   }
 
   renderLegend() {
@@ -252,6 +279,13 @@ export class CoverageView {
       defects: byKind,
       rows: this.rows.map((r) => r.code),
       contact: Object.fromEntries([...(this.contact || new Map())].map(([code, c]) => [code, c.coverage_pct])),
+      headline: this.totals.textContent,
+      table: {
+        households: this.rows.reduce((a, r) => a + (r.households || 0), 0),
+        defects: this.rows.reduce((a, r) => a + (r.defects || 0), 0),
+        pct: Object.fromEntries(this.rows.map((r) => [r.code, pctText(r.coverage_pct)])),
+        foot: [...this.table.querySelectorAll('tfoot tr')].map((tr) => [...tr.children].map((td) => td.textContent)),
+      },
       rendered: Object.fromEntries(layers.map((id) => [id, this.map.queryRenderedFeatures({ layers: [id] }).length])),
     });
   }
@@ -272,7 +306,7 @@ export class CoverageView {
       if ((r.coverage_pct ?? 100) < 100 || r.defects > 0) tr.className = 'coverage-bad';
       tr.append(
         el('td', { text: r.name }),
-        el('td', { class: 'num', text: r.coverage_pct === null ? '—' : `${fmt(r.coverage_pct, 2)}%` }),
+        el('td', { class: 'num', text: pctText(r.coverage_pct) }),
         el('td', { class: 'num', text: fmt(r.households) }),
         el('td', { class: 'num', text: fmt(r.households_uncovered) }),
         el('td', { class: 'num', text: fmt(r.grids) }),
@@ -288,13 +322,32 @@ export class CoverageView {
       body.append(tr);
     }
     this.table.append(body);
+    // The foot: what the rows add up to, and the households outside every community, so the table sums to
+    // the headline's households.
+    const t = this.summary.totals || {};
+    const foot = el('tfoot');
+    const footRow = (label, households, extra = {}) =>
+      el(
+        'tr',
+        extra,
+        el('td', { text: label }),
+        el('td', { class: 'num', text: '' }),
+        el('td', { class: 'num', text: fmt(households) }),
+        el('td', { colspan: 3 }),
+      );
+    if (t.households_outside_communities) foot.append(footRow('不属任何社区', t.households_outside_communities));
+    if (t.households_outside_county) foot.append(footRow('县界外', t.households_outside_county));
+    const total = footRow('合计', t.households, { class: 'coverage-sum' });
+    total.children[1].textContent = pctText(t.coverage_pct);
+    foot.append(total);
+    this.table.append(foot);
   }
 
   exportEvidence() {
     if (!this.defects) return;
     const stamp = new Date().toISOString().slice(0, 10);
-    download(`coverage-defects-${stamp}.geojson`, JSON.stringify(this.defects), 'application/geo+json');
-    download(`coverage-communities-${stamp}.csv`, tableCsv(this.rows || []), 'text/csv;charset=utf-8');
+    download(`覆盖检查-缺陷-${stamp}.geojson`, JSON.stringify(this.defects), 'application/geo+json');
+    download(`覆盖检查-社区表-${stamp}.csv`, tableCsv(this.rows || []), 'text/csv;charset=utf-8');
   }
 }
 

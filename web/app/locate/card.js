@@ -2,10 +2,18 @@
 // grid's households ("my grid"). A household on it carries the visit form (visits/visit.js) for the roles that
 // visit households.
 
+import { userMessage } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import { layerName } from '../shared/layers.js';
+import { telHref } from '../shared/phone.js';
 import { chainHtml, esc, householdHtml } from './html.js';
 import { visitHtml, wireVisits } from '../visits/visit.js';
+
+/** A large call button for `who`'s `phone`, when the number may be dialled (never for a masked one). */
+function callButton(who, phone) {
+  const href = telHref(phone);
+  return href ? `<a class="gm-call" href="${esc(href)}">拨打${esc(who)} ${esc(phone)}</a>` : '';
+}
 
 /** The card that shows what is at a spot or a search hit. */
 export class ChainCard {
@@ -30,22 +38,33 @@ export class ChainCard {
     this.onClose?.();
   }
 
-  /** A /locate answer. */
+  /**
+   * A /locate answer: the tapped thing first (the household whose courtyard or dwelling it is, else the
+   * grid), with a large call button, then the chain of responsibility; codes stay small (hidden on a phone).
+   */
   showLocate(a) {
     if (!a.inside_county) {
-      this.show(`<h2 class="gm-card-title">不在${esc(a.county?.name || '本县')}范围内</h2><p class="gm-note">${esc(a.message)}</p>`);
+      this.show(`<h2 class="gm-card-title">不在${esc(a.county?.name || '本县')}范围内</h2><p class="gm-note">${esc(userMessage(a.message))}</p>`);
       return;
     }
-    let html = `<h2 class="gm-card-title">此处责任人</h2>`;
-    if (!a.grid) html += `<p class="gm-warn">此处不属于任何网格 (盲区)</p>`;
-    if (a.also?.grids) html += `<p class="gm-warn">同时被网格 ${esc(a.also.grids.join(', '))} 划入 (重叠)</p>`;
-    html += chainHtml(a);
-    if (a.household) {
-      const how = a.household.match === 'inside' ? '此处住户' : `最近住户 (${a.household.distance_m} 米)`;
-      html += `<h3 class="gm-sub">${how}</h3>${householdHtml(a.household)}${visitHtml({ ...a.household, grid: a.grid?.code })}`;
+    const h = a.household;
+    // The household tapped: its courtyard or dwelling, or a dwelling's dot within a finger's width.
+    const tapped = h && (h.match === 'inside' || h.distance_m <= 10);
+    let html = '';
+    if (tapped) {
+      html += `<h2 class="gm-card-title" data-first="household">住户: ${esc(h.head || '户主未登记')}</h2>${householdHtml(h)}`;
+      html += callButton('户主', h.phone) + visitHtml({ ...h, grid: a.grid?.code });
+    } else if (a.grid) {
+      html += `<h2 class="gm-card-title" data-first="grid">${esc(a.grid.name)}</h2>`;
+      html += `<p class="gm-lead">网格员 ${esc(a.grid.manager || '未配备')}</p>${callButton('网格员', a.grid.manager_phone)}`;
     } else {
-      html += `<p class="gm-note">${a.radius_m} 米内无住户</p>`;
+      html += `<h2 class="gm-card-title" data-first="none">此处不属于任何网格</h2>`;
     }
+    if (!a.grid) html += `<p class="gm-warn">此处不属于任何网格 (盲区)</p>`;
+    if (a.also?.grids) html += `<p class="gm-warn">${esc(userMessage(a.message))}</p>`;
+    html += `<h3 class="gm-sub">责任人</h3>${chainHtml(a)}`;
+    if (h && !tapped) html += `<h3 class="gm-sub">最近住户 (${h.distance_m} 米)</h3>${householdHtml(h)}${visitHtml({ ...h, grid: a.grid?.code })}`;
+    else if (!h && !a.households_withheld) html += `<p class="gm-note">${a.radius_m} 米内无住户</p>`;
     if (a.grid) html += `<button type="button" class="gm-button" data-open-grid="${esc(a.grid.code)}">查看本网格住户</button>`;
     this.show(html);
   }

@@ -1,6 +1,8 @@
 // The locate feature's HTML: the chain of responsibility, a household, a phone number. Every value goes
 // through esc(), so the server's data only ever become text.
 
+import { telHref } from '../shared/phone.js';
+
 /** The householders' tags, in Chinese. */
 export const TAGS = { elderly_alone: '独居老人', disabled: '残疾', low_income: '低收入' };
 
@@ -9,11 +11,12 @@ export function esc(s) {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 }
 
-/** A phone number: a tap-to-call link when unmasked, plain text when masked. */
+/** A phone number: a tap-to-call link when it may be dialled (shared/phone.js decides), plain text otherwise. */
 export function phoneHtml(phone) {
   if (!phone) return '';
-  if (phone.includes('*')) return `<span class="gm-phone">${esc(phone)}</span>`;
-  return `<a class="gm-phone gm-tel" href="tel:${esc(phone.replace(/[^\d+]/g, ''))}">${esc(phone)}</a>`;
+  const href = telHref(phone);
+  if (!href) return `<span class="gm-phone">${esc(phone)}</span>`;
+  return `<a class="gm-phone gm-tel" href="${esc(href)}">${esc(phone)}</a>`;
 }
 
 const person = (name, phone, role) =>

@@ -9,7 +9,7 @@
 // (count from the API; listed, codes and sizes measured in the DOM). An anonymous visitor gets the count
 // and the server's request to sign in (withheld) instead of the households.
 
-import { getJSON } from '../shared/api.js';
+import { getJSON, userMessage } from '../shared/api.js';
 import { el, isPhone } from '../shared/dom.js';
 import { TAGS, chainHtml, esc, phoneHtml } from './html.js';
 import { gridContact } from '../visits/visit.js';
@@ -85,7 +85,7 @@ export class MyGrid {
     document.body.classList.add('gm-mygrid-open');
     // The layer panel would sit under this one on a desktop: fold it through its own toggle.
     if (document.body.classList.contains('panel-open')) document.getElementById('panel-toggle')?.click();
-    this.el.innerHTML = `<p class="gm-note">正在加载网格 ${esc(code)} …</p>`;
+    this.el.innerHTML = `<p class="gm-note">正在加载网格…</p>`;
     const url = new URL(location.href);
     if (url.searchParams.get('grid') !== code) {
       url.searchParams.set('grid', code);
@@ -95,7 +95,7 @@ export class MyGrid {
       this.data = await getJSON(`/grids/${encodeURIComponent(code)}/households`);
     } catch (err) {
       this.el.innerHTML = `<button type="button" class="gm-mygrid-close" aria-label="关闭">×</button>
-        <p class="gm-warn">无法打开网格 ${esc(code)}: ${esc(err.message)}</p>`;
+        <p class="gm-warn">无法打开此网格: ${esc(err.message)}</p>`;
       writeStatus({ ready: true, grid: code, count: 0, listed: 0, errors: [err.message] });
       return;
     }
@@ -119,7 +119,7 @@ export class MyGrid {
         <p class="gm-mygrid-contact" id="gm-mygrid-contact"></p>
         <input class="gm-filter" type="search" placeholder="筛选 姓名/地址/编码" aria-label="筛选住户" />
       </header>
-      ${d.withheld ? `<p class="gm-withheld" id="gm-mygrid-withheld">${esc(d.message || '')}</p>` : ''}
+      ${d.withheld ? `<p class="gm-withheld" id="gm-mygrid-withheld">${esc(userMessage(d.message || ''))}</p>` : ''}
       <ol class="gm-rows" id="gm-mygrid-list">${d.households.map(rowHtml).join('')}</ol>`;
     this.showContact(g.code);
     // Layout figures, so a test at a phone viewport can tell the list is usable there.

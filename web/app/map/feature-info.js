@@ -5,6 +5,7 @@
 
 import { el, isPhone } from '../shared/dom.js';
 import { layerName } from '../shared/layers.js';
+import { phoneNode } from '../shared/phone.js';
 import { PARENT_LAYER, fieldName, formatValue, isPhoneKey, orderedKeys } from './fields.js';
 import { CLICK_ORDER, SELECTION_SOURCE, STYLE_LAYERS } from './style.js';
 
@@ -98,9 +99,7 @@ export class InfoPanel {
       const dd = el('dd');
       const text = formatValue(key, value);
       if (isPhoneKey(key) && text !== '—') {
-        const a = el('a', { text });
-        a.href = `tel:${String(value).replace(/[^\d+]/g, '')}`;
-        dd.appendChild(a);
+        dd.appendChild(phoneNode(text, 'info-phone'));
       } else if (PARENT_LAYER[key] && text !== '—') {
         // A parent code: give its name too when that layer is loaded.
         const name = this.data.name(PARENT_LAYER[key], value);

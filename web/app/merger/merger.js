@@ -3,13 +3,15 @@
 // households gained and lost per community. Opened by the "合并对照" map button, or with ?panel=merger.
 //
 // It reuses the side panel's styles (coverage-panel, shared/panel.css); the data come from /api/v1/crosswalk
-// and /api/v1/crosswalk/households?format=geojson.
+// and /api/v1/crosswalk/households?format=geojson. A community secretary also gets her community's households
+// to settle, with the apply button (settle.js); after she applies, the whole view is fetched again.
 
 import { getJSON } from '../shared/api.js';
 import { bboxOf } from '../shared/bbox.js';
 import { API_BASE } from '../shared/config.js';
 import { el } from '../shared/dom.js';
-import { installView } from '../shared/view.js';
+import { freePadding, installView } from '../shared/view.js';
+import { Settle } from './settle.js';
 
 const SOURCE_VILLAGES = 'merger-villages';
 const SOURCE_LINKS = 'merger-links';
@@ -47,7 +49,7 @@ export class MergerView {
   async open() {
     if (!this.panel) this.buildPanel();
     this.panel.hidden = false;
-    if (!this.loaded) await this.load();
+    if (!this.loaded) await Promise.all([this.load(), this.settle.load()]);
     this.setVisible(true);
   }
 
@@ -99,7 +101,13 @@ export class MergerView {
     this.status = el('pre');
     this.status.id = 'merger-status';
     this.status.hidden = true;
-    p.append(head, this.totals, legend, el('h3', { text: '各社区跨界户增减' }), this.table, this.status);
+    const settle = el('section', { class: 'settle', id: 'settle', hidden: true });
+    this.settle = new Settle(settle, { onApplied: () => this.load() });
+    const explain = el('p', {
+      class: 'merger-explain',
+      text: '迁入:人住在本社区,户籍(登记原村)或花名册在别的社区;迁出:户籍或花名册在本社区,人住在别的社区。',
+    });
+    p.append(head, this.totals, legend, settle, el('h3', { text: '各社区跨界户增减' }), explain, this.table, this.status);
     document.body.appendChild(p);
     this.panel = p;
   }
@@ -129,6 +137,12 @@ export class MergerView {
 
   addLayers(villages, links) {
     const map = this.map;
+    if (map.getSource(SOURCE_VILLAGES)) {
+      // Fetched again (after a reassignment): new data, same layers.
+      map.getSource(SOURCE_VILLAGES).setData(villages);
+      map.getSource(SOURCE_LINKS).setData(links);
+      return;
+    }
     map.addSource(SOURCE_VILLAGES, { type: 'geojson', data: villages });
     map.addSource(SOURCE_LINKS, { type: 'geojson', data: links });
     map.addLayer({ id: 'merger-village-fill', type: 'fill', source: SOURCE_VILLAGES, filter: ['==', ['get', 'split'], true], paint: { 'fill-color': '#f28e2b', 'fill-opacity': 0.35 } });
@@ -178,7 +192,7 @@ export class MergerView {
       tr.append(el('td', { text: r.name }), el('td', { text: String(r.gained) }), el('td', { text: String(r.lost) }), el('td', { text: String(r.gained - r.lost) }));
       const zoom = () => {
         const b = this.communityBbox.get(r.code);
-        if (b) this.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40 });
+        if (b) this.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: freePadding(this.map) });
       };
       tr.addEventListener('click', zoom);
       tr.addEventListener('keydown', (ev) => ev.key === 'Enter' && zoom());
@@ -195,6 +209,7 @@ export class MergerView {
       split_villages: summary.split_villages,
       households,
       table_rows: this.rows.length,
+      settle: this.settle.report(),
       unnamed_rows: this.rows.filter((r) => r.name === r.code).map((r) => r.code),
       rendered: Object.fromEntries(LAYER_IDS.map((id) => [id, rendered(id)])),
     });

@@ -266,8 +266,9 @@ export class PlannerView {
   }
 
   fail(err) {
-    this.lastError = err instanceof Error ? err.message : String(err);
-    this.flash(this.lastError);
+    // The person reads the Chinese; the self-report keeps the server's whole message (err.detail) for support.
+    this.lastError = err instanceof Error ? err.detail || err.message : String(err);
+    this.flash(err instanceof Error ? err.message : String(err));
     this.report();
   }
 
@@ -523,7 +524,7 @@ export class PlannerView {
       return true;
     } catch (err) {
       // 422: the edit cannot be done and the draft is unchanged; put terra-draw's features back as they were.
-      this.lastError = err.message;
+      this.lastError = err.detail || err.message;
       this.flash(`无法执行:${err.message}`);
       if (this.plan) this.editor?.setGrids(this.plan.grids.features);
       return false;
@@ -671,6 +672,11 @@ export class PlannerView {
 
 /** The view on `map` as the 网格规划 button; opened at once with ?panel=planner. `page`: see PlannerView. */
 export function installPlanner(map, page) {
+  // The button is for those who may plan: shown once /auth/me says so (body.can-plan, planner.css); the
+  // address ?panel=planner still opens the view, which then says who may use it.
+  getJSON('/auth/me')
+    .then((me) => document.body.classList.toggle('can-plan', !!me?.signed_in && PLANNING_ROLES.includes(me.role)))
+    .catch(() => {});
   return installView(map, 'planner', new PlannerView(map, page), {
     label: '网格规划',
     title: '网格规划:在草稿中调整网格,实时查看覆盖和户数,然后发布',

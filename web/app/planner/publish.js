@@ -71,7 +71,7 @@ export class PublishBox {
       } else {
         this.render({ error: `发布失败:${err.message}` });
       }
-      this.onError?.(err.message);
+      this.onError?.(err.detail || err.message); // the whole message for the self-report
     } finally {
       this.busy = false;
       if (this.preview) this.box.querySelector('.planner-publish-button')?.removeAttribute('disabled');

@@ -40,9 +40,9 @@ export function renderStats(box, plan, { onGrid, onDefect, selected } = {}) {
     'p',
     { class: 'planner-exports', id: 'planner-exports' },
     '导出草案: ',
-    el('a', { href: exportUrl('geojson'), download: '', text: 'GeoJSON' }),
+    el('a', { href: exportUrl('geojson'), download: '', text: '地图数据文件 (GeoJSON)' }),
     ' · ',
-    el('a', { href: exportUrl('gpkg'), download: '', text: 'GeoPackage' }),
+    el('a', { href: exportUrl('gpkg'), download: '', text: 'GIS 数据库 (GeoPackage)' }),
   );
 
   const chips = el('div', { class: 'planner-chips', id: 'planner-defect-counts' });

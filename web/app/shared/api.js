@@ -19,8 +19,43 @@ export function isAbort(err) {
 }
 
 /**
+ * What a server message says to a person: the server writes Chinese first with English details after in
+ * parentheses (`没有编码为 X 的网格 (no grid with code "X")`); the page shows the Chinese and keeps the rest
+ * for support (err.detail).
+ */
+export function userMessage(text) {
+  const s = String(text ?? '');
+  // Top-level parenthesised groups; one that opens with ASCII and holds an English word is a detail.
+  let out = '';
+  let depth = 0;
+  let group = '';
+  for (const c of s) {
+    if (c === '(' || c === '（') {
+      if (depth++ === 0) {
+        group = c;
+        continue;
+      }
+    }
+    if (depth > 0) {
+      group += c;
+      if ((c === ')' || c === '）') && --depth === 0) {
+        const inner = group.slice(1, -1);
+        if (!(/^[\x20-\x7e]/.test(inner) && /[A-Za-z]{2,}/.test(inner))) out += group;
+        else out = out.trimEnd();
+      }
+      continue;
+    }
+    out += c;
+  }
+  if (depth > 0) out += group;
+  const zh = out.trim();
+  return /[\u4e00-\u9fff]/.test(zh) ? zh : s;
+}
+
+/**
  * `method` `${API_BASE}${path}`, with `body` as JSON when given; resolves to the answer's JSON (null when it
- * has none, as a 204).
+ * has none, as a 204). A failure throws an Error whose message is Chinese (userMessage), with `detail`, the
+ * whole text, and `status`.
  */
 export async function request(method, path, { body, signal } = {}) {
   const url = `${API_BASE}${path}`;
@@ -40,7 +75,7 @@ export async function request(method, path, { body, signal } = {}) {
     });
   } catch (err) {
     if (isAbort(err)) throw err;
-    throw new Error(`${method} ${url}: ${err.message}`);
+    throw Object.assign(new Error('无法连接服务器,请检查网络后重试'), { detail: `${method} ${url}: ${err.message}` });
   }
   let json = null;
   let parsed = true;
@@ -50,9 +85,13 @@ export async function request(method, path, { body, signal } = {}) {
     if (isAbort(err)) throw err;
     parsed = false; // no JSON body (204, or an error page)
   }
-  if (response.ok && !parsed && method === 'GET') throw new Error(`${method} ${url}: the answer is not JSON`);
+  if (response.ok && !parsed && method === 'GET') {
+    throw Object.assign(new Error('服务器的回答无法读取'), { detail: `${method} ${url}: the answer is not JSON` });
+  }
   if (!response.ok) {
-    const err = new Error(json?.error?.message || `${method} ${url}: HTTP ${response.status}`);
+    const full = json?.error?.message || `${method} ${url}: HTTP ${response.status}`;
+    const err = new Error(json?.error?.message ? userMessage(full) : `请求失败 (错误码 ${response.status})`);
+    err.detail = full;
     err.status = response.status;
     err.body = json;
     throw err;

@@ -35,3 +35,31 @@ export function installView(map, name, view, button, opens = () => panelAsked(na
   else map.once('load', ready);
   return view;
 }
+
+/**
+ * fitBounds padding that frames a feature in the part of the map the open panels leave free: each visible
+ * side panel or bottom sheet (the layer panel, the views' panels, the card, my grid) pushes that edge in.
+ */
+export function freePadding(map, margin = 24) {
+  const box = map.getContainer().getBoundingClientRect();
+  const pad = { top: margin, right: margin, bottom: margin, left: margin };
+  const panels = ['.coverage-panel', '#gm-mygrid', '#gm-chain', '#info'];
+  if (document.body.classList.contains('panel-open')) panels.push('#panel');
+  for (const sel of panels) {
+    for (const p of document.querySelectorAll(sel)) {
+      if (p.hidden || p.closest('[hidden]')) continue;
+      const r = p.getBoundingClientRect();
+      if (!r.width || !r.height) continue;
+      const wide = r.width > box.width * 0.8; // a bottom or top sheet (a phone), not a side panel
+      if (wide && r.top > box.top + box.height / 2) pad.bottom = Math.max(pad.bottom, box.bottom - r.top + margin);
+      else if (wide) pad.top = Math.max(pad.top, r.bottom - box.top + margin);
+      else if (r.left > box.left + box.width / 2) pad.right = Math.max(pad.right, box.right - r.left + margin);
+      else pad.left = Math.max(pad.left, r.right - box.left + margin);
+    }
+  }
+  // Never more padding than the map has room for.
+  const fit = (a, b, size) => (a + b > size - 40 ? [margin, margin] : [a, b]);
+  [pad.left, pad.right] = fit(pad.left, pad.right, box.width);
+  [pad.top, pad.bottom] = fit(pad.top, pad.bottom, box.height);
+  return pad;
+}
