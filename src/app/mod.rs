@@ -38,6 +38,8 @@ pub mod plans;
 pub mod publication;
 /// The public card of a plate's code: grid, manager, community and service hall, as published.
 pub mod public_card;
+/// Which door plates a grid, a community or a unit prints, and what each says.
+pub mod plates;
 /// What a use case can refuse, as one typed error.
 pub mod error;
 

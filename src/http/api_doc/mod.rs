@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 use super::access::{Policy, rule_for};
-use super::{AppState, coverage, crosswalk, layers, locate, meta, plans, session, wallchart};
+use super::{AppState, coverage, crosswalk, layers, locate, meta, notice, plans, plates, session, wallchart};
 
 /// The shapes of bodies written as JSON values, for the document.
 pub mod bodies;
@@ -44,6 +44,8 @@ pub mod page;
         plans::edits::edit, plans::edits::undo, plans::edits::redo,
         plans::export::export, plans::export::wallchart,
         wallchart::published,
+        plates::grid_png, plates::grid_pdf, plates::community_png, plates::community_pdf, plates::unit_png, plates::unit_pdf,
+        notice::png, notice::pdf,
     ),
     components(schemas(bodies::ErrorBody)),
     tags(
@@ -54,6 +56,7 @@ pub mod page;
         (name = "crosswalk", description = "合并对照: 93 个原行政村与 28 个社区, 跨界住户的调整; 变更日志 (the merger crosswalk)"),
         (name = "plans", description = "网格规划: 草案、编辑、对比与发布 (planners' drafts and publishing)"),
         (name = "wallchart", description = "网格公示图 (printable wall charts)"),
+        (name = "plates", description = "二维码门牌与网格公示牌 (QR door plates and grid notices for printing)"),
         (name = "auth", description = "登录、退出、密码与 API 令牌 (signing in, passwords, API tokens)"),
         (name = "admin", description = "县级管理员: 账户与审计日志 (the county admin's accounts and audit log)"),
     ),
