@@ -350,7 +350,7 @@ mod tests {
         let many: Vec<Plate> = (0..132).map(|i| plate("楼", &format!("61052200100100{i:04}"))).collect();
         let (_, (w, h)) = sheet_layout(many.len(), PlateSize::Small);
         let dpi = SHEET_DPI.into_iter().find(|d| f64::from(px(w, *d)) * f64::from(px(h, *d)) <= SHEET_MAX_PIXELS).unwrap();
-        assert!(dpi < 150.0 && dpi >= SHEET_MIN_DPI);
+        assert!((SHEET_MIN_DPI..150.0).contains(&dpi));
         assert!(matches!(sheet_png("t", &many, PlateSize::Large), Err(SheetError::TooLarge { plates: 132 })));
     }
 }
