@@ -42,6 +42,8 @@ pub mod public_card;
 pub mod visits;
 /// Contact coverage (走访覆盖率) per grid and community, and its assessment workbook.
 pub mod contact;
+/// Which door plates a grid, a community or a unit prints, and what each says.
+pub mod plates;
 /// What a use case can refuse, as one typed error.
 pub mod error;
 

@@ -10,7 +10,6 @@
 use super::privacy::View;
 use super::publication::{Person, Post, Publication};
 use crate::atlas::Atlas;
-use crate::atlas::placement::representative_point;
 use crate::model::{Feature, Layer};
 
 /// What a plate's page shows.
@@ -67,12 +66,10 @@ pub fn card(atlas: &Atlas, code: &str, people: &Publication) -> Option<Card> {
     let layer = |l: Layer| atlas.layer(l);
     // A plate's page is public: nobody's own view unmasks anything, only the publication setting does.
     let view = View::Masked;
-    let (kind, title, grid, head) = if let Some(u) = layer(Layer::Units).and_then(|l| l.get(code)) {
-        let placed = representative_point(&u.geometry)
-            .and_then(|p| atlas.owner(Layer::Grids, p))
-            .and_then(|i| layer(Layer::Grids)?.features.get(i));
-        let grid = placed.or_else(|| layer(Layer::Grids)?.get(u.nonempty_prop("grid_code")?.trim()));
-        ("巷道/楼栋", u.name().to_string(), grid, Some(people.person(Post::Head, &u.properties, view)))
+    let unit = layer(Layer::Units).and_then(|l| Some((l.index_of(code)?, l)));
+    let (kind, title, grid, head) = if let Some((i, units)) = unit {
+        let u = &units.features[i];
+        ("巷道/楼栋", u.name().to_string(), unit_grid(atlas, i), Some(people.person(Post::Head, &u.properties, view)))
     } else {
         let g = layer(Layer::Grids)?.get(code)?;
         ("网格", g.name().to_string(), Some(g), None)
@@ -88,6 +85,77 @@ pub fn card(atlas: &Atlas, code: &str, people: &Publication) -> Option<Card> {
         head,
         community,
     })
+}
+
+/// The grid the unit at index `unit` of the units layer belongs to now: the grid its representative point lies
+/// in (the one placement rule), or, for a unit in no grid, the grid it names. A plate's page and the plates a
+/// grid prints both ask this, so a sheet of a grid's plates holds exactly the plates whose pages show that grid.
+pub fn unit_grid(atlas: &Atlas, unit: usize) -> Option<&Feature> {
+    let grids = atlas.layer(Layer::Grids)?;
+    let placed = atlas.points(Layer::Units).get(unit).and_then(|(xy_m, lonlat)| atlas.owner_at(Layer::Grids, xy_m, lonlat));
+    placed
+        .and_then(|i| grids.features.get(i))
+        .or_else(|| grids.get(atlas.layer(Layer::Units)?.features.get(unit)?.nonempty_prop("grid_code")?.trim()))
+}
+
+/// The lane and building heads of grid `grid`, by unit name, as the county publishes them (nobody's own view
+/// unmasks anything: what is printed from them hangs in public). Units by the rule of [`unit_grid`], ordered
+/// by code.
+pub fn heads(atlas: &Atlas, grid: &str, people: &Publication) -> Vec<(String, Person)> {
+    let Some(units) = atlas.layer(Layer::Units) else { return vec![] };
+    let mut out: Vec<(&Feature, Person)> = (0..units.len())
+        .filter(|&i| unit_grid(atlas, i).is_some_and(|g| g.code == grid))
+        .map(|i| (&units.features[i], people.person(Post::Head, &units.features[i].properties, View::Masked)))
+        .collect();
+    out.sort_by(|a, b| a.0.code.cmp(&b.0.code));
+    out.into_iter().map(|(u, p)| (u.name().to_string(), p)).collect()
+}
+
+/// The chain of people of a grid as a printed notice shows them: what the county publishes, whoever prints it.
+#[derive(Clone, Debug, Default)]
+pub struct Chain {
+    pub manager: Person,
+    /// The community's name.
+    pub community: String,
+    pub secretary: Person,
+    pub hall_address: Option<String>,
+    pub hall_hours: Option<String>,
+    /// Lane or building name and its head.
+    pub heads: Vec<(String, Person)>,
+}
+
+/// The chain of grid `grid` ([`card`] and [`heads`]): empty for an unknown code.
+///
+/// ```
+/// # use gridmap::atlas::Atlas;
+/// # use gridmap::model::{Dataset, Feature, Layer};
+/// # use geo::{Geometry, MultiPolygon, polygon};
+/// use gridmap::app::{public_card, publication::Publication};
+/// # let sq = |x0: f64, x1: f64| Geometry::MultiPolygon(MultiPolygon(vec![polygon![(x: x0, y: 34.5), (x: x1, y: 34.5), (x: x1, y: 34.6), (x: x0, y: 34.6)]]));
+/// # let f = |code: &str, p: serde_json::Value, g| Feature { code: code.into(), properties: p.as_object().unwrap().clone(), geometry: g };
+/// # let mut ds = Dataset::default();
+/// # ds.layers.insert(Layer::Grids, vec![f("G1", serde_json::json!({"name": "第1网格", "manager": "李娜", "manager_phone": "13900000002"}), sq(110.2, 110.25))]);
+/// # ds.layers.insert(Layer::Units, vec![f("U1", serde_json::json!({"name": "1号楼", "grid_code": "G1", "head": "赵敏"}), sq(110.21, 110.22))]);
+/// let atlas = Atlas::build(&ds, 0).unwrap();
+/// let names_only: Publication = "all=name".parse().unwrap();
+/// let chain = public_card::chain(&atlas, "G1", &names_only);
+/// assert_eq!(chain.manager.name.unwrap().text, "李娜");
+/// assert_eq!(chain.manager.phone.unwrap().text, "139****0002");
+/// assert_eq!(chain.heads[0].0, "1号楼");
+/// ```
+pub fn chain(atlas: &Atlas, grid: &str, people: &Publication) -> Chain {
+    let Some(card) = card(atlas, grid, people) else { return Chain::default() };
+    let mut chain = Chain { heads: heads(atlas, grid, people), ..Chain::default() };
+    if let Some(g) = card.grid {
+        chain.manager = g.manager;
+    }
+    if let Some(c) = card.community {
+        chain.community = c.name;
+        chain.secretary = c.secretary;
+        chain.hall_address = c.hall_address;
+        chain.hall_hours = c.hall_hours;
+    }
+    chain
 }
 
 fn community_card(atlas: &Atlas, c: &Feature, people: &Publication, view: View) -> CommunityCard {

@@ -15,6 +15,14 @@ pub mod gpkg;
 pub mod mvt;
 /// A grid's wall chart (网格公示图): a printable map, as SVG and PNG.
 pub mod wallchart;
+/// QR codes of public pages, drawn as SVG for every printed thing.
+pub mod qr;
+/// QR door plates (二维码门牌) at the common sizes: a PNG sheet, or true-size A4 pages as PDF.
+pub mod plates;
+/// A grid's notice (网格公示牌): the wall chart's map, the chain of people as published, the service hall, a QR.
+pub mod notice;
+/// Printable PDFs of drawn pages: images at their true size, with cut marks.
+pub mod pdf;
 
 /// A cell: text or a number.
 #[derive(Clone, Debug, PartialEq)]

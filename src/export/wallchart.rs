@@ -5,7 +5,9 @@
 //!
 //! Drawn as SVG, then rasterised to PNG with resvg (pure Rust, no browser). Text is laid out with the
 //! machine's fonts (fontconfig); the chart asks for Noto Sans CJK SC, Source Han Sans SC or Microsoft YaHei,
-//! so Chinese labels render wherever the map page's do.
+//! so Chinese labels render wherever the map page's do. The map part ([`WallChart::draw_map`]) is drawn into
+//! any rectangle, so the grid notice ([`super::notice`]) puts the same map on its page; the legend carries the
+//! QR code of the grid's public page when the chart is given its URL.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
@@ -13,13 +15,15 @@ use std::sync::{Arc, OnceLock};
 use geo::{BoundingRect, Coord, InteriorPoint, MultiPolygon, Polygon};
 use resvg::{tiny_skia, usvg};
 
+use super::qr::Qr;
+
 /// A4 landscape at 150 dpi, pixels.
 pub const WIDTH_PX: f64 = 1754.0;
 pub const HEIGHT_PX: f64 = 1240.0;
 const MARGIN_PX: f64 = 60.0;
 /// The legend panel on the right.
 const LEGEND_PX: f64 = 460.0;
-const FONT: &str = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif";
+pub(crate) const FONT: &str = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif";
 
 /// What a wall chart shows. Geometry in metres (the atlas's CRS), so the chart is to scale.
 #[derive(Clone, Debug)]
@@ -44,6 +48,9 @@ pub struct WallChart {
     pub neighbours: Vec<(String, MultiPolygon<f64>)>,
     /// A line at the foot: the date and the plan or data revision.
     pub footer: String,
+    /// The URL of the grid's public page (`{public url}/g/{code}`), drawn as a QR code in the legend; none for
+    /// a grid of a draft, whose code has no page yet.
+    pub qr_url: Option<String>,
 }
 
 impl Default for WallChart {
@@ -62,19 +69,29 @@ impl Default for WallChart {
             household_points: vec![],
             neighbours: vec![],
             footer: String::new(),
+            qr_url: None,
         }
     }
 }
 
 /// One line of legend text at (`x`, `y`); moves `y` down by `gap`.
-fn text_line(s: &mut String, x: f64, y: &mut f64, (size, weight, colour): (f64, &str, &str), text: &str, gap: f64) {
+pub(crate) fn text_line(s: &mut String, x: f64, y: &mut f64, (size, weight, colour): (f64, &str, &str), text: &str, gap: f64) {
     let _ = write!(s, r##"<text x="{x}" y="{}" font-size="{size}" font-weight="{weight}" fill="{colour}">{}</text>"##, *y, esc(text));
     *y += gap;
 }
 
 /// Escapes text for SVG.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A rectangle of the page, in its pixels: the top left corner and the size.
+#[derive(Clone, Copy, Debug)]
+pub struct Area {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
 }
 
 /// The map frame: metres to pixels (y down), fitted around the grid with a margin for its neighbours.
@@ -87,15 +104,16 @@ struct Frame {
 }
 
 impl Frame {
-    fn fit(grid: &MultiPolygon<f64>) -> Frame {
-        let (w_px, h_px) = (WIDTH_PX - LEGEND_PX - 3.0 * MARGIN_PX, HEIGHT_PX - 2.0 * MARGIN_PX - 70.0);
+    /// Fitted inside `area`, a margin's width narrower so that the north arrow has room.
+    fn fit(grid: &MultiPolygon<f64>, area: Area) -> Frame {
+        let (w_px, h_px) = (area.w - MARGIN_PX, area.h);
         let r = grid.bounding_rect().unwrap_or(geo::Rect::new((0.0, 0.0), (1.0, 1.0)));
         // A tenth of the grid's size around it, so the neighbours show where it lies.
         let pad = 0.1 * r.width().max(r.height()).max(1.0);
         let (w, h) = (r.width() + 2.0 * pad, r.height() + 2.0 * pad);
         let scale = (w_px / w).min(h_px / h);
-        let left = MARGIN_PX + (w_px - w * scale) / 2.0;
-        let top = MARGIN_PX + 70.0 + (h_px - h * scale) / 2.0;
+        let left = area.x + (w_px - w * scale) / 2.0;
+        let top = area.y + (h_px - h * scale) / 2.0;
         Frame { scale, x0: r.min().x - pad, y1: r.max().y + pad, left, top }
     }
 
@@ -125,6 +143,37 @@ fn scale_bar_m(max_m: f64) -> f64 {
     [5.0, 2.0, 1.0].into_iter().map(|k| k * p).find(|v| *v <= target).unwrap_or(p)
 }
 
+/// The north arrow in the top right corner of `area` and a scale bar in its bottom left.
+fn north_and_scale(s: &mut String, f: &Frame, area: Area) {
+    let (nx, ny) = (area.x + area.w - 50.0, area.y + 40.0);
+    let _ = write!(
+        s,
+        r##"<path d="M{nx},{} L{},{} L{nx},{} L{},{} Z" fill="#212529"/><text x="{nx}" y="{}" font-size="22" font-weight="700" text-anchor="middle">北</text>"##,
+        ny - 30.0,
+        nx + 14.0,
+        ny + 14.0,
+        ny + 4.0,
+        nx - 14.0,
+        ny + 14.0,
+        ny + 40.0
+    );
+    let width_m = (area.w - 2.0 * MARGIN_PX) / f.scale;
+    let bar_m = scale_bar_m(width_m);
+    let bar_px = bar_m * f.scale;
+    let (bx, by) = (area.x + 20.0, area.y + area.h - 24.0);
+    let label = if bar_m >= 1000.0 { format!("{} 千米", bar_m / 1000.0) } else { format!("{bar_m} 米") };
+    let _ = write!(
+        s,
+        r##"<rect x="{bx}" y="{by}" width="{bar_px:.1}" height="8" fill="#212529"/><text x="{bx}" y="{}" font-size="18">0</text><text x="{:.1}" y="{}" font-size="18" text-anchor="middle">{label}</text>"##,
+        by - 6.0,
+        bx + bar_px,
+        by - 6.0
+    );
+}
+
+/// The side of a QR code at 150 dpi: 40 mm, the door plate's.
+pub(crate) const QR_PX: f64 = 236.0;
+
 fn label_at(p: &Polygon<f64>) -> Option<Coord<f64>> {
     p.interior_point().map(|pt| pt.0)
 }
@@ -141,27 +190,34 @@ impl WallChart {
     /// assert!(svg.starts_with("<svg") && svg.contains("南新社区第1网格") && svg.contains("312 户"));
     /// ```
     pub fn svg(&self) -> String {
-        let f = Frame::fit(&self.grid);
         let mut s = String::new();
         let _ = write!(
             s,
             r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH_PX}" height="{HEIGHT_PX}" viewBox="0 0 {WIDTH_PX} {HEIGHT_PX}" font-family="{FONT}">"#
         );
         s.push_str(r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
-        let map_right = WIDTH_PX - LEGEND_PX - 2.0 * MARGIN_PX;
         let _ = write!(
             s,
             r##"<text x="{MARGIN_PX}" y="{}" font-size="40" font-weight="700" fill="#1d3557">{} 网格公示图</text>"##,
             MARGIN_PX + 36.0,
             esc(&self.title)
         );
+        let area = Area { x: MARGIN_PX, y: MARGIN_PX + 70.0, w: WIDTH_PX - LEGEND_PX - 2.0 * MARGIN_PX, h: HEIGHT_PX - 2.0 * MARGIN_PX - 70.0 };
+        self.draw_map(&mut s, area);
+        self.legend(&mut s);
+        s.push_str("</svg>");
+        s
+    }
+
+    /// The map into `area` of the page: the neighbours, the grid, its lanes and buildings with their names
+    /// where there is room, its households as dots, a frame, the north arrow and a scale bar.
+    pub fn draw_map(&self, s: &mut String, area: Area) {
+        let f = Frame::fit(&self.grid, area);
         // The map, clipped to its frame.
         let _ = write!(
             s,
-            r##"<clipPath id="frame"><rect x="{MARGIN_PX}" y="{}" width="{}" height="{}"/></clipPath><g clip-path="url(#frame)">"##,
-            MARGIN_PX + 70.0,
-            map_right - MARGIN_PX + MARGIN_PX,
-            HEIGHT_PX - 2.0 * MARGIN_PX - 70.0
+            r##"<clipPath id="frame"><rect x="{}" y="{}" width="{}" height="{}"/></clipPath><g clip-path="url(#frame)">"##,
+            area.x, area.y, area.w, area.h
         );
         for (name, mp) in &self.neighbours {
             let _ = write!(s, r##"<path d="{}" fill="#f1f3f5" stroke="#adb5bd" stroke-width="1.5"/>"##, f.path(mp));
@@ -192,42 +248,10 @@ impl WallChart {
         s.push_str("</g>");
         let _ = write!(
             s,
-            r##"<rect x="{MARGIN_PX}" y="{}" width="{}" height="{}" fill="none" stroke="#495057" stroke-width="1.5"/>"##,
-            MARGIN_PX + 70.0,
-            map_right,
-            HEIGHT_PX - 2.0 * MARGIN_PX - 70.0
+            r##"<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#495057" stroke-width="1.5"/>"##,
+            area.x, area.y, area.w, area.h
         );
-        self.north_and_scale(&mut s, &f, map_right);
-        self.legend(&mut s);
-        s.push_str("</svg>");
-        s
-    }
-
-    fn north_and_scale(&self, s: &mut String, f: &Frame, map_right: f64) {
-        let (nx, ny) = (MARGIN_PX + map_right - 50.0, MARGIN_PX + 110.0);
-        let _ = write!(
-            s,
-            r##"<path d="M{nx},{} L{},{} L{nx},{} L{},{} Z" fill="#212529"/><text x="{nx}" y="{}" font-size="22" font-weight="700" text-anchor="middle">北</text>"##,
-            ny - 30.0,
-            nx + 14.0,
-            ny + 14.0,
-            ny + 4.0,
-            nx - 14.0,
-            ny + 14.0,
-            ny + 40.0
-        );
-        let width_m = (map_right - 2.0 * MARGIN_PX) / f.scale;
-        let bar_m = scale_bar_m(width_m);
-        let bar_px = bar_m * f.scale;
-        let (bx, by) = (MARGIN_PX + 20.0, HEIGHT_PX - MARGIN_PX - 24.0);
-        let label = if bar_m >= 1000.0 { format!("{} 千米", bar_m / 1000.0) } else { format!("{bar_m} 米") };
-        let _ = write!(
-            s,
-            r##"<rect x="{bx}" y="{by}" width="{bar_px:.1}" height="8" fill="#212529"/><text x="{bx}" y="{}" font-size="18">0</text><text x="{:.1}" y="{}" font-size="18" text-anchor="middle">{label}</text>"##,
-            by - 6.0,
-            bx + bar_px,
-            by - 6.0
-        );
+        north_and_scale(s, &f, area);
     }
 
     fn legend(&self, s: &mut String) {
@@ -267,7 +291,17 @@ impl WallChart {
             y += 38.0;
         }
         let _ = write!(s, r##"<circle cx="{}" cy="{}" r="5" fill="#8c3b1f"/><text x="{}" y="{y}" font-size="20">住户</text>"##, x + 20.0, y - 8.0, x + 56.0);
-        let _ = write!(s, r##"<text x="{x}" y="{}" font-size="16" fill="#868e96">{}</text>"##, HEIGHT_PX - MARGIN_PX - 24.0, esc(&self.footer));
+        let foot = HEIGHT_PX - MARGIN_PX - 24.0;
+        if let Some(qr) = self.qr_url.as_deref().and_then(|u| Qr::encode(u).ok()) {
+            // 40 mm at the chart's 150 dpi, above the footer, with what it is for beside it.
+            let (side, top) = (QR_PX, foot - 40.0 - QR_PX);
+            s.push_str(&qr.svg(x, top, side));
+            let mut ty = top + 60.0;
+            for line in ["扫码查看", "网格员与", "联系方式"] {
+                text_line(s, x + side + 20.0, &mut ty, (24.0, "700", "#1d3557"), line, 36.0);
+            }
+        }
+        let _ = write!(s, r##"<text x="{x}" y="{foot}" font-size="16" fill="#868e96">{}</text>"##, esc(&self.footer));
     }
 
     /// The chart as a PNG.
@@ -347,12 +381,17 @@ fn fonts() -> Arc<usvg::fontdb::Database> {
 
 /// Rasterises an SVG document to PNG at its own size.
 pub fn render_png(svg: &str) -> Result<Vec<u8>, String> {
+    render_pixmap(svg)?.encode_png().map_err(|e| format!("PNG: {e}"))
+}
+
+/// Rasterises an SVG document at its own size (its `width` and `height` in pixels).
+pub fn render_pixmap(svg: &str) -> Result<tiny_skia::Pixmap, String> {
     let opt = usvg::Options { fontdb: fonts(), ..usvg::Options::default() };
-    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| format!("wall chart SVG: {e}"))?;
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| format!("SVG: {e}"))?;
     let size = tree.size().to_int_size();
-    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("wall chart: empty size")?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("SVG: empty size")?;
     resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
-    pixmap.encode_png().map_err(|e| format!("wall chart PNG: {e}"))
+    Ok(pixmap)
 }
 
 #[cfg(test)]

@@ -41,6 +41,10 @@ pub mod public;
 pub mod visits;
 /// Printable wall charts of grids (PNG).
 pub mod wallchart;
+/// QR door plates of a grid, community or unit (PNG sheet, PDF on A4 pages).
+pub mod plates;
+/// A grid's notice (网格公示牌) as PNG or PDF, A4 or A3.
+pub mod notice;
 /// Hearing changes made by other servers or processes, and rebuilding the atlas.
 pub mod watch;
 /// Vector tiles (MVT) of every layer and the coverage defects, with TileJSON.
@@ -62,6 +66,8 @@ pub fn app(state: AppState) -> Router {
         .merge(session::router())
         .merge(plans::router())
         .merge(wallchart::router())
+        .merge(plates::router())
+        .merge(notice::router())
         .merge(ogcapi::router())
         .merge(public::router())
         .merge(api_doc::router())

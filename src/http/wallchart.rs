@@ -1,10 +1,12 @@
 //! Printable wall charts (网格公示图) of grids: `GET /api/v1/grids/{code}/wallchart.png` for a published grid,
 //! `GET /api/v1/plans/{id}/grids/{grid}/wallchart.png` for a grid of a draft (see `plans.rs`). The manager's
 //! name and phone are shown as the county publishes them ([`crate::app::publication`]), in full for a caller
-//! who may see them anyway; households as dots only to those who may see them.
+//! who may see them anyway; households as dots only to those who may see them. A published grid's chart
+//! carries the QR code of its public page (`{public url}/g/{code}`; without `--public-url`, under the address
+//! the request came to).
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -40,22 +42,26 @@ pub fn place_of(atlas: &Atlas, community: &str) -> String {
     [town, c.map(|c| c.name().to_string())].into_iter().flatten().collect::<Vec<_>>().join(" · ")
 }
 
-/// A chart with the grid's own properties (name, manager as `view` shows them) filled in, rendered off the
-/// async runtime.
+/// The chart of `grid` over `atlas` with the grid's own properties (name, manager as `view` shows them) filled
+/// in. Blocking: projects and places every unit and household near the grid.
+pub fn chart(atlas: &Atlas, grid: &MultiPolygon<f64>, neighbours: &[(String, MultiPolygon<f64>)], props: ChartProps) -> std::result::Result<WallChart, String> {
+    let mut chart = WallChart::from_atlas(atlas, grid, neighbours)?;
+    chart.title = props.title;
+    chart.code = props.code;
+    chart.place = props.place;
+    chart.manager = props.manager;
+    chart.manager_phone = props.manager_phone;
+    chart.footer = props.footer;
+    chart.qr_url = props.qr_url;
+    if !props.household_dots {
+        chart.household_points.clear();
+    }
+    Ok(chart)
+}
+
+/// A chart ([`chart`]) rendered to PNG off the async runtime.
 pub async fn render(atlas: std::sync::Arc<Atlas>, grid: MultiPolygon<f64>, neighbours: Vec<(String, MultiPolygon<f64>)>, props: ChartProps) -> Result<Response> {
-    let png = tokio::task::spawn_blocking(move || {
-        let mut chart = WallChart::from_atlas(&atlas, &grid, &neighbours)?;
-        chart.title = props.title;
-        chart.code = props.code;
-        chart.place = props.place;
-        chart.manager = props.manager;
-        chart.manager_phone = props.manager_phone;
-        chart.footer = props.footer;
-        if !props.household_dots {
-            chart.household_points.clear();
-        }
-        chart.png()
-    })
+    let png = tokio::task::spawn_blocking(move || chart(&atlas, &grid, &neighbours, props)?.png())
     .await
     .map_err(|e| Error::Internal(e.into()))?
     .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
@@ -72,6 +78,8 @@ pub struct ChartProps {
     pub footer: String,
     /// Whether households show as dots (not for callers who may not see households; the count still shows).
     pub household_dots: bool,
+    /// The grid's public page, as a QR code on the chart (none for a draft's grid).
+    pub qr_url: Option<String>,
 }
 
 impl ChartProps {
@@ -87,6 +95,7 @@ impl ChartProps {
             manager_phone: manager.phone.map(|p| p.text),
             footer,
             household_dots: true,
+            qr_url: None,
         }
     }
 }
@@ -96,7 +105,24 @@ impl ChartProps {
     params(("code" = String, Path, description = "网格编码 (the grid's code)")),
     responses((status = 200, description = "PNG", content_type = "image/png", body = Vec<u8>),
         (status = 404, description = "没有此网格 (no such grid)", body = super::api_doc::bodies::ErrorBody)))]
-pub(super) async fn published(State(state): State<AppState>, access: Access, Path(code): Path<String>) -> Result<Response> {
+pub(super) async fn published(State(state): State<AppState>, access: Access, headers: HeaderMap, Path(code): Path<String>) -> Result<Response> {
+    let p = published_chart(&state, &access, &code, &headers)?;
+    render(p.atlas, p.grid, p.neighbours, p.props).await
+}
+
+/// What the chart of a published grid is drawn from.
+pub struct Published {
+    pub atlas: std::sync::Arc<Atlas>,
+    /// The grid's lon/lat outline.
+    pub grid: MultiPolygon<f64>,
+    pub neighbours: Vec<(String, MultiPolygon<f64>)>,
+    pub props: ChartProps,
+}
+
+/// The published grid `code` as its chart shows it to the caller of `access`, with the QR code of its page
+/// under the public URL (or the request's own origin). Unknown grids are 404.
+pub fn published_chart(state: &AppState, access: &Access, code: &str, headers: &HeaderMap) -> Result<Published> {
+    let code = code.to_string();
     let atlas = state.atlas();
     let grids = atlas.layer(Layer::Grids).ok_or_else(|| Error::NotFound("没有载入网格 (no grids are loaded)".into()))?;
     let f = grids.get(&code).ok_or_else(|| Error::NotFound(format!("没有网格 {code} (no grid {code})")))?;
@@ -115,8 +141,9 @@ pub(super) async fn published(State(state): State<AppState>, access: Access, Pat
     let footer = format!("数据版本 {} · 制图 {}", atlas.revision, &clock::rfc3339(clock::now())[..10]);
     let mut props = ChartProps::of(&f.properties, &code, place_of(&atlas, &community), access.grid(&atlas, &code), &state.public().people, footer);
     props.household_dots = access.sees_households();
+    props.qr_url = Some(state.public().page_url(&code, &super::ogcapi::origin(headers)));
     let grid = outline(f);
-    render(atlas, grid, neighbours, props).await
+    Ok(Published { atlas: atlas.clone(), grid, neighbours, props })
 }
 
 #[cfg(test)]

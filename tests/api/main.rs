@@ -63,6 +63,8 @@ mod propose_cli;
 mod privacy_default;
 /// The public page of a plate's code (`/g/{code}`) and the publication setting.
 mod public_page;
+/// QR door plates, the wall chart's QR code and the grid notice, read back by zbarimg and poppler.
+mod plates;
 /// The store contract on both backends.
 mod store_contract;
 /// Servers hearing changes made elsewhere (LISTEN/NOTIFY, imports).

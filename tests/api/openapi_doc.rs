@@ -133,11 +133,12 @@ async fn the_document_is_well_formed_openapi_3() {
 }
 
 /// A documented path with its parameters filled with real values of the default dataset and the store.
-fn filled(path: &str, grid: &str, unit: &str, plan: i64, draft_grid: &str, token: i64) -> String {
+fn filled(path: &str, grid: &str, unit: &str, community: &str, plan: i64, draft_grid: &str, token: i64) -> String {
     let out = path
         .replace("/layers/{layer}", "/layers/grids")
         .replace("/grids/{code}/", &format!("/grids/{grid}/"))
         .replace("/units/{code}/", &format!("/units/{unit}/"))
+        .replace("/communities/{code}/", &format!("/communities/{community}/"))
         .replace("/plans/{id}", &format!("/plans/{plan}"))
         .replace("/grids/{grid}/", &format!("/grids/{draft_grid}/"))
         .replace("/tokens/{id}", &format!("/tokens/{token}"));
@@ -181,7 +182,7 @@ async fn every_documented_operation_is_answered_by_the_server() {
     let last = |(m, p): &(String, String)| m == "DELETE" || p.ends_with("/publish") || p.ends_with("/logout");
     ops.sort_by_key(|op| last(op));
     for (method, path) in &ops {
-        let url = app.url(&filled(path, &grid, &unit, plan, &draft_grid, token));
+        let url = app.url(&filled(path, &grid, &unit, &community, plan, &draft_grid, token));
         let mut req = admin.request(method.parse().unwrap(), &url);
         if doc["paths"][path][method.to_lowercase()].get("requestBody").is_some() {
             req = req.json(&json!({}));

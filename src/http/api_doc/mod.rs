@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 use super::access::{Policy, rule_for};
-use super::{AppState, coverage, crosswalk, layers, locate, meta, plans, session, visits, wallchart};
+use super::{AppState, coverage, crosswalk, layers, locate, meta, notice, plans, plates, session, visits, wallchart};
 
 /// The shapes of bodies written as JSON values, for the document.
 pub mod bodies;
@@ -45,6 +45,8 @@ pub mod page;
         plans::export::export, plans::export::wallchart,
         wallchart::published,
         visits::record_visit, visits::list_visits, visits::contact_coverage, visits::contact_coverage_xlsx,
+        plates::grid_png, plates::grid_pdf, plates::community_png, plates::community_pdf, plates::unit_png, plates::unit_pdf,
+        notice::png, notice::pdf,
     ),
     components(schemas(bodies::ErrorBody)),
     tags(
@@ -56,6 +58,7 @@ pub mod page;
         (name = "plans", description = "网格规划: 草案、编辑、对比与发布 (planners' drafts and publishing)"),
         (name = "visits", description = "民情联系: 走访记录与走访覆盖率 (visits to households and contact coverage)"),
         (name = "wallchart", description = "网格公示图 (printable wall charts)"),
+        (name = "plates", description = "二维码门牌与网格公示牌 (QR door plates and grid notices for printing)"),
         (name = "auth", description = "登录、退出、密码与 API 令牌 (signing in, passwords, API tokens)"),
         (name = "admin", description = "县级管理员: 账户与审计日志 (the county admin's accounts and audit log)"),
     ),

@@ -140,6 +140,19 @@ pub async fn spawn_app_seeded(seed: &Path) -> TestApp {
     spawn_with(Location::Gpkg(store_path.clone()), seed, dir, Some(store_path)).await
 }
 
+/// The real server over a fresh GeoPackage store seeded from `seed`, publishing as `public` says (`serve
+/// --public-url`, `--publish-people`).
+pub async fn spawn_app_public(seed: &Path, public: gridmap::app::publication::Public) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store_path = dir.path().join("gridmap.gpkg");
+    let location = Location::Gpkg(store_path.clone());
+    let state = gridmap::app::startup::open_state(&location, seed).await.expect("open state").with_public(public);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { gridmap::http::serve(listener, state).await.expect("serve") });
+    TestApp { addr, base_url: format!("http://{addr}"), store_path: Some(store_path), location, client: reqwest::Client::new(), _dir: dir }
+}
+
 /// The real server over a fresh PostGIS database seeded from `seed`.
 pub async fn spawn_app_postgis(seed: &Path) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -123,6 +123,17 @@ export class InfoPanel {
       a.rel = 'noopener';
       dd.appendChild(a);
       dl.appendChild(dd);
+      // Its QR door plates (one per lane or building, true size on A4) and its notice (网格公示牌).
+      dl.appendChild(el('dt', { text: '打印' }));
+      const print = el('dd');
+      for (const [cls, text, file] of [['info-plates', '打印门牌 (PDF)', 'plates.pdf'], ['info-notice', '网格公示牌 (A4)', 'notice.pdf']]) {
+        const link = el('a', { class: cls, text });
+        link.href = `/api/v1/grids/${encodeURIComponent(props.code)}/${file}`;
+        link.target = '_blank';
+        link.rel = 'noopener';
+        print.append(link, ' ');
+      }
+      dl.appendChild(print);
     }
     return dl;
   }
