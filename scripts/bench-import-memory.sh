@@ -41,7 +41,8 @@ run() {
   if [[ $expect == refused && $rc == 0 ]] || [[ $expect == ok && $rc != 0 ]]; then
     echo "unexpected exit $rc for $label:"; cat "$work/err"; exit 1
   fi
-  read -r secs kb <"$work/time"
+  # GNU time writes "Command exited with non-zero status N" first when the command fails.
+  read -r secs kb < <(tail -1 "$work/time")
   printf '%-52s %6.2f s  peak RSS %5d MB\n' "$label" "$secs" $((kb / 1024)) | tee -a "$out"
 }
 RUST_LOG=warn "$bin" import geodata --store "$work/county.gpkg" >/dev/null
