@@ -75,6 +75,7 @@ mod tiles;
 mod visits_api;
 /// The map page in headless Chromium.
 mod web_map;
+mod web_offline;
 /// The "my grid" view on a phone-sized window.
 mod web_phone;
 /// The planner panel driven through ChromeDriver.

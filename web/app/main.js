@@ -20,7 +20,6 @@
 import { installAccount } from './account/account.js';
 import { installCoverage } from './coverage/coverage.js';
 import { installLocate } from './locate/locate.js';
-import { mayVisit } from './visits/visit.js';
 import { BboxLoader } from './map/bbox-loader.js';
 import { InfoPanel, hitsAt } from './map/feature-info.js';
 import { LayerData } from './map/layer-data.js';
@@ -28,6 +27,7 @@ import { buildLayerPanel } from './map/layer-panel.js';
 import { Status, holdVirtualTime } from './map/status.js';
 import { STYLE_LAYERS, buildStyle } from './map/style.js';
 import { installMerger } from './merger/merger.js';
+import { forgetAccount, installOffline } from './offline/offline.js';
 import { installPlanner } from './planner/planner.js';
 import { fetchLayer, fetchMeta } from './shared/api.js';
 import { bboxOf } from './shared/bbox.js';
@@ -35,6 +35,8 @@ import { LOCAL_IDEOGRAPH_FONT_FAMILY, MAP_LOCALE, basemapFromQuery } from './sha
 import { isPhone } from './shared/dom.js';
 import { LAYERS, layerOf } from './shared/layers.js';
 import { ButtonControl } from './shared/view.js';
+import { installQueue, show as showQueue } from './visits/queue.js';
+import { mayVisit } from './visits/visit.js';
 
 const params = new URLSearchParams(location.search);
 const status = new Status();
@@ -315,5 +317,10 @@ installAccount({
     // The visit form and the rows' visit buttons are shown to the roles that visit households.
     document.body.classList.toggle('gm-may-visit', mayVisit(me));
     document.dispatchEvent(new CustomEvent('gm-account', { detail: me }));
+    installOffline(me);
+    // Visits queued with no signal go out now (writes need the session's CSRF token, known from here on).
+    if (mayVisit(me)) installQueue();
+    else showQueue().catch(() => null);
   },
+  beforeSignOut: forgetAccount,
 });

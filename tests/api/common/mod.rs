@@ -8,6 +8,8 @@ pub mod browser;
 pub mod webdriver;
 /// `gridmap serve` as a child process: to kill, restart, or run two over one store.
 pub mod server;
+/// A signal that a test can cut and restore: a forwarder between the browser and the server.
+pub mod signal;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -185,6 +185,14 @@ impl Browser {
         assert_eq!(status, json!(200), "sign-in of {user} failed");
     }
 
+    /// Chromium's offline emulation (CDP `Network.emulateNetworkConditions`): the page's requests fail and
+    /// `navigator.onLine` follows, with its `offline`/`online` events. A service worker's own fetches are not
+    /// covered: cut those with [`super::signal::Signal`].
+    pub async fn set_offline(&self, offline: bool) {
+        let params = json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
+        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": "Network.emulateNetworkConditions", "params": params}))).await;
+    }
+
     /// Loads `url` and returns its self-report `#{id}` (once ready or failed, within `secs`) and the DOM.
     pub async fn page_status(&self, url: &str, id: &str, secs: u64) -> (Value, String) {
         self.goto(url).await;

@@ -105,8 +105,12 @@ function signIn() {
   });
 }
 
+// Set by installAccount: what must happen before the session ends (the offline cache is dropped).
+let beforeSignOut = async () => {};
+
 async function signOut() {
   try {
+    await beforeSignOut().catch(() => null);
     await postJSON('/auth/logout', {});
   } finally {
     location.reload();
@@ -144,7 +148,8 @@ function report(me) {
 }
 
 /** Fills the account corner of the top bar; `publish(me)` gets the /auth/me answer. */
-export async function installAccount({ publish = () => {} } = {}) {
+export async function installAccount({ publish = () => {}, beforeSignOut: before } = {}) {
+  if (before) beforeSignOut = before;
   let me = { signed_in: false, role: 'viewer' };
   try {
     me = await getJSON('/auth/me');

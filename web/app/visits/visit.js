@@ -6,11 +6,12 @@
 //
 // For tests and support, <pre id="visit-status" hidden> holds JSON: {"ready":true,"household":CODE,"kind":K,
 // "created":B,"id":N,"flagged_far":B,"distance_m":D,"contact":{"visited":N,"households":N}|null,"errors":[]}
-// after each send.
+// after each send ({"queued":true,"client_id":ID} instead when it waits in the offline queue, queue.js).
 
 import { getJSON, postJSON } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import { esc } from '../locate/html.js';
+import { enqueue, isOffline } from './queue.js';
 
 /** The kinds of visit, as the server stores them. */
 export const KINDS = ['走访', '电话', '上门服务'];
@@ -95,6 +96,7 @@ async function send(box, kind) {
   const lonlat = await position();
   if (lonlat) body.lonlat = lonlat;
   try {
+    if (!navigator.onLine) throw Object.assign(new Error('无网络 (offline)'), { status: undefined });
     const r = await postJSON('/visits', body);
     const v = r.visit;
     delete box.dataset.clientId;
@@ -104,6 +106,14 @@ async function send(box, kind) {
     if (contact) result.textContent += `。本网格近30天已走访 ${contact.visited}/${contact.households} 户`;
     writeStatus({ ready: true, household, kind, created: r.created, id: v.id, flagged_far: v.flagged_far, distance_m: v.distance_m, contact, errors: [] });
   } catch (err) {
+    if (isOffline(err)) {
+      // No signal: the visit waits in the queue with its client_id and is sent when the signal returns.
+      await enqueue(body);
+      delete box.dataset.clientId;
+      result.textContent = '无网络, 已加入待发送队列, 恢复信号后自动发送';
+      writeStatus({ ready: true, household, kind, created: false, queued: true, client_id: body.client_id, contact: null, errors: [] });
+      return;
+    }
     result.textContent = `未能记录: ${err.message}`;
     writeStatus({ ready: true, household, kind, created: false, contact: null, errors: [err.message] });
   } finally {
