@@ -104,8 +104,12 @@ fn read_layer<'de, R: serde_json::de::Read<'de>>(
         match crs.or(declared) {
             Some(c) => finish(parsed, c, file, layer, keep.then_some(&mut out)),
             // Not kept, such a feature is checked in lon/lat by the pass that keeps it, with the CRS known.
-            None if keep => Ok(waiting.push(parsed)),
-            None => Ok(()),
+            None => {
+                if keep {
+                    waiting.push(parsed);
+                }
+                Ok(())
+            }
         }
     });
     let top = match walked {

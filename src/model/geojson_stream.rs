@@ -129,7 +129,10 @@ where
 mod tests {
     use super::*;
 
-    fn walk_str(text: &str) -> (Result<TopLevel, WalkError<String>>, Vec<(usize, bool, Value)>) {
+    /// What a walk returned, and each feature it saw: its index, whether `crs` came before it, the feature.
+    type Walked = (Result<TopLevel, WalkError<String>>, Vec<(usize, bool, Value)>);
+
+    fn walk_str(text: &str) -> Walked {
         let mut seen = Vec::new();
         let mut de = serde_json::Deserializer::from_str(text);
         let r = walk(&mut de, |members, i, f: Value| {

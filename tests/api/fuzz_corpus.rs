@@ -7,7 +7,10 @@ use std::path::Path;
 
 use gridmap::import::fuzz_entry;
 
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// A fuzz target's name (its folder under fuzz/corpus/) and the entry point it calls.
+type Target = (&'static str, fn(&[u8]));
+
+const TARGETS: &[Target] = &[
     ("geojson", fuzz_entry::geojson),
     ("prj", fuzz_entry::prj),
     ("csv", fuzz_entry::csv),
