@@ -10,8 +10,12 @@ const SHELL = 'gm-shell-v1';
 const META = 'gm-meta';
 const DATA_PREFIX = 'gm-data-';
 const ACCOUNT_KEY = '/__gm_account';
-// The API reads the my-grid view makes; nothing else of /api/v1 is kept.
-const READS = [/^\/api\/v1\/auth\/me$/, /^\/api\/v1\/grids\/[^/]+\/households$/, /^\/api\/v1\/coverage\/contact$/, /^\/api\/v1\/meta$/, /^\/api\/v1\/layers\/(grids|units|households|communities)$/];
+// The API reads the my-grid view and the map make; nothing else of /api/v1 is kept. Search and locate are not
+// kept: with no signal the page answers them from these (app/offline/local.js).
+const READS = [/^\/api\/v1\/auth\/me$/, /^\/api\/v1\/grids\/[^/]+\/households$/, /^\/api\/v1\/coverage\/contact$/, /^\/api\/v1\/meta$/, /^\/api\/v1\/layers\/[a-z]+$/];
+// The layers the map reads per view (?bbox=): with no signal, a view never read before gets the last one read
+// of that layer, so the map shows what the phone holds rather than an error.
+const BY_VIEW = /^\/api\/v1\/layers\/(units|households)$/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(SHELL).then((c) => c.addAll(['/', '/app/main.js', '/app/main.css'])).then(() => self.skipWaiting()));
@@ -82,7 +86,12 @@ async function networkFirst(request) {
   } catch (err) {
     const url = new URL(request.url);
     const name = await cacheFor(url);
-    const hit = name && ((await (await caches.open(name)).match(request)) || (request.mode === 'navigate' && (await (await caches.open(SHELL)).match('/'))));
+    const cache = name && (await caches.open(name));
+    const hit =
+      cache &&
+      ((await cache.match(request)) ||
+        (BY_VIEW.test(url.pathname) && (await cache.match(request, { ignoreSearch: true }))) ||
+        (request.mode === 'navigate' && (await (await caches.open(SHELL)).match('/'))));
     if (hit) return hit;
     throw err;
   }

@@ -27,6 +27,7 @@ import { buildLayerPanel } from './map/layer-panel.js';
 import { Status, holdVirtualTime } from './map/status.js';
 import { STYLE_LAYERS, buildStyle } from './map/style.js';
 import { installMerger } from './merger/merger.js';
+import { useAccount, useLayers } from './offline/local.js';
 import { forgetAccount, installOffline } from './offline/offline.js';
 import { installPlanner } from './planner/planner.js';
 import { fetchLayer, fetchMeta } from './shared/api.js';
@@ -74,8 +75,17 @@ const page = { reloadLayers: null };
 let planner = null;
 const clicksTaken = () => !!planner?.ownsClicks();
 
+// Households not visited lately, shaded on the map ("my grid" and the coverage view ask for it); asked for
+// perhaps before the map's data exists, and applied then.
+let layerData = null;
+let uncontacted = null;
+function shadeUncontacted(codes) {
+  uncontacted = codes;
+  layerData?.setUncontacted(codes);
+}
+
 // Search and "my grid" work before (and without) the map: mounted first.
-const locate = installLocate({ clicksTaken });
+const locate = installLocate({ clicksTaken, onUncontacted: shadeUncontacted });
 
 const visible = {};
 for (const l of LAYERS) visible[l.id] = l.visible;
@@ -156,6 +166,9 @@ async function start() {
   locate.setMap(map);
 
   const data = new LayerData(map);
+  useLayers(data);
+  layerData = data;
+  if (uncontacted) data.setUncontacted(uncontacted);
   status.map = map;
   status.data = data;
   let basemapFailed = false;
@@ -257,7 +270,7 @@ async function start() {
 
   // The views behind the map's buttons, in the order of their buttons; each adds its button once the style
   // has loaded.
-  publish('coverage', installCoverage(map));
+  publish('coverage', installCoverage(map, { onUncontacted: shadeUncontacted }));
   publish('merger', installMerger(map));
   planner = installPlanner(map, page);
   publish('planner', planner);
@@ -314,6 +327,7 @@ start().catch(fail);
 installAccount({
   publish: (me) => {
     publish('account', me);
+    useAccount(me);
     // The visit form and the rows' visit buttons are shown to the roles that visit households.
     document.body.classList.toggle('gm-may-visit', mayVisit(me));
     document.dispatchEvent(new CustomEvent('gm-account', { detail: me }));

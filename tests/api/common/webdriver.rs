@@ -193,6 +193,13 @@ impl Browser {
         self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": "Network.emulateNetworkConditions", "params": params}))).await;
     }
 
+    /// Whether the page's requests skip its service worker (CDP `Network.setBypassServiceWorker`): for a control
+    /// run that shows a test's offline assertions hold only because of the worker.
+    pub async fn bypass_service_worker(&self, bypass: bool) {
+        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": "Network.enable", "params": {}}))).await;
+        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": "Network.setBypassServiceWorker", "params": {"bypass": bypass}}))).await;
+    }
+
     /// Loads `url` and returns its self-report `#{id}` (once ready or failed, within `secs`) and the DOM.
     pub async fn page_status(&self, url: &str, id: &str, secs: u64) -> (Value, String) {
         self.goto(url).await;

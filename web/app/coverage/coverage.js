@@ -79,8 +79,9 @@ function contactText(c) {
 }
 
 export class CoverageView {
-  constructor(map) {
+  constructor(map, { onUncontacted } = {}) {
     this.map = map;
+    this.onUncontacted = onUncontacted;
     this.shown = new Set(Object.keys(KINDS));
     this.defects = null;
     this.summary = null;
@@ -101,6 +102,11 @@ export class CoverageView {
     document.body.classList.remove('coverage-open');
     this.setVisible(false);
     this.popup?.remove();
+  }
+
+  /** The codes of every household the contact answer names as not visited in its window. */
+  uncontactedCodes() {
+    return (this.contactGrids || []).flatMap((g) => g.not_contacted || []);
   }
 
   toggle() {
@@ -124,11 +130,16 @@ export class CoverageView {
     head.append(exp, close);
     this.totals = el('p', { class: 'coverage-totals', text: '加载中…' });
     this.legend = el('div', { class: 'coverage-legend' });
+    // Shading the households not visited lately: only for callers the contact answer names them to.
+    this.shade = el('label', { class: 'coverage-shade', hidden: true });
+    const box = el('input', { type: 'checkbox', id: 'coverage-shade-uncontacted' });
+    box.addEventListener('change', () => this.onUncontacted?.(box.checked ? this.uncontactedCodes() : null));
+    this.shade.append(box, el('span', { text: ' 在地图上用橙色圈标出近30天未走访的住户' }));
     this.table = el('table', { class: 'coverage-table' });
     this.status = el('pre');
     this.status.id = 'coverage-status';
     this.status.hidden = true;
-    p.append(head, this.totals, this.legend, el('h3', { text: '社区(问题最多的在前)' }), this.table, this.status);
+    p.append(head, this.totals, this.legend, this.shade, el('h3', { text: '社区(问题最多的在前)' }), this.table, this.status);
     document.body.appendChild(p);
     this.panel = p;
   }
@@ -144,6 +155,8 @@ export class CoverageView {
         contact,
       ]);
       this.contact = new Map((visits?.communities || []).map((r) => [r.code, r]));
+      this.contactGrids = visits?.grids || [];
+      this.shade.hidden = !this.contactGrids.some((g) => Array.isArray(g.not_contacted));
       this.summary = summary;
       this.defects = defects;
       for (const f of communities.features || []) this.communityBbox.set(f.properties.code, bboxOf(f));
@@ -352,7 +365,8 @@ export class CoverageView {
 }
 
 /** The view on `map` as the 覆盖检查 button; opened at once with ?panel=coverage or #coverage. */
-export function installCoverage(map) {
-  return installView(map, 'coverage', new CoverageView(map), { label: '覆盖检查', title: '覆盖检查:盲区、缝隙、重叠、未入格住户' }, () =>
+/** `onUncontacted(codes | null)` shades (or stops shading) the households not visited lately on the map. */
+export function installCoverage(map, { onUncontacted } = {}) {
+  return installView(map, 'coverage', new CoverageView(map, { onUncontacted }), { label: '覆盖检查', title: '覆盖检查:盲区、缝隙、重叠、未入格住户' }, () =>
     new URLSearchParams(location.search).get('panel') === 'coverage' || location.hash === '#coverage');
 }

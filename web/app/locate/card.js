@@ -9,6 +9,9 @@ import { telHref } from '../shared/phone.js';
 import { chainHtml, esc, householdHtml } from './html.js';
 import { visitHtml, wireVisits } from '../visits/visit.js';
 
+/** Heads a card drawn from what the phone holds (offline/local.js) rather than from the server. */
+const OFFLINE_NOTE = '<p class="gm-note gm-offline-note">无网络: 按本机保存的数据显示</p>';
+
 /** A large call button for `who`'s `phone`, when the number may be dialled (never for a masked one). */
 function callButton(who, phone) {
   const href = telHref(phone);
@@ -43,8 +46,9 @@ export class ChainCard {
    * grid), with a large call button, then the chain of responsibility; codes stay small (hidden on a phone).
    */
   showLocate(a) {
+    const note = a.offline ? OFFLINE_NOTE : '';
     if (!a.inside_county) {
-      this.show(`<h2 class="gm-card-title">不在${esc(a.county?.name || '本县')}范围内</h2><p class="gm-note">${esc(userMessage(a.message))}</p>`);
+      this.show(`${note}<h2 class="gm-card-title">不在${esc(a.county?.name || '本县')}范围内</h2><p class="gm-note">${esc(userMessage(a.message))}</p>`);
       return;
     }
     const h = a.household;
@@ -66,7 +70,7 @@ export class ChainCard {
     if (h && !tapped) html += `<h3 class="gm-sub">最近住户 (${h.distance_m} 米)</h3>${householdHtml(h)}${visitHtml({ ...h, grid: a.grid?.code })}`;
     else if (!h && !a.households_withheld) html += `<p class="gm-note">${a.radius_m} 米内无住户</p>`;
     if (a.grid) html += `<button type="button" class="gm-button" data-open-grid="${esc(a.grid.code)}">查看本网格住户</button>`;
-    this.show(html);
+    this.show(note + html);
   }
 
   /** A household of a grid's list ("my grid"), with the visit form. */
@@ -78,7 +82,8 @@ export class ChainCard {
   /** A search hit (it carries its own chain). */
   showHit(hit) {
     const title = hit.layer === 'households' ? '住户' : layerName(hit.layer);
-    let html = `<h2 class="gm-card-title">${esc(title)}: ${esc(hit.layer === 'households' ? hit.head || hit.code : hit.name)}</h2>`;
+    let html = hit.offline ? OFFLINE_NOTE : '';
+    html += `<h2 class="gm-card-title">${esc(title)}: ${esc(hit.layer === 'households' ? hit.head || hit.code : hit.name)}</h2>`;
     html += chainHtml(hit.chain || {});
     if (hit.layer === 'households') html += householdHtml(hit) + visitHtml({ ...hit, grid: hit.chain?.grid?.code });
     const grid = hit.layer === 'grids' ? hit : hit.chain?.grid;

@@ -6,9 +6,11 @@
 // exists: a click anywhere asks /api/v1/locate and shows the chain of responsibility for that spot.
 //
 // Names and phones come masked unless the signed-in account (account/; the session cookie goes with every
-// request) may see that household.
+// request) may see that household. With no signal, a click is answered from what the phone holds
+// (offline/local.js).
 
-import { getJSON, isAbort } from '../shared/api.js';
+import { getJSON, isAbort, isNetworkError } from '../shared/api.js';
+import { locateHere } from '../offline/local.js';
 import { el } from '../shared/dom.js';
 import { ChainCard } from './card.js';
 import { esc } from './html.js';
@@ -20,9 +22,10 @@ const ZOOM = { households: 18, units: 17, grids: 15, villages: 14, communities: 
 
 /**
  * Mounts the card, the "my grid" view and the search box into the page. `clicksTaken()` says whether another
- * feature owns the map's clicks just now (the planner's tools). Returns `{setMap(map)}`.
+ * feature owns the map's clicks just now (the planner's tools); `onUncontacted(codes | null)` shades the grid's
+ * households not visited lately on the map. Returns `{setMap(map)}`.
  */
-export function installLocate({ clicksTaken = () => false } = {}) {
+export function installLocate({ clicksTaken = () => false, onUncontacted } = {}) {
   const params = new URLSearchParams(location.search);
   const card = new ChainCard();
   let map = null;
@@ -37,6 +40,7 @@ export function installLocate({ clicksTaken = () => false } = {}) {
   card.onClose = () => marker?.remove();
 
   const myGrid = new MyGrid({
+    onUncontacted,
     onLocate(household) {
       if (map && household.lonlat) map.flyTo({ center: household.lonlat, zoom: Math.max(map.getZoom(), 18) });
       mark(household.lonlat);
@@ -83,7 +87,12 @@ export function installLocate({ clicksTaken = () => false } = {}) {
           mark([lng, lat]);
           card.showLocate(a);
         } catch (err) {
-          if (!isAbort(err)) card.show(`<p class="gm-warn">${esc(err.message)}</p>`);
+          if (isAbort(err)) return;
+          const here = isNetworkError(err) ? await locateHere([lng, lat]) : null;
+          if (here) {
+            mark([lng, lat]);
+            card.showLocate(here);
+          } else card.show(`<p class="gm-warn">${esc(err.message)}</p>`);
         }
       });
     },

@@ -13,6 +13,7 @@ import { getJSON, userMessage } from '../shared/api.js';
 import { el, isPhone } from '../shared/dom.js';
 import { TAGS, chainHtml, esc, phoneHtml } from './html.js';
 import { gridContact } from '../visits/visit.js';
+import { remember } from '../offline/local.js';
 
 function writeStatus(s) {
   let pre = document.getElementById('mygrid-status');
@@ -37,9 +38,10 @@ function rowHtml(h, i) {
 }
 
 export class MyGrid {
-  constructor({ onLocate, onVisit }) {
+  constructor({ onLocate, onVisit, onUncontacted }) {
     this.onLocate = onLocate;
     this.onVisit = onVisit;
+    this.onUncontacted = onUncontacted;
     this.map = null;
     this.data = null;
     this.el = el('section', { id: 'gm-mygrid', class: 'gm-mygrid', 'aria-label': '我的网格', hidden: true });
@@ -93,6 +95,7 @@ export class MyGrid {
     }
     try {
       this.data = await getJSON(`/grids/${encodeURIComponent(code)}/households`);
+      remember(this.data);
     } catch (err) {
       this.el.innerHTML = `<button type="button" class="gm-mygrid-close" aria-label="关闭">×</button>
         <p class="gm-warn">无法打开此网格: ${esc(err.message)}</p>`;
@@ -145,7 +148,13 @@ export class MyGrid {
     if (!document.body.classList.contains('gm-may-visit')) return;
     const c = await gridContact(code);
     const p = this.el.querySelector('#gm-mygrid-contact');
-    if (c && p) p.textContent = `近30天已走访 ${c.visited}/${c.households} 户${c.coverage_pct === null ? '' : ` (${c.coverage_pct}%)`}`;
+    if (!c || !p) return;
+    const shaded = c.not_contacted?.length ? ` · 地图上橙色圈为未走访的 ${c.not_contacted.length} 户` : '';
+    p.textContent = `近30天已走访 ${c.visited}/${c.households} 户${c.coverage_pct === null ? '' : ` (${c.coverage_pct}%)`}${shaded}`;
+    // The unvisited rows are marked in the list as on the map.
+    const open = new Set(c.not_contacted || []);
+    for (const li of this.el.querySelectorAll('.gm-row')) li.classList.toggle('gm-uncontacted', open.has(li.dataset.code));
+    this.onUncontacted?.(c.not_contacted);
   }
 
   filter(text) {
@@ -155,6 +164,7 @@ export class MyGrid {
 
   close() {
     this.el.hidden = true;
+    this.onUncontacted?.(null);
     document.body.classList.remove('gm-mygrid-open');
     const url = new URL(location.href);
     url.searchParams.delete('grid');

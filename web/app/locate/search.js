@@ -1,8 +1,10 @@
 // The search box: suggestions as you type, from /api/v1/search (names,
 // addresses, codes, pinyin and initials: "zs" finds 张三). Arrow keys move,
-// Enter picks, Escape closes; each suggestion is a large tap target.
+// Enter picks, Escape closes; each suggestion is a large tap target. With no signal, the households and grids
+// the phone holds are searched instead (offline/local.js), and the list says so.
 
-import { getJSON, isAbort } from '../shared/api.js';
+import { getJSON, isAbort, isNetworkError } from '../shared/api.js';
+import { searchHere } from '../offline/local.js';
 import { el } from '../shared/dom.js';
 import { layerName } from '../shared/layers.js';
 import { esc } from './html.js';
@@ -79,18 +81,25 @@ export class SearchBox {
       const r = await getJSON(`/search?q=${encodeURIComponent(q)}&limit=${LIMIT}`, this.pending.signal);
       if (this.input.value.trim() === q) this.render(r.hits, q);
     } catch (err) {
-      if (!isAbort(err)) this.render([], q, err.message);
+      if (isAbort(err)) return;
+      if (isNetworkError(err)) {
+        const r = await searchHere(q, LIMIT);
+        if (this.input.value.trim() === q) this.render(r.hits, q, r.hits.length ? '' : `无网络, 本机保存的住户中没有“${q}”`, true);
+        return;
+      }
+      this.render([], q, err.message);
     }
   }
 
-  render(hits, q = '', error = '') {
+  render(hits, q = '', error = '', offline = false) {
     this.hits = hits;
     this.active = -1;
     if (!q) {
       this.open(false);
       return;
     }
-    this.list.innerHTML = hits.length
+    const note = offline && hits.length ? `<li class="gm-empty gm-offline-note">无网络: 以下为本机保存的住户和网格</li>` : '';
+    this.list.innerHTML = note + (hits.length
       ? hits
           .map(
             (h, i) => `<li role="option" id="gm-opt-${i}" data-i="${i}" data-code="${esc(h.code)}" class="gm-option">
@@ -99,7 +108,7 @@ export class SearchBox {
               <span class="gm-option-sub">${subtitle(h)} <span class="gm-why">${esc(MATCH_ZH[h.match] || '')}</span></span></span></li>`,
           )
           .join('')
-      : `<li class="gm-empty">${esc(error || `没有找到“${q}”`)}</li>`;
+      : `<li class="gm-empty">${esc(error || `没有找到“${q}”`)}</li>`);
     this.open(true);
   }
 

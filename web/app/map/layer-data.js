@@ -10,6 +10,18 @@ export class LayerData {
     this.map = map;
     this.byCode = {}; // layer -> Map(code -> feature)
     this.counts = {}; // layer -> features loaded
+    this.uncontacted = new Set(); // codes of households not visited lately (shaded), see setUncontacted
+  }
+
+  /**
+   * Shades the households of `codes` as not contacted (近30天未走访); null or empty clears it. The flag is a
+   * property set here, not a style filter listing the codes: a county's tens of thousands of codes in an
+   * `in` expression would be searched for every drawn feature.
+   */
+  setUncontacted(codes) {
+    this.uncontacted = new Set(codes || []);
+    const loaded = this.byCode.households;
+    if (loaded) this.set('households', { type: 'FeatureCollection', features: [...loaded.values()] });
   }
 
   /** Replace a layer's features (the whole layer, or the current bbox of a big one). */
@@ -20,6 +32,7 @@ export class LayerData {
       if (layer === 'households') {
         // Style flag: households with tags (独居老人, 残疾, 低保) are drawn in red.
         p._tagged = Array.isArray(p.tags) ? p.tags.length : 0;
+        p._uncontacted = this.uncontacted.has(String(p.code)) ? 1 : 0;
       }
       if (p.code !== undefined && p.code !== null) index.set(String(p.code), f);
     }

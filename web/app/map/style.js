@@ -54,6 +54,8 @@ const LABEL = ['coalesce', ['get', '_label'], ['get', 'name']];
 
 const isPoint = ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]];
 const isFlagged = ['>', ['coalesce', ['get', '_tagged'], 0], 0];
+/** Not visited lately (layer-data.js setUncontacted): an orange ring, whatever the fill says. */
+const isUncontacted = ['==', ['coalesce', ['get', '_uncontacted'], 0], 1];
 
 function drawLayers() {
   const z = (pairs) => ['interpolate', ['linear'], ['zoom'], ...pairs];
@@ -98,7 +100,7 @@ function drawLayers() {
       source: sourceId('households'),
       minzoom: 16,
       filter: ['!', isPoint],
-      paint: { 'line-color': '#5a2e12', 'line-width': 0.6 },
+      paint: { 'line-color': ['case', isUncontacted, COLORS.uncontacted, '#5a2e12'], 'line-width': ['case', isUncontacted, 2.5, 0.6] },
     },
 
     // Boundaries, finest first so coarser ones draw on top.
@@ -161,8 +163,8 @@ function drawLayers() {
       paint: {
         'circle-color': ['case', isFlagged, COLORS.householdFlagged, COLORS.household],
         'circle-radius': z([14, 2, 16, 4, 19, 8]),
-        'circle-stroke-color': '#ffffff',
-        'circle-stroke-width': z([14, 0.5, 17, 1.5]),
+        'circle-stroke-color': ['case', isUncontacted, COLORS.uncontacted, '#ffffff'],
+        'circle-stroke-width': z([14, ['case', isUncontacted, 1.5, 0.5], 17, ['case', isUncontacted, 3, 1.5]]),
       },
     },
 

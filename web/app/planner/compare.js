@@ -12,7 +12,7 @@ import { FONT_BOLD } from '../shared/config.js';
 import { button, el } from '../shared/dom.js';
 import { labelPoints } from '../shared/labels.js';
 import { gridName } from './layers.js';
-import { pointOf } from './geometry.js';
+import { pointOf } from '../shared/geometry.js';
 import { plansApi } from './plans-api.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };

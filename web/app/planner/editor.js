@@ -8,7 +8,7 @@
 // back to the server's exact ones when an edit is sent, so vertices the planner did not touch are sent as they
 // were.
 
-import { key9, largestPart, round9 } from './geometry.js';
+import { key9, largestPart, round9 } from '../shared/geometry.js';
 
 const EDIT_ACTIONS = ['dragCoordinate', 'insertMidpoint', 'deleteCoordinate'];
 

@@ -6,7 +6,7 @@
 import { KINDS } from '../shared/defect-kinds.js';
 import { FONT_BOLD, FONT_REGULAR } from '../shared/config.js';
 import { labelPoints, shortName } from '../shared/labels.js';
-import { pointOf } from './geometry.js';
+import { pointOf } from '../shared/geometry.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 

@@ -7,7 +7,7 @@
 //   分配缺口 click in a blind spot, sliver or overlap, pick a grid in the popup: `give`
 
 import { button, el, isPhone } from '../shared/dom.js';
-import { contains, pointsAlong } from './geometry.js';
+import { contains, pointsAlong } from '../shared/geometry.js';
 import { UNITS_MINZOOM, gridName } from './layers.js';
 import { fetchLayer } from '../shared/api.js';
 

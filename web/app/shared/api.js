@@ -18,6 +18,11 @@ export function isAbort(err) {
   return !!err && err.name === 'AbortError';
 }
 
+/** Whether a request failed for want of a network (no answer at all), not by the server's answer. */
+export function isNetworkError(err) {
+  return !isAbort(err) && (!navigator.onLine || (!!err && err.status === undefined));
+}
+
 /**
  * What a server message says to a person: the server writes Chinese first with English details after in
  * parentheses (`没有编码为 X 的网格 (no grid with code "X")`); the page shows the Chinese and keeps the rest

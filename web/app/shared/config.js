@@ -36,6 +36,7 @@ export const COLORS = {
   unit: '#6f6a60',
   household: '#a0522d',
   householdFlagged: '#d62828', // households with tags (独居老人, 残疾, 低保)
+  uncontacted: '#ff8c00', // households not visited in the contact window (ring)
   selection: '#00b4d8',
   // Grid fills: soft, distinct neighbours (grid sequence numbers run west to east).
   gridPalette: ['#a8d5ba', '#f6d186', '#b5c7ed', '#f4a9a8', '#cdb4db', '#9bd0d6', '#d8e2a4', '#e6b8d0'],

@@ -8,10 +8,10 @@
 // "created":B,"id":N,"flagged_far":B,"distance_m":D,"contact":{"visited":N,"households":N}|null,"errors":[]}
 // after each send ({"queued":true,"client_id":ID} instead when it waits in the offline queue, queue.js).
 
-import { getJSON, postJSON } from '../shared/api.js';
+import { getJSON, isNetworkError, postJSON } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import { esc } from '../locate/html.js';
-import { enqueue, isOffline } from './queue.js';
+import { enqueue } from './queue.js';
 
 /** The kinds of visit, as the server stores them. */
 export const KINDS = ['走访', '电话', '上门服务'];
@@ -72,13 +72,16 @@ function writeStatus(s) {
   pre.textContent = JSON.stringify(s);
 }
 
-/** The contact coverage of `grid` (households visited in 30 days), or null when the caller may not ask. */
+/**
+ * The contact coverage of `grid` (households visited in 30 days, and the codes of those not visited when the
+ * caller may see households), or null when the caller may not ask.
+ */
 export async function gridContact(grid) {
   if (!grid) return null;
   try {
     const c = await getJSON(`/coverage/contact?parent=${encodeURIComponent(grid)}`);
     const row = c.grids.find((g) => g.code === grid);
-    return row ? { visited: row.visited, households: row.households, coverage_pct: row.coverage_pct } : null;
+    return row ? { visited: row.visited, households: row.households, coverage_pct: row.coverage_pct, not_contacted: row.not_contacted || null } : null;
   } catch {
     return null;
   }
@@ -106,7 +109,7 @@ async function send(box, kind) {
     if (contact) result.textContent += `。本网格近30天已走访 ${contact.visited}/${contact.households} 户`;
     writeStatus({ ready: true, household, kind, created: r.created, id: v.id, flagged_far: v.flagged_far, distance_m: v.distance_m, contact, errors: [] });
   } catch (err) {
-    if (isOffline(err)) {
+    if (isNetworkError(err)) {
       // No signal: the visit waits in the queue with its client_id and is sent when the signal returns.
       await enqueue(body);
       delete box.dataset.clientId;

@@ -1,5 +1,6 @@
-// Small lon/lat geometry for the planner: which part of a grid terra-draw edits, point in polygon, and
-// points along a drawn line. Planar in degrees, which is all these choices need at a community's scale.
+// Small lon/lat geometry the page shares: which part of a grid the planner edits, point in polygon (the
+// planner's tools, and locating with no signal), points along a drawn line. Planar in degrees, which is all
+// these choices need at a community's scale.
 
 /** Signed area of a ring (shoelace), square degrees. */
 export function ringArea(ring) {
