@@ -16,7 +16,7 @@ use super::privacy::{Access, View};
 use crate::atlas::Atlas;
 use crate::atlas::directory::{Chain, Directory};
 use crate::atlas::locate::{HouseholdMatch, Located};
-use crate::atlas::search::{MatchKind, SearchOptions};
+use crate::atlas::search::{MatchKind, SearchOptions, pinyin_spellings};
 use crate::model::crs::InputCrs;
 use crate::model::{Feature, Layer};
 
@@ -379,6 +379,12 @@ pub fn households_json(atlas: &Atlas, layer: Layer, code: &str, access: &Access)
             o.insert("lies_in_grid".into(), grid.map_or(Value::Null, Into::into));
             o.insert("lies_in".into(), m.lies_in.into());
             o.insert("on_roster".into(), m.on_roster.into());
+            // The list's filter matches pinyin as the main search does ("zs" finds 张三): the spellings of the
+            // head's name, only where the name itself is shown (a masked 张* gets none).
+            if let Some(head) = o.get("head").and_then(Value::as_str).filter(|h| !h.contains('*')) {
+                let keys: Vec<String> = pinyin_spellings(head).into_iter().flat_map(|(full, initials)| [full, initials]).collect();
+                o.insert("pinyin".into(), keys.join(" ").into());
+            }
             v
         })
         .collect();

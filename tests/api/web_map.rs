@@ -120,3 +120,24 @@ fn envelope(geometry: &Value) -> (f64, f64, f64, f64) {
     assert!(b.0.is_finite(), "geometry without coordinates: {geometry}");
     b
 }
+
+/// What only some users need loads when they need it: the hidden legacy villages when switched on, the
+/// planner's editing library when the planner opens, never for a visitor who only looks at the map.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hidden_villages_and_the_editing_library_load_only_when_wanted() {
+    let app = common::spawn_app().await;
+    let b = crate::common::webdriver::Browser::start(DESKTOP).await;
+    let (status, _) = b.page_status(&format!("{}/", app.base_url), "gridmap-status", 60).await;
+    assert_eq!(status["ready"], true, "{status}");
+    assert!(status["loaded"]["villages"].is_null(), "the hidden villages were loaded at start: {status}");
+    let fetched = "return performance.getEntriesByType('resource').map(e => e.name).filter(n => /terra-draw|layers\\/villages/.test(n))";
+    assert_eq!(b.eval(fetched, vec![]).await, serde_json::json!([]), "nothing of the planner or the villages at start");
+    assert_eq!(b.eval("return typeof window.terraDraw", vec![]).await, "undefined");
+
+    let toggle = b.find("input[data-layer=\"villages\"]").await;
+    b.click(&toggle).await;
+    let n = b
+        .wait_for("the villages loaded", "const s = JSON.parse(document.getElementById('gridmap-status').textContent); return s.loaded.villages || 0", 30)
+        .await;
+    assert!(n.as_u64().unwrap() > 0, "switching the villages on loads them: {n}");
+}

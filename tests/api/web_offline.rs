@@ -76,6 +76,12 @@ async fn a_grid_manager_works_with_no_signal_and_the_queue_counts_once() {
     b.type_into(&filter, "H0001").await;
     let shown = b.eval("return [...document.querySelectorAll('#gm-mygrid .gm-row')].filter(li => !li.hidden && li.offsetParent !== null).map(li => li.dataset.code)", vec![]).await;
     assert_eq!(shown, json!(["H0001"]), "the filter works offline");
+    // And by pinyin initials, as the main search does: "zs" is 张三.
+    b.clear(&filter).await;
+    b.type_into(&filter, "zs").await;
+    let shown = b.eval("return [...document.querySelectorAll('#gm-mygrid .gm-row')].filter(li => !li.hidden && li.offsetParent !== null).map(li => li.dataset.code)", vec![]).await;
+    assert_eq!(shown, json!(["H0001"]), "the filter matches pinyin initials");
+    b.clear(&filter).await;
     assert_eq!(b.eval("return navigator.onLine", vec![]).await, json!(false));
 
     // Search with no signal: the households the phone holds, and the list says where they come from.

@@ -213,6 +213,12 @@ async function start() {
       visible[layer] = on;
       if (!styleReady) return;
       applyVisibility(layer);
+      const whole = layerOf(layer);
+      if (on && !whole?.bbox && !wholeLoaded.has(layer)) {
+        loadWhole(whole)
+          .then(([id, fc]) => data.set(id, fc))
+          .then(updateHints, reportError);
+      }
       if (layerOf(layer)?.bbox) loader.refresh();
       updateHints();
     },
@@ -259,9 +265,15 @@ async function start() {
       if (!hasView) fitCounty(false);
     })
     .catch(reportError);
-  const layersLoaded = LAYERS.filter((l) => !l.bbox).map((l) =>
-    fetchLayer(l.id)
-      .then((fc) => [l.id, fc])
+  // Whole layers that start hidden (the legacy villages) load when first switched on, not for every visitor.
+  const wholeLoaded = new Set();
+  const loadWhole = (l) =>
+    fetchLayer(l.id).then((fc) => {
+      wholeLoaded.add(l.id);
+      return [l.id, fc];
+    });
+  const layersLoaded = LAYERS.filter((l) => !l.bbox && visible[l.id]).map((l) =>
+    loadWhole(l)
       .catch((err) => {
         reportError(err);
         return null;
@@ -290,7 +302,7 @@ async function start() {
   updateHints();
   // Fetches every layer again, e.g. after a plan was published (the planner).
   page.reloadLayers = async () => {
-    const whole = await Promise.all(LAYERS.filter((l) => !l.bbox).map((l) => fetchLayer(l.id).then((fc) => [l.id, fc])));
+    const whole = await Promise.all(LAYERS.filter((l) => !l.bbox && (visible[l.id] || wholeLoaded.has(l.id))).map(loadWhole));
     for (const [id, fc] of whole) data.set(id, fc);
     await loader.reload();
     updateHints();

@@ -364,8 +364,10 @@ export class CoverageView {
   }
 }
 
-/** The view on `map` as the 覆盖检查 button; opened at once with ?panel=coverage or #coverage. */
-/** `onUncontacted(codes | null)` shades (or stops shading) the households not visited lately on the map. */
+/**
+ * The view on `map` as the 覆盖检查 button; opened at once with ?panel=coverage or #coverage.
+ * `onUncontacted(codes | null)` shades (or stops shading) the households not visited lately on the map.
+ */
 export function installCoverage(map, { onUncontacted } = {}) {
   return installView(map, 'coverage', new CoverageView(map, { onUncontacted }), { label: '覆盖检查', title: '覆盖检查:盲区、缝隙、重叠、未入格住户' }, () =>
     new URLSearchParams(location.search).get('panel') === 'coverage' || location.hash === '#coverage');

@@ -29,7 +29,7 @@ function rowHtml(h, i) {
   if (!h.lies_in) flags.push(`<span class="gm-flag">名册在此, 位置在${h.lies_in_grid ? `网格 ${esc(h.lies_in_grid)}` : '网格外'}</span>`);
   if (!h.on_roster) flags.push(`<span class="gm-flag">位于本网格, 名册登记为${h.roster?.grid_code ? ` ${esc(h.roster.grid_code)}` : '空'}</span>`);
   const tags = (h.tags || []).map((t) => `<span class="gm-tag">${esc(TAGS[t] || t)}</span>`).join('');
-  return `<li class="gm-row" data-i="${i}" data-code="${esc(h.code)}">
+  return `<li class="gm-row" data-i="${i}" data-code="${esc(h.code)}" data-pinyin="${esc(h.pinyin || '')}">
     <button type="button" class="gm-row-main" data-i="${i}">
       <span class="gm-row-title">${esc(h.head || '户主未登记')}${h.members ? ` <span class="gm-muted">${h.members}人</span>` : ''}</span>
       <span class="gm-row-addr">${esc(h.address || h.code)}</span>
@@ -157,9 +157,14 @@ export class MyGrid {
     this.onUncontacted?.(c.not_contacted);
   }
 
+  /** Shows the rows whose text or head's pinyin (全拼, 首字母: "zs" finds 张三) holds `text`. */
   filter(text) {
     const q = text.trim().toLowerCase();
-    for (const li of this.el.querySelectorAll('.gm-row')) li.hidden = q && !li.textContent.toLowerCase().includes(q);
+    const spelled = q.replace(/\s+/g, '');
+    for (const li of this.el.querySelectorAll('.gm-row')) {
+      const hit = li.textContent.toLowerCase().includes(q) || li.dataset.pinyin.split(' ').some((p) => p && p.includes(spelled));
+      li.hidden = !!q && !hit;
+    }
   }
 
   close() {

@@ -77,6 +77,7 @@ export function buildLayerPanel(container, { onToggle }) {
   };
   note(COLORS.householdFlagged, '重点关注户 (独居老人、残疾人、低保户)', true);
   note(COLORS.household, '城镇户为圆点,农村户为院落', false);
+  note(COLORS.uncontacted, '橙色圈: 近30天未走访的住户 (网格员、书记可见)', true);
   container.appendChild(notes);
 
   return {

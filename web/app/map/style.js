@@ -23,7 +23,7 @@ export const STYLE_LAYERS = {
   villages: ['villages-hit', 'villages-line', 'villages-label'],
   grids: ['grids-fill', 'grids-line', 'grids-label'],
   units: ['units-fill', 'units-line', 'units-label'],
-  households: ['households-fill', 'households-outline', 'households-point'],
+  households: ['households-fill', 'households-outline', 'households-point', 'households-stack'],
 };
 
 /** The layers a click looks at, most specific first. */
@@ -162,10 +162,28 @@ function drawLayers() {
       filter: isPoint,
       paint: {
         'circle-color': ['case', isFlagged, COLORS.householdFlagged, COLORS.household],
-        'circle-radius': z([14, 2, 16, 4, 19, 8]),
+        // Small enough at 18 that a building's flats (a metre or two apart) stay apart; "N户" counts them.
+        'circle-radius': z([14, 2, 16, 4, 18, 4.5, 19, 6]),
         'circle-stroke-color': ['case', isUncontacted, COLORS.uncontacted, '#ffffff'],
         'circle-stroke-width': z([14, ['case', isUncontacted, 1.5, 0.5], 17, ['case', isUncontacted, 3, 1.5]]),
       },
+    },
+
+    // How many households share a door point (layer-data.js markStacks), where one dot stands for them.
+    {
+      id: 'households-stack',
+      type: 'symbol',
+      source: sourceId('households'),
+      minzoom: 16.5,
+      filter: ['>', ['coalesce', ['get', '_stack'], 0], 1],
+      layout: {
+        'text-field': ['concat', ['to-string', ['get', '_stack']], '户'],
+        'text-font': FONT_BOLD,
+        'text-size': 12,
+        'text-offset': [0, -1.2],
+        'text-padding': 2,
+      },
+      paint: haloText('#5a2e12', 1.4),
     },
 
     // Selection highlight, under the labels.

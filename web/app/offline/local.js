@@ -5,8 +5,8 @@
 //   for a grid manager, so fetching them again with no signal reads its cache.
 //
 // The answers have the server's shape, marked `offline: true`. The card and the suggestions draw them as usual,
-// with a note that they come from this phone. Pinyin matching needs the server's index, so offline search
-// matches names, addresses, codes and phone digits only.
+// with a note that they come from this phone. Offline search matches names, addresses, codes, phone digits
+// and the head's pinyin the list carries.
 
 import { getJSON } from '../shared/api.js';
 import { contains } from '../shared/geometry.js';
@@ -76,7 +76,7 @@ export async function searchHere(q, limit = 8) {
     if (matches(list.grid.name, list.grid.code)) hits.push({ layer: 'grids', match: 'name_contains', ...list.grid, lonlat: list.lonlat, chain, offline: true });
     for (const h of list.households) {
       if (hits.length >= limit) break;
-      if (matches(h.head, h.address, h.code, h.phone)) hits.push({ layer: 'households', match: 'all_terms', ...h, chain: { ...chain, unit: h.unit }, offline: true });
+      if (matches(h.head, h.address, h.code, h.phone, h.pinyin)) hits.push({ layer: 'households', match: 'all_terms', ...h, chain: { ...chain, unit: h.unit }, offline: true });
     }
   }
   return { query: q, count: Math.min(hits.length, limit), hits: hits.slice(0, limit), offline: true };

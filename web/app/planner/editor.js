@@ -9,6 +9,7 @@
 // were.
 
 import { key9, largestPart, round9 } from '../shared/geometry.js';
+import { loadScript } from '../shared/dom.js';
 
 const EDIT_ACTIONS = ['dragCoordinate', 'insertMidpoint', 'deleteCoordinate'];
 
@@ -26,6 +27,20 @@ export class PlanEditor {
     this.rings = new Map(); // grid id -> the exact outer ring terra-draw was given
     this.selected = null;
     this.mode = 'static';
+  }
+
+  /**
+   * Loads the vendored terra-draw scripts, the adapter after the library it extends. Only the planner needs
+   * them, so they load when the planner opens rather than for every visitor; a failure leaves available()
+   * false, which the planner reports.
+   */
+  static async load() {
+    try {
+      await loadScript('vendor/terra-draw/terra-draw.umd.js');
+      await loadScript('vendor/terra-draw-maplibre-gl-adapter/terra-draw-maplibre-gl-adapter.umd.js');
+    } catch {
+      // available() says so
+    }
   }
 
   /** Whether the vendored scripts are loaded. */

@@ -129,6 +129,7 @@ export class PlannerView {
     this.gate.hidden = true;
     this.work.hidden = false;
     this.layers.add();
+    await PlanEditor.load();
     if (PlanEditor.available()) {
       this.editor = new PlanEditor(this.map, {
         onOutline: (id, ring, action, before) => this.plan && this.tools.outline(id, ring, action, before),

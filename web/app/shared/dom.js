@@ -26,3 +26,21 @@ export function button(text, onClick, attrs = {}) {
 export function isPhone() {
   return window.matchMedia('(max-width: 699px)').matches;
 }
+
+const scripts = new Map();
+
+/** Loads a classic script (a vendored UMD build) once; resolves when it has run. */
+export function loadScript(src) {
+  if (!scripts.has(src)) {
+    scripts.set(
+      src,
+      new Promise((resolve, reject) => {
+        const s = el('script', { src });
+        s.onload = resolve;
+        s.onerror = () => reject(new Error(`无法加载 ${src}`));
+        document.head.appendChild(s);
+      }),
+    );
+  }
+  return scripts.get(src);
+}
