@@ -73,6 +73,8 @@ mod store_sync;
 mod tiles;
 /// Visits (民情联系) and contact coverage over HTTP on both stores, with the assessment workbook.
 mod visits_api;
+/// Page benchmarks, ignored as tests: scripts/bench-mygrid-4g.sh runs them.
+mod web_bench;
 /// The map page in headless Chromium.
 mod web_map;
 mod web_offline;
@@ -94,3 +96,5 @@ mod web_settle;
 mod web_tel;
 /// The coverage and merger views in headless Chromium.
 mod web_views;
+/// Every string the page shows is Chinese and names things by name.
+mod web_words;

@@ -146,3 +146,22 @@ async fn a_tap_on_a_phone_opens_one_sheet_with_the_tapped_thing_first() {
     assert_eq!(s["call"], "tel:13900000003", "{s}");
     b.screenshot("web_phone_tap_grid.png").await;
 }
+
+/// The phone's top bar: the county's name whole (not cut to 潼关…) and room to type a search.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_header_shows_the_county_whole_and_a_wide_search() {
+    let app = common::spawn_app().await;
+    let b = crate::common::webdriver::Browser::start(PHONE).await;
+    let (s, _) = b.page_status(&format!("{}/", app.base_url), "gridmap-status", 60).await;
+    assert_eq!(s["ready"], true, "{s}");
+    let bar = b
+        .eval(
+            "const t = document.getElementById('title'); const i = document.getElementById('gm-search-input'); \
+             return { text: t.innerText.trim(), cut: t.scrollWidth > t.clientWidth + 1, search: Math.round(i.getBoundingClientRect().width), bar: window.innerWidth }",
+            vec![],
+        )
+        .await;
+    assert_eq!(bar["text"], "潼关县", "the phone shows the county's name: {bar}");
+    assert_eq!(bar["cut"], false, "the title is not cut: {bar}");
+    assert!(bar["search"].as_u64().unwrap() >= 150, "the search box has room: {bar}");
+}

@@ -33,7 +33,7 @@ import { installPlanner } from './planner/planner.js';
 import { fetchLayer, fetchMeta } from './shared/api.js';
 import { bboxOf } from './shared/bbox.js';
 import { LOCAL_IDEOGRAPH_FONT_FAMILY, MAP_LOCALE, basemapFromQuery } from './shared/config.js';
-import { isPhone } from './shared/dom.js';
+import { el, isPhone } from './shared/dom.js';
 import { LAYERS, layerOf } from './shared/layers.js';
 import { ButtonControl } from './shared/view.js';
 import { installQueue, show as showQueue } from './visits/queue.js';
@@ -104,7 +104,8 @@ function fitTo(map, bbox, animate) {
 function showSummary(meta) {
   const name = meta.county?.name || '';
   if (name) {
-    $('title').textContent = `${name}网格化管理地图`;
+    // A phone shows the county's name alone, so the search box keeps its room (main.css).
+    $('title').replaceChildren(el('span', { class: 'title-full', text: `${name}网格化管理地图` }), el('span', { class: 'title-short', text: name }));
     document.title = `${name} · 网格地图`;
   }
   const c = meta.counts || {};

@@ -193,11 +193,16 @@ impl Browser {
         self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": "Network.emulateNetworkConditions", "params": params}))).await;
     }
 
+    /// Runs the Chrome DevTools Protocol command `cmd` with `params`, answering its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": cmd, "params": params}))).await
+    }
+
     /// Whether the page's requests skip its service worker (CDP `Network.setBypassServiceWorker`): for a control
     /// run that shows a test's offline assertions hold only because of the worker.
     pub async fn bypass_service_worker(&self, bypass: bool) {
-        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": "Network.enable", "params": {}}))).await;
-        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": "Network.setBypassServiceWorker", "params": {"bypass": bypass}}))).await;
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp("Network.setBypassServiceWorker", json!({"bypass": bypass})).await;
     }
 
     /// Loads `url` and returns its self-report `#{id}` (once ready or failed, within `secs`) and the DOM.

@@ -5,7 +5,7 @@
 //
 // For tests and support, <pre id="mygrid-status" hidden> holds JSON:
 // {"ready":true,"grid":CODE,"count":N,"listed":N,"codes":[...],"viewport":[w,h],
-// "panel_width":W,"min_row_height":H,"withheld":B,"errors":[]} once the list is drawn
+// "panel_width":W,"min_row_height":H,"withheld":B,"ready_ms":MS,"errors":[]} once the list is drawn
 // (count from the API; listed, codes and sizes measured in the DOM). An anonymous visitor gets the count
 // and the server's request to sign in (withheld) instead of the households.
 
@@ -139,6 +139,8 @@ export class MyGrid {
       viewport: [window.innerWidth, window.innerHeight],
       panel_width: Math.round(this.el.getBoundingClientRect().width),
       min_row_height: heights.length ? Math.round(Math.min(...heights)) : null,
+      // What the user waited for: milliseconds from the navigation's start to the list drawn.
+      ready_ms: Math.round(performance.now()),
       errors: [],
     });
   }
