@@ -4,7 +4,8 @@
 //!
 //! - An English word is a run of three or more Latin letters outside the allow-list (GIS formats, units).
 //! - A bare code is a run of 12 to 18 digits outside an element marked `.gm-code` (where the page shows a
-//!   code after its name, small, on purpose) and outside the inputs a user typed into.
+//!   code after its name, small, on purpose).
+//! - What a user chose is shown as given (an account's name, marked `data-verbatim`).
 
 use serde_json::Value;
 
@@ -24,11 +25,11 @@ while (walk.nextNode()) {
   const n = walk.currentNode;
   const t = n.textContent.trim();
   const e = n.parentElement;
-  if (!t || !e || e.closest('pre, script, style, noscript, .maplibregl-ctrl-attrib') || !shown(e)) continue;
+  if (!t || !e || e.closest('pre, script, style, noscript, .maplibregl-ctrl-attrib, [data-verbatim]') || !shown(e)) continue;
   out.push(['text', t, where(e), !!e.closest('.gm-code')]);
 }
 for (const e of document.querySelectorAll('[placeholder], [title], [aria-label]')) {
-  if (!shown(e)) continue;
+  if (!shown(e) || e.closest('[data-verbatim]')) continue;
   for (const a of ['placeholder', 'title', 'aria-label']) if (e.getAttribute(a)) out.push([a, e.getAttribute(a), where(e), false]);
 }
 return out;

@@ -75,6 +75,15 @@ impl Browser {
         r["value"].clone()
     }
 
+    /// Loads `url`, answering the browser's error when it cannot (no network and no worker to answer).
+    pub async fn try_goto(&self, url: &str) -> Result<(), String> {
+        let r: Value = self.http.post(format!("{}/url", self.base)).json(&json!({ "url": url })).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
+        match r["value"].get("message") {
+            Some(m) => Err(m.as_str().unwrap_or_default().to_string()),
+            None => Ok(()),
+        }
+    }
+
     pub async fn goto(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
     }

@@ -117,6 +117,16 @@ async function signOut() {
   }
 }
 
+/** An account's scope ("county", "town:CODE", "community:CODE", "grids:A,B") in words. */
+function scopeText(scope) {
+  const [kind, codes = ''] = String(scope || '').split(':');
+  if (kind === 'county') return '全县';
+  if (kind === 'town') return '一个镇/街道';
+  if (kind === 'community') return '一个社区';
+  if (kind === 'grids') return `${codes.split(',').filter(Boolean).length} 个网格`;
+  return '';
+}
+
 function render(account) {
   const box = $('account');
   box.replaceChildren();
@@ -126,9 +136,11 @@ function render(account) {
     box.append(b);
     return;
   }
+  // The account's name is the user's own (it may be Latin letters): shown verbatim, marked so.
   const who = el('span', {
     class: 'account-who',
-    title: `${account.username} · ${account.role_name} · ${account.scope}`,
+    'data-verbatim': 'account',
+    title: `${account.username} · ${account.role_name} · ${scopeText(account.scope)}`,
     text: `${account.display_name || account.username} (${account.role_name})`,
   });
   const pw = el('button', { type: 'button', class: 'account-button', id: 'change-password', text: '修改密码' });

@@ -52,6 +52,7 @@ export const MAP_LOCALE = {
   'AttributionControl.ToggleAttribution': '数据来源',
   'Map.Title': '地图',
   'Popup.Close': '关闭',
+  'Marker.Title': '地图标记',
   'FullscreenControl.Enter': '全屏',
   'FullscreenControl.Exit': '退出全屏',
 };

@@ -121,7 +121,7 @@ export async function show() {
   const bad = await refused();
   const badge = node('visit-queue', 'div', { class: 'gm-visit-queue', role: 'status' });
   badge.hidden = n === 0 && bad.length === 0;
-  badge.innerHTML = [n ? `<span>待发送 ${n}条</span>` : '', bad.length ? `<button type="button" class="gm-visit-refused-open">${bad.length}条未被接受</button>` : ''].join(' ');
+  badge.innerHTML = [n ? `<span>待发送 ${n}条</span>` : '', bad.length ? `<button type="button" class="gm-visit-refused-open">${bad.length}条未被接受</button>` : ''].filter(Boolean).join(' ');
   const box = node('visit-refused', 'div', { class: 'gm-visit-refused gm-card', role: 'dialog', 'aria-label': '未被接受的走访', hidden: true });
   if (!bad.length) box.hidden = true;
   else box.innerHTML = refusedHtml(bad);
