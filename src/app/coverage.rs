@@ -22,6 +22,27 @@ pub struct Coverage {
     pub features: Vec<(Value, Kind, Vec<String>)>,
     /// The county-wide figures every view shows (the top bar, the headline, the table's totals).
     pub totals: Value,
+    /// When the report was computed, unix seconds.
+    pub made_at: i64,
+}
+
+impl Coverage {
+    /// The defects a caller gets (index into `report.defects` and `features`, and the kind): those of `kinds`
+    /// (all when None) under `parent` (the whole report when None), without the defects naming single
+    /// households for a caller who may not see households. The one filter of every defect list served.
+    pub fn visible<'a>(
+        &'a self,
+        parent: Option<&'a str>,
+        kinds: Option<&'a [Kind]>,
+        sees_households: bool,
+    ) -> impl Iterator<Item = (usize, Kind)> + 'a {
+        self.features.iter().enumerate().filter_map(move |(i, (v, kind, chain))| {
+            let hidden = kinds.is_some_and(|ks| !ks.contains(kind))
+                || parent.is_some_and(|p| !chain.iter().any(|c| c == p))
+                || (!sees_households && names_household(*kind, v));
+            (!hidden).then_some((i, *kind))
+        })
+    }
 }
 
 /// The county-wide figures, so that the top bar, the coverage headline and the sum of the table agree: every
@@ -86,7 +107,7 @@ fn compute(atlas: &Atlas) -> Coverage {
         .map(|d| (report::defect_feature(d, crs), d.kind, chain(&up, d.parent.as_deref())))
         .collect();
     let totals = totals(atlas, &report);
-    Coverage { report, rows, features, totals }
+    Coverage { report, rows, features, totals, made_at: crate::accounts::clock::now() }
 }
 
 /// The coverage of `atlas`, computed on first use (the state warms each new atlas with it).

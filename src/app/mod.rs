@@ -42,6 +42,8 @@ pub mod public_card;
 pub mod visits;
 /// Contact coverage (走访覆盖率) per grid and community, and its assessment workbook.
 pub mod contact;
+/// The coverage evidence for people: the defects under a parent by kind, named and placed, with what to do.
+pub mod evidence;
 /// Which door plates a grid, a community or a unit prints, and what each says.
 pub mod plates;
 /// What a use case can refuse, as one typed error.

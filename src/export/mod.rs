@@ -21,8 +21,10 @@ pub mod qr;
 pub mod plates;
 /// A grid's notice (网格公示牌): the wall chart's map, the chain of people as published, the service hall, a QR.
 pub mod notice;
-/// Printable PDFs of drawn pages: images at their true size, with cut marks.
+/// Printable PDFs of drawn pages: images at their true size, with cut marks, and a text layer.
 pub mod pdf;
+/// The coverage evidence as a printable A4 list, paginated, with a header and page numbers.
+pub mod evidence;
 
 /// A cell: text or a number.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,13 +69,15 @@ impl From<bool> for Cell {
 pub struct Table {
     /// Sheet name in a workbook (at most 31 characters).
     pub name: String,
+    /// A line above the headers in a workbook (what the table is of, and when), if any.
+    pub title: Option<String>,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
 }
 
 impl Table {
     pub fn new(name: &str, headers: &[&str]) -> Self {
-        Self { name: name.into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows: vec![] }
+        Self { name: name.into(), title: None, headers: headers.iter().map(|h| h.to_string()).collect(), rows: vec![] }
     }
 
     pub fn push(&mut self, row: Vec<Cell>) {
@@ -111,7 +115,8 @@ fn quote(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
-/// A workbook with one sheet per table, headers bold and frozen. Codes stay text (leading zeros matter).
+/// A workbook with one sheet per table, its title line (if any) above the headers, headers bold and frozen.
+/// Codes stay text (leading zeros matter).
 pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
@@ -119,13 +124,17 @@ pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> 
     for t in tables {
         let ws = wb.add_worksheet();
         ws.set_name(&t.name)?;
+        let top = u32::from(t.title.is_some());
+        if let Some(title) = &t.title {
+            ws.write_string_with_format(0, 0, title, &bold)?;
+        }
         for (c, h) in t.headers.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, h, &bold)?;
+            ws.write_string_with_format(top, c as u16, h, &bold)?;
             ws.set_column_width(c as u16, (h.chars().count() as f64 * 2.2).max(10.0))?;
         }
         for (r, row) in t.rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
-                let (r, c) = (r as u32 + 1, c as u16);
+                let (r, c) = (r as u32 + 1 + top, c as u16);
                 match cell {
                     Cell::Text(s) => ws.write_string(r, c, s)?,
                     Cell::Number(n) if n.fract() == 0.0 => ws.write_number(r, c, *n)?,
@@ -133,7 +142,7 @@ pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> 
                 };
             }
         }
-        ws.set_freeze_panes(1, 0)?;
+        ws.set_freeze_panes(top + 1, 0)?;
     }
     wb.save_to_buffer()
 }

@@ -61,11 +61,11 @@ pub struct Notice {
 }
 
 /// `text` cut into lines of at most `ems` ems (Chinese characters are one, Latin about half).
-fn wrap(text: &str, ems: f64) -> Vec<String> {
+pub(crate) fn wrap(text: &str, ems: f64) -> Vec<String> {
     let mut lines = vec![String::new()];
     let mut width = 0.0;
     for c in text.chars() {
-        let w = if c.is_ascii() { 0.6 } else { 1.0 };
+        let w = if c.is_ascii() { super::pdf::LATIN_EM } else { 1.0 };
         if width + w > ems && !lines.last().is_some_and(String::is_empty) {
             lines.push(String::new());
             width = 0.0;
@@ -205,6 +205,7 @@ impl Notice {
             height_mm: h,
             images: vec![super::pdf::Placed { image: 0, x_mm: 0.0, y_mm: 0.0, width_mm: w, height_mm: h }],
             marks: vec![],
+            texts: vec![],
         };
         Ok(super::pdf::write(&format!("{} 网格公示牌", self.chart.title), &[image], &[page]))
     }

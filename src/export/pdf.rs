@@ -4,8 +4,15 @@
 //! An image is the pixels as a PNG encoder filters and compresses them (its IDAT data), which PDF reads as is
 //! (FlateDecode with the PNG predictors): the same compression as a PNG file, and no second encoder. Pixels
 //! are drawn on white, so the image is RGB without alpha.
+//!
+//! A page of text (the coverage evidence list) also carries its words as an invisible text layer over the
+//! image, as a scanned page with OCR does: search, copy and `pdftotext` find them. The layer's font is named,
+//! not embedded (nothing is drawn with it): each character is a CID of its own, mapped back to Unicode.
 
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, TextStr};
+use std::collections::BTreeMap;
+
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, TextRenderingMode, UnicodeCmap};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use resvg::tiny_skia::Pixmap;
 
 /// Points per millimetre (a point is 1/72 inch).
@@ -83,14 +90,72 @@ pub struct Placed {
 /// A line from one point to another, mm from the page's top left.
 pub type Mark = ((f64, f64), (f64, f64));
 
-/// One page: its size, its images and its cut marks.
+/// A line of the invisible text layer: its text where the image shows it (the left end of the baseline, mm
+/// from the page's top left) at its size (the em, mm).
+#[derive(Clone, Debug)]
+pub struct Text {
+    pub x_mm: f64,
+    pub y_mm: f64,
+    pub size_mm: f64,
+    pub text: String,
+}
+
+/// One page: its size, its images, its cut marks and its text layer.
 #[derive(Clone, Debug)]
 pub struct Page {
     pub width_mm: f64,
     pub height_mm: f64,
     pub images: Vec<Placed>,
     pub marks: Vec<Mark>,
+    pub texts: Vec<Text>,
 }
+
+/// The text layer's font resource name.
+const TEXT_FONT: Name<'static> = Name(b"F0");
+
+/// Every character of the pages' text layers, each with its CID (from 1).
+fn cids(pages: &[Page]) -> BTreeMap<char, u16> {
+    let mut chars: Vec<char> = pages.iter().flat_map(|p| &p.texts).flat_map(|t| t.text.chars()).collect();
+    chars.sort_unstable();
+    chars.dedup();
+    chars.into_iter().zip(1u16..).collect()
+}
+
+/// The text layer's font: a CID font named after the one the pages are drawn with, not embedded, widths as the
+/// drawing's (Latin half an em, the rest one), and the map back to Unicode.
+fn write_font(pdf: &mut Pdf, (font, cid_font, descriptor, unicode): (Ref, Ref, Ref, Ref), cids: &BTreeMap<char, u16>) {
+    let info = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
+    let base = Name(b"NotoSansCJKsc-Regular");
+    pdf.type0_font(font).base_font(base).encoding_predefined(Name(b"Identity-H")).descendant_font(cid_font).to_unicode(unicode);
+    let mut cf = pdf.cid_font(cid_font);
+    cf.subtype(CidFontType::Type2).base_font(base).system_info(info).font_descriptor(descriptor).default_width(1000.0);
+    cf.cid_to_gid_map_predefined(Name(b"Identity"));
+    let mut widths = cf.widths();
+    for (c, cid) in cids {
+        if c.is_ascii() {
+            widths.consecutive(*cid, [LATIN_EM as f32 * 1000.0]);
+        }
+    }
+    widths.finish();
+    cf.finish();
+    pdf.font_descriptor(descriptor)
+        .name(base)
+        .flags(FontFlags::SYMBOLIC)
+        .bbox(Rect::new(-1000.0, -300.0, 3000.0, 1100.0))
+        .italic_angle(0.0)
+        .ascent(880.0)
+        .descent(-120.0)
+        .cap_height(730.0)
+        .stem_v(80.0);
+    let mut cmap = UnicodeCmap::new(Name(b"Gridmap-UTF16"), info);
+    for (c, cid) in cids {
+        cmap.pair(*cid, *c);
+    }
+    pdf.cmap(unicode, &cmap.finish());
+}
+
+/// The width of a Latin character in ems, as the layouts that wrap text count it.
+pub const LATIN_EM: f64 = 0.6;
 
 /// The PDF of `pages` drawing `images` (each embedded once, however often placed), titled `title`.
 pub fn write(title: &str, images: &[Image], pages: &[Page]) -> Vec<u8> {
@@ -103,9 +168,14 @@ pub fn write(title: &str, images: &[Image], pages: &[Page]) -> Vec<u8> {
     let (catalog, tree, info) = (alloc(), alloc(), alloc());
     let image_ids: Vec<Ref> = images.iter().map(|_| alloc()).collect();
     let page_ids: Vec<(Ref, Ref)> = pages.iter().map(|_| (alloc(), alloc())).collect();
+    let cids = cids(pages);
+    let font = (!cids.is_empty()).then(|| (alloc(), alloc(), alloc(), alloc()));
     pdf.catalog(catalog).pages(tree);
     pdf.pages(tree).kids(page_ids.iter().map(|(p, _)| *p)).count(pages.len() as i32);
     pdf.document_info(info).title(TextStr(title)).creator(TextStr("gridmap"));
+    if let Some(refs) = font {
+        write_font(&mut pdf, refs, &cids);
+    }
     for (img, id) in images.iter().zip(&image_ids) {
         let mut x = pdf.image_xobject(*id, &img.idat);
         x.filter(Filter::FlateDecode);
@@ -140,6 +210,19 @@ pub fn write(title: &str, images: &[Image], pages: &[Page]) -> Vec<u8> {
             }
             c.stroke();
         }
+        if !page.texts.is_empty() {
+            c.begin_text();
+            c.set_text_rendering_mode(TextRenderingMode::Invisible);
+            for t in &page.texts {
+                let size = (t.size_mm * PT_PER_MM) as f32;
+                let (x, y) = at(t.x_mm, t.y_mm);
+                c.set_font(TEXT_FONT, size);
+                c.set_text_matrix([1.0, 0.0, 0.0, 1.0, x, y]);
+                let codes: Vec<u8> = t.text.chars().flat_map(|ch| cids[&ch].to_be_bytes()).collect();
+                c.show(Str(&codes));
+            }
+            c.end_text();
+        }
         let mut pg = pdf.page(*page_id);
         pg.media_box(Rect::new(0.0, 0.0, w as f32, h as f32));
         pg.parent(tree);
@@ -153,6 +236,9 @@ pub fn write(title: &str, images: &[Image], pages: &[Page]) -> Vec<u8> {
             xobjects.pair(Name(format!("Im{i}").as_bytes()), image_ids[i]);
         }
         xobjects.finish();
+        if let (Some((font, ..)), false) = (font, page.texts.is_empty()) {
+            resources.fonts().pair(TEXT_FONT, font);
+        }
         resources.finish();
         pg.finish();
         pdf.stream(*content_id, &c.finish());
@@ -174,10 +260,28 @@ mod tests {
             height_mm: 297.0,
             images: vec![Placed { image: 0, x_mm: 10.0, y_mm: 10.0, width_mm: 40.0, height_mm: 20.0 }],
             marks: vec![((5.0, 10.0), (9.0, 10.0))],
+            texts: vec![],
         };
         let pdf = write("门牌", &[image], &[page]);
         let text = String::from_utf8_lossy(&pdf);
         assert!(text.starts_with("%PDF-") && text.contains("/MediaBox [0 0 595.2756 841.8898]"), "{text}");
         assert!(text.contains("/Predictor 15") && text.contains("/Im0"));
+        assert!(!text.contains("/Font"), "no text layer, no font");
+    }
+
+    #[test]
+    fn a_text_layer_maps_each_character_back_to_unicode() {
+        let texts = vec![
+            Text { x_mm: 10.0, y_mm: 20.0, size_mm: 4.0, text: "盲区 2 处".into() },
+            Text { x_mm: 10.0, y_mm: 30.0, size_mm: 4.0, text: "区域".into() },
+        ];
+        let page = Page { width_mm: 210.0, height_mm: 297.0, images: vec![], marks: vec![], texts };
+        let pdf = write("证据", &[], &[page]);
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(text.contains("/Identity-H") && text.contains("/ToUnicode") && text.contains("3 Tr"), "{text}");
+        // 区 is one CID however often it occurs: five distinct characters besides the space and the digit.
+        assert_eq!(cids(std::slice::from_ref(&Page { width_mm: 1.0, height_mm: 1.0, images: vec![], marks: vec![], texts: vec![Text { x_mm: 0.0, y_mm: 0.0, size_mm: 1.0, text: "盲区 2 处区域".into() }] })).len(), 7);
+        // 区 (U+533A) is in the Unicode map.
+        assert!(text.contains("<533A>"), "{text}");
     }
 }

@@ -311,7 +311,7 @@ pub fn pdf(heading: &str, title: &str, plates: &[Plate], size: PlateSize) -> Res
         .collect::<Vec<_>>()
         .chunks(slots.len())
         .map(|chunk| {
-            let mut page = Page { width_mm: page_mm.0, height_mm: page_mm.1, images: vec![], marks: vec![] };
+            let mut page = Page { width_mm: page_mm.0, height_mm: page_mm.1, images: vec![], marks: vec![], texts: vec![] };
             for (&i, &(x, y)) in chunk.iter().zip(&slots) {
                 page.images.push(Placed { image: i, x_mm: x, y_mm: y, width_mm: w, height_mm: h });
                 page.marks.extend(cut_marks(x, y, w, h));

@@ -1,11 +1,11 @@
 //! `/api/v1/coverage`: the coverage report ("no blind spots") of [`crate::app::coverage`], filtered per
-//! request.
+//! request; and its evidence for people ([`crate::app::evidence`]) as a workbook and a printable A4 list.
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -16,13 +16,19 @@ use super::extract::Query;
 use super::AppState;
 use super::privacy::Access;
 use super::error::{Error, Result};
+use crate::accounts::clock;
 use crate::app::coverage::{self, Coverage};
+use crate::app::evidence::{self, Evidence};
 use crate::atlas::Atlas;
 use crate::atlas::coverage::Kind;
 use crate::model::Layer;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/coverage", get(summary)).route("/api/v1/coverage/defects", get(defects))
+    Router::new()
+        .route("/api/v1/coverage", get(summary))
+        .route("/api/v1/coverage/defects", get(defects))
+        .route("/api/v1/coverage/evidence.xlsx", get(evidence_xlsx))
+        .route("/api/v1/coverage/evidence.pdf", get(evidence_pdf))
 }
 
 async fn memo(state: &AppState) -> Result<(Arc<Atlas>, Arc<Coverage>)> {
@@ -127,13 +133,8 @@ pub(super) async fn defects(State(state): State<AppState>, access: Access, Query
     let parent = parent_filter(&atlas, q.parent.as_deref())?;
     let mut body = br#"{"type":"FeatureCollection","name":"defects","features":["#.to_vec();
     let mut first = true;
-    for (v, kind, chain) in &m.features {
-        if kinds.as_ref().is_some_and(|ks| !ks.contains(kind))
-            || parent.as_ref().is_some_and(|p| !chain.contains(p))
-            || (!access.sees_households() && coverage::names_household(*kind, v))
-        {
-            continue;
-        }
+    for (i, _) in m.visible(parent.as_deref(), kinds.as_deref(), access.sees_households()) {
+        let v = &m.features[i].0;
         if !first {
             body.push(b',');
         }
@@ -142,4 +143,63 @@ pub(super) async fn defects(State(state): State<AppState>, access: Access, Query
     }
     body.extend_from_slice(b"]}");
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct EvidenceQuery {
+    /// 县、镇、社区或网格编码: 只看其下 (a county, town, community or grid code)
+    #[param(example = "610522001001")]
+    parent: Option<String>,
+}
+
+/// The evidence under `?parent=` for the caller, and a file name for it.
+async fn evidence_for(state: &AppState, access: &Access, q: &EvidenceQuery) -> Result<(Evidence, String)> {
+    let (atlas, m) = memo(state).await?;
+    let parent = parent_filter(&atlas, q.parent.as_deref())?;
+    let e = evidence::evidence(&atlas, &m, parent.as_deref(), access.sees_households());
+    let name = format!("coverage-evidence-{}-r{}", e.parent_code, e.revision);
+    Ok((e, name))
+}
+
+fn download(content_type: &str, name: String, body: Vec<u8>) -> Response {
+    (
+        [(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /api/v1/coverage/evidence.xlsx[?parent=CODE]`: the defects for people, a sheet per kind.
+#[utoipa::path(get, path = "/api/v1/coverage/evidence.xlsx", tag = "coverage",
+    summary = "覆盖检查证据工作簿: 汇总及每类问题一张表 (the coverage evidence as XLSX)",
+    description = "工作表: 汇总 (范围及各社区的覆盖率、户数、未入格户数、各类问题数), 然后每类出现的问题一张 (序号、问题、镇/街道、社区、网格 \
+        (名称在前, 编码在后)、位置 (经纬度)、面积、宽度、处理建议); 首行注明数据版本与检查时间. 所列问题与 /api/v1/coverage/defects \
+        对同一调用者相同: 无权查看住户者看不到涉及单户的问题 (sheets: a summary, then one per defect kind; the rows are the \
+        defects /api/v1/coverage/defects gives the same caller).",
+    params(EvidenceQuery),
+    responses((status = 200, description = "XLSX", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 404, description = "parent 不是数据中的编码 (parent is not a code in the dataset)", body = super::api_doc::bodies::ErrorBody)))]
+pub(super) async fn evidence_xlsx(State(state): State<AppState>, access: Access, Query(q): Query<EvidenceQuery>) -> Result<Response> {
+    let (e, name) = evidence_for(&state, &access, &q).await?;
+    let book = crate::export::to_xlsx(&evidence::tables(&e)).map_err(|e| Error::Internal(e.into()))?;
+    Ok(download("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", format!("{name}.xlsx"), book))
+}
+
+/// `GET /api/v1/coverage/evidence.pdf[?parent=CODE]`: the same rows as a printable A4 list.
+#[utoipa::path(get, path = "/api/v1/coverage/evidence.pdf", tag = "coverage",
+    summary = "覆盖检查问题清单: A4 打印版 (the coverage evidence as a printable A4 PDF)",
+    description = "A4 纵向, 分页, 每页有页眉 (县、范围、打印日期、数据版本) 与页码; 内容与工作簿相同: 汇总, 然后按类列出每个问题及处理建议 \
+        (A4 portrait pages with a header and page numbers; the workbook's rows).",
+    params(EvidenceQuery),
+    responses((status = 200, description = "PDF", content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, description = "parent 不是数据中的编码 (parent is not a code in the dataset)", body = super::api_doc::bodies::ErrorBody)))]
+pub(super) async fn evidence_pdf(State(state): State<AppState>, access: Access, Query(q): Query<EvidenceQuery>) -> Result<Response> {
+    let (e, name) = evidence_for(&state, &access, &q).await?;
+    let printed = clock::now();
+    let pdf = tokio::task::spawn_blocking(move || crate::export::evidence::pdf(&e, printed))
+        .await
+        .map_err(|e| Error::Internal(e.into()))?
+        .map_err(|e| Error::Internal(anyhow::anyhow!("evidence PDF: {e}")))?;
+    Ok(download("application/pdf", format!("{name}.pdf"), pdf))
 }

@@ -115,6 +115,9 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/api/v1/crosswalk/reassignment", "/api/v1/crosswalk/reassignment", None, [n, n, Masked, Ok, Ok, Ok]),
         case("GET", "/api/v1/coverage", "/api/v1/coverage", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
         case("GET", "/api/v1/coverage/defects", "/api/v1/coverage/defects", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
+        // The evidence follows the defects list (tests/api/evidence.rs reads the files for the masking).
+        case("GET", "/api/v1/coverage/evidence.xlsx", "/api/v1/coverage/evidence.xlsx", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
+        case("GET", "/api/v1/coverage/evidence.pdf", "/api/v1/coverage/evidence.pdf?parent=610522001001", None, [Masked, Masked, Masked, Ok, Ok, Ok]),
         case("GET", "/api/v1/changes", "/api/v1/changes", None, [NOT_SIGNED_IN, REFUSED, Ok, Ok, Ok, Ok]),
         // Visits: recorded for households the caller sees in full (the grid manager's grid, the secretary's
         // community, the county); the first to use a client_id owns it, so the others' same request conflicts.

@@ -78,6 +78,8 @@ fn unknown_cases() -> Vec<Case> {
         case("GET", "/api/v1/coverage/contact", &format!("/api/v1/coverage/contact?parent={NO_COMMUNITY}"), None, Status(404)),
         case("GET", "/api/v1/coverage/contact.xlsx", &format!("/api/v1/coverage/contact.xlsx?parent={NO_COMMUNITY}"), None, Status(404)),
         case("GET", "/api/v1/coverage", &format!("/api/v1/coverage?parent={NO_COMMUNITY}"), None, Status(404)),
+        case("GET", "/api/v1/coverage/evidence.xlsx", &format!("/api/v1/coverage/evidence.xlsx?parent={NO_COMMUNITY}"), None, Status(404)),
+        case("GET", "/api/v1/coverage/evidence.pdf", &format!("/api/v1/coverage/evidence.pdf?parent={NO_GRID}"), None, Status(404)),
         case("GET", "/api/v1/coverage/defects", &format!("/api/v1/coverage/defects?parent={NO_COMMUNITY}"), None, Status(404)),
         case("POST", "/api/v1/auth/login", "/api/v1/auth/login", Some(json!({"username": "nobody", "password": "wrong-password"})), Status(401)),
         case("GET", "/api/v1/auth/me", "/api/v1/auth/me", None, NoInput),

@@ -23,6 +23,8 @@ mod cli_import_export;
 mod crash_safety;
 /// The coverage endpoints on the real server, over GeoPackage and PostGIS.
 mod coverage_api;
+/// The coverage evidence as a workbook (calamine) and a printable A4 list (poppler), with masking.
+mod evidence;
 /// `gridmap check`: formats, exit status, thresholds, bad input.
 mod coverage_cli;
 /// Coverage exactness with PostGIS as the oracle.

@@ -38,6 +38,16 @@ async fn coverage_view_draws_every_defect_kind_and_lists_every_community() {
     let rendered = |id: &str| status["rendered"][id].as_u64().unwrap_or(0);
     assert!(rendered("coverage-area-fill") > 0, "gaps and overlaps drawn at county zoom: {status}");
     assert!(dom.contains("导出证据"), "the export button is on the panel");
+    // 导出证据 is a menu: the workbook first, the A4 list, GeoJSON for GIS software; no CSV of English headers.
+    let at = |s: &str| dom.find(s).unwrap_or_else(|| panic!("{s:?} not in the export menu"));
+    assert!(at("Excel 表格") < at("打印版 PDF (A4)") && at("打印版 PDF (A4)") < at("GeoJSON (GIS 软件用)"), "menu order");
+    assert!(!dom.contains(".csv"), "no CSV export left");
+    for (href, kind) in [("/api/v1/coverage/evidence.xlsx", "spreadsheetml"), ("/api/v1/coverage/evidence.pdf", "application/pdf")] {
+        assert!(dom.contains(&format!("href=\"{href}\"")), "{href} linked from the menu");
+        let r = reqwest::get(format!("{}{href}", app.base_url)).await.unwrap();
+        assert_eq!(r.status(), 200, "{href}");
+        assert!(r.headers()["content-type"].to_str().unwrap().contains(kind), "{href}");
+    }
     browser::screenshot(&url, DESKTOP, "web_coverage.png").await;
 }
 

@@ -115,6 +115,32 @@ impl Kind {
             Kind::GridNoncontiguous => "网格不连续",
         }
     }
+
+    /// What to do about a defect of this kind, one Chinese sentence, for the people who fix it.
+    ///
+    /// ```
+    /// use gridmap::atlas::coverage::Kind;
+    /// assert_eq!(Kind::BlindSpot.advice_zh(), "将此区域划入相邻网格，或新建网格。");
+    /// ```
+    pub fn advice_zh(self) -> &'static str {
+        match self {
+            Kind::BlindSpot => "将此区域划入相邻网格，或新建网格。",
+            Kind::Sliver => "对齐相邻两侧的边界，消除这条缝隙。",
+            Kind::Overlap => "商定重叠部分归属哪一方，并修改另一方的边界。",
+            Kind::OutsideParent => "修改边界使其不超出所属上级，或更正其所属上级。",
+            Kind::UnitSplit => "将此巷道/楼栋整体划入一个网格，或调整网格边界。",
+            Kind::UnitOrphan => "将此巷道/楼栋划入所在位置的网格。",
+            Kind::UnitMismatch => "更正此巷道/楼栋登记的所属网格，或调整网格边界。",
+            Kind::HouseholdUncovered => "核实住户位置，并将该处划入网格。",
+            Kind::HouseholdSplit => "核实院落范围，将住户整体划入一个网格。",
+            Kind::HouseholdMismatch => "核实住户位置后，更正名册上的所属网格。",
+            Kind::GridUnstaffed => "为此网格配备网格员并登记。",
+            Kind::GridOverloaded => "拆分网格或增配人员，使户数回到目标范围。",
+            Kind::GridUnderloaded => "与相邻网格合并或调整边界，使户数回到目标范围。",
+            Kind::InvalidGeometry => "修复此几何(如自相交、未闭合)后重新导入。",
+            Kind::GridNoncontiguous => "将分离的部分划入相邻网格，或核实是否绘制有误。",
+        }
+    }
 }
 
 impl fmt::Display for Kind {

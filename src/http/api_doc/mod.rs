@@ -33,7 +33,7 @@ pub mod page;
         meta::meta,
         layers::layer,
         locate::locate, locate::search, locate::nearest, locate::grid_households, locate::unit_households,
-        coverage::summary, coverage::defects,
+        coverage::summary, coverage::defects, coverage::evidence_xlsx, coverage::evidence_pdf,
         crosswalk::crosswalk, crosswalk::households, crosswalk::proposal, crosswalk::apply, crosswalk::changes,
         session::login, session::logout, session::me, session::change_password,
         session::list_tokens, session::create_token, session::revoke_token,

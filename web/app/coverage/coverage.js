@@ -1,6 +1,7 @@
 // The coverage view ("no blind spots"): defects drawn by kind, a table of
-// communities worst first, zoom on click, and "导出证据" (the defects as
-// GeoJSON and the table as CSV).
+// communities worst first, zoom on click, and "导出证据": a menu of the Excel
+// workbook (a sheet per kind, with names, places and what to do), the A4 list
+// to print, and the defects as GeoJSON for GIS software.
 //
 // Installed by the composition root (installCoverage): a "覆盖检查" button on
 // the map; the panel is built on first use. Data: GET /api/v1/coverage and
@@ -8,6 +9,7 @@
 // contact coverage (走访覆盖率, households visited in 30 days) of /api/v1/coverage/contact as a column.
 
 import { getJSON } from '../shared/api.js';
+import { API_BASE } from '../shared/config.js';
 import { bboxOf } from '../shared/bbox.js';
 import { KINDS } from '../shared/defect-kinds.js';
 import { el } from '../shared/dom.js';
@@ -30,33 +32,6 @@ export function worstFirst(rows) {
         (b.households_uncovered ?? 0) - (a.households_uncovered ?? 0) ||
         a.code.localeCompare(b.code),
     );
-}
-
-/** The table's columns in the CSV: Chinese headers, the name before the code. */
-const CSV_COLUMNS = [
-  ['name', '社区'],
-  ['code', '社区编码'],
-  ['parent', '所属镇/街道编码'],
-  ['area_m2', '面积(平方米)'],
-  ['covered_m2', '已覆盖(平方米)'],
-  ['gap_m2', '缺口(平方米)'],
-  ['overlap_m2', '重叠(平方米)'],
-  ['coverage_pct', '覆盖率(%)'],
-  ['households', '户数'],
-  ['households_uncovered', '未入格户数'],
-  ['grids', '网格数'],
-  ['defects', '缺陷数'],
-];
-
-/** The table as CSV, with a byte-order mark so spreadsheet programs read the Chinese. */
-export function tableCsv(rows) {
-  const cell = (v) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const value = (r, c) => (c === 'coverage_pct' ? pctText(r[c]).replace('%', '').replace('—', '') : r[c]);
-  const header = CSV_COLUMNS.map(([, h]) => h).join(',');
-  return '\ufeff' + [header, ...rows.map((r) => CSV_COLUMNS.map(([c]) => cell(value(r, c))).join(','))].join('\n') + '\n';
 }
 
 function download(name, text, type) {
@@ -119,10 +94,7 @@ export class CoverageView {
     p.setAttribute('aria-label', '覆盖检查');
     const head = el('div', { class: 'coverage-head' });
     head.append(el('h2', { text: '覆盖检查' }));
-    const exp = el('button', { class: 'coverage-export', text: '导出证据' });
-    exp.type = 'button';
-    exp.title = '下载缺陷 (GeoJSON) 与社区表 (CSV)';
-    exp.addEventListener('click', () => this.exportEvidence());
+    const exp = this.exportMenu();
     const close = el('button', { class: 'coverage-close', text: '×' });
     close.type = 'button';
     close.setAttribute('aria-label', '关闭');
@@ -356,11 +328,39 @@ export class CoverageView {
     this.table.append(foot);
   }
 
-  exportEvidence() {
+  /**
+   * 导出证据 as a small menu: the workbook first (what most offices open), the A4 list to print, and GeoJSON
+   * for GIS software. The files come from the server as the signed-in caller may see them (the session
+   * cookie goes with the link).
+   */
+  exportMenu() {
+    const menu = el('details', { class: 'coverage-export-menu' });
+    menu.id = 'coverage-export';
+    const summary = el('summary', { class: 'coverage-export', text: '导出证据' });
+    summary.title = '下载覆盖检查的问题清单';
+    const list = el('div', { class: 'coverage-export-list', role: 'menu' });
+    const item = (text, title, attrs) => {
+      const a = el('a', { ...attrs, text, role: 'menuitem' });
+      a.title = title;
+      a.addEventListener('click', () => (menu.open = false));
+      list.append(a);
+      return a;
+    };
+    item('Excel 表格', '汇总及每类问题一张表: 社区、网格名称、位置和处理建议', { href: `${API_BASE}/coverage/evidence.xlsx`, download: '', 'data-format': 'xlsx' });
+    item('打印版 PDF (A4)', '按类列出每个问题的 A4 清单, 带页眉和页码', { href: `${API_BASE}/coverage/evidence.pdf`, download: '', 'data-format': 'pdf' });
+    const geojson = item('GeoJSON (GIS 软件用)', '问题的位置和范围, 可在 QGIS 等软件中打开', { href: '#', 'data-format': 'geojson' });
+    geojson.addEventListener('click', (e) => {
+      e.preventDefault();
+      this.exportGeojson();
+    });
+    menu.append(summary, list);
+    return menu;
+  }
+
+  exportGeojson() {
     if (!this.defects) return;
     const stamp = new Date().toISOString().slice(0, 10);
-    download(`覆盖检查-缺陷-${stamp}.geojson`, JSON.stringify(this.defects), 'application/geo+json');
-    download(`覆盖检查-社区表-${stamp}.csv`, tableCsv(this.rows || []), 'text/csv;charset=utf-8');
+    download(`覆盖检查-问题-${stamp}.geojson`, JSON.stringify(this.defects), 'application/geo+json');
   }
 }
 
