@@ -13,7 +13,7 @@ use crate::common::{self, browser::{DESKTOP, PHONE}, webdriver::{Browser, signed
 use gridmap::accounts::Role;
 
 /// Latin words a Chinese user expects to see as they are.
-const ALLOWED: &[&str] = &["GeoJSON", "GeoPackage", "GIS", "Excel", "PDF", "CSV", "XLSX", "PNG", "KML", "Shapefile", "MapLibre", "OpenStreetMap", "OSM", "WebGL", "JavaScript", "API", "ETag"];
+const ALLOWED: &[&str] = &["GeoJSON", "GeoPackage", "GIS", "QGIS", "Excel", "PDF", "CSV", "XLSX", "PNG", "KML", "Shapefile", "MapLibre", "OpenStreetMap", "OSM", "WebGL", "JavaScript", "API", "ETag"];
 
 /// The texts of the page a user can see, as [kind, text, where] triples.
 const VISIBLE_TEXT: &str = r#"
