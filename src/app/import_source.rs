@@ -35,6 +35,9 @@ pub struct Options {
     pub dry_run: bool,
     /// Write features lying wholly outside the county (or the parent they name) instead of refusing them.
     pub allow_outside: bool,
+    /// Households matched to door plates by address: store the rows placed, leave out the ambiguous and
+    /// unmatched ones (without it, any such row refuses the import).
+    pub placed_only: bool,
 }
 
 /// What an import did (or, dry, would do), for the person running it.
@@ -52,13 +55,15 @@ pub struct Report {
     pub generated_codes: Vec<String>,
     /// What a person should check (e.g. ID numbers a spreadsheet mangled); never changed.
     pub flags: Vec<String>,
+    /// Roster rows without coordinates, matched to the stored door plates by address.
+    pub matched: Option<super::roster_match::Matched>,
     pub written: bool,
 }
 
 /// Most entries a refusal lists.
 const LISTED: usize = 50;
 
-fn listed(head: String, items: &[String]) -> String {
+pub(super) fn listed(head: String, items: &[String]) -> String {
     let mut msg = head;
     for i in items.iter().take(LISTED) {
         msg.push_str("\n  ");
@@ -124,13 +129,16 @@ pub async fn import_source(store: &AnyStore, path: &Path, layer: Layer, opts: &O
 
 /// Reads a non-GeoJSON file into contract features of `layer`.
 async fn read_mapped(store: &AnyStore, path: &Path, layer: Layer, opts: &Options) -> Result<(Vec<Feature>, Report)> {
-    let read = reader::read(path, opts.table.as_deref()).await.map_err(|e| Error::BadInput(e.to_string()))?;
+    let read = reader::read(path, opts.table.as_deref(), layer).await.map_err(|e| Error::BadInput(e.to_string()))?;
+    let plan = columns::plan(layer, &read.headers, &opts.map).map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
+    if super::roster_match::applies(layer, &read, &plan) {
+        return super::roster_match::read_by_address(store, path, &read, &plan, opts).await;
+    }
     let crs = match (opts.crs, &read.crs) {
         (Some(c), _) => SourceCrs::Known(c),
         (None, Some(c)) => c.clone(),
         (None, None) => return Err(Error::BadInput(format!("{}: {CHOICES}", path.display()))),
     };
-    let plan = columns::plan(layer, &read.headers, &opts.map).map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
     let mut report = Report {
         format: read.format.to_string(),
         crs: match (&opts.crs, &read.crs) {

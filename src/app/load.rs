@@ -10,7 +10,7 @@ use crate::model::crs::InputCrs;
 use crate::model::geojson_io::{ParsedProblem, read_dir};
 use crate::model::validate::dataset_problems;
 use crate::model::{Dataset, Layer};
-use crate::store::{AnyStore, LayerStore, Location};
+use crate::store::{AnyStore, HouseholdProps, LayerStore, Location};
 
 /// Where an analysis reads its data.
 #[derive(Clone, Debug)]
@@ -34,6 +34,12 @@ const LISTED: usize = 30;
 /// Reads `source`, refuses a dataset whose codes and parents are wrong (nothing computed over it could be
 /// trusted), and builds its atlas. Every refusal is [`Error::BadInput`].
 pub async fn analysable(source: &Source) -> Result<Analysable> {
+    analysable_with(source, HouseholdProps::All).await
+}
+
+/// [`analysable`], decoding from a store only the households' properties `props` names (a check reads no
+/// household's personal fields: they stay in the store). A directory is always read whole.
+pub async fn analysable_with(source: &Source, props: HouseholdProps) -> Result<Analysable> {
     let (ds, parse_problems, revision) = match source {
         Source::Dir { path, crs } => {
             let (ds, parsed) = read_dir(path, *crs).map_err(|e| Error::BadInput(e.to_string()))?;
@@ -42,7 +48,7 @@ pub async fn analysable(source: &Source) -> Result<Analysable> {
         Source::Store(loc) => {
             let store = open_existing(loc).await?;
             let t = std::time::Instant::now();
-            let ds = store.load().await?;
+            let ds = store.load_with(props).await?;
             tracing::debug!(ms = t.elapsed().as_millis(), "store read");
             if ds.layers.is_empty() {
                 return Err(Error::BadInput(format!(

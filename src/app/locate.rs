@@ -134,6 +134,8 @@ pub fn feature_summary(layer: Layer, f: &Feature, access: View) -> Value {
                 json!({ "grid_code": f.str_prop("grid_code"), "unit_code": f.str_prop("unit_code") }),
             );
         }
+        // A door plate's address is public (it is on the street).
+        Layer::Addresses => put("address", f.str_prop("address").map_or(Value::Null, Into::into)),
         Layer::County | Layer::Towns => {}
     }
     Value::Object(m)

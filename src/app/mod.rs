@@ -46,6 +46,10 @@ pub mod contact;
 pub mod evidence;
 /// Which door plates a grid, a community or a unit prints, and what each says.
 pub mod plates;
+/// Placing roster rows that have no coordinates by their address against the door plates.
+pub mod roster_match;
+/// A layer as a Shapefile zip, KML, GeoPackage or GeoJSON download, masked as the layer read is.
+pub mod layer_export;
 /// What a use case can refuse, as one typed error.
 pub mod error;
 

@@ -12,6 +12,8 @@
 //! - an address keeps its town and community or village and hides the rest (`…南新社区4号楼1单元101` →
 //!   `…南新社区***`); tags (`elderly_alone`, `low_income`, ...) are withheld.
 //! - codes and counts are not masked: they are what a grid manager works from.
+//! - a door plate's address (the `addresses` layer) is not masked: it is written on the street for anyone to
+//!   read, and says nothing of who lives there.
 //!
 //! Household-level data (a household's point, code, roster, householder, phone) is withheld whole from
 //! anonymous callers and viewers ([`sees_households`]): they get counts per grid and unit instead. Every route
@@ -148,11 +150,15 @@ pub fn mask_properties(props: &mut Map<String, Value>) {
 /// assert!(!has_personal(serde_json::json!({"code": "610522001", "name": "城关街道", "head": ""}).as_object().unwrap()));
 /// ```
 pub fn has_personal(props: &Map<String, Value>) -> bool {
-    props.iter().any(|(k, v)| match v {
-        Value::String(s) => !s.is_empty() && (is_phone_key(k) || PERSON_KEYS.contains(&k.as_str()) || k == "address"),
+    props.iter().any(|(k, v)| is_personal(k, v))
+}
+
+fn is_personal(k: &str, v: &Value) -> bool {
+    match v {
+        Value::String(s) => !s.is_empty() && (is_phone_key(k) || PERSON_KEYS.contains(&k) || k == "address"),
         Value::Array(a) => k == "tags" && !a.is_empty(),
         _ => false,
-    })
+    }
 }
 
 /// Masks an address below the village: everything after the last community or village word (社区, 居委会,
@@ -301,6 +307,11 @@ fn place_of(atlas: &Atlas, layer: Layer, f: &Feature, located_grid: Option<&str>
         Layer::Communities => p.communities.push(f.code.clone()),
         Layer::Towns => p.town = Some(f.code.clone()),
         Layer::County | Layer::Villages => {}
+        Layer::Addresses => {
+            if let Some(c) = f.nonempty_prop("community_code") {
+                p.communities.push(c.trim().to_string());
+            }
+        }
     }
     if layer == Layer::Communities {
         p.town = f.nonempty_prop("town_code").map(str::to_string);
@@ -340,7 +351,9 @@ impl Access {
             View::Full
         } else {
             // `masked` tells the caller that personal data was withheld: a town or a village has none to withhold.
-            if has_personal(&f.properties) {
+            // A door plate's address is public (see [`Access::properties`]).
+            let public_address = layer == Layer::Addresses;
+            if f.properties.iter().any(|(k, v)| !(public_address && k == "address") && is_personal(k, v)) {
                 self.0.masked_any.store(true, Ordering::Relaxed);
             }
             View::Masked
@@ -353,6 +366,18 @@ impl Access {
     pub fn properties(&self, atlas: &Atlas, layer: Layer, i: usize) -> Map<String, Value> {
         let f = &atlas.layer(layer).expect("a feature's layer is in its atlas").features[i];
         let mut p = f.properties.clone();
+        if layer == Layer::Addresses {
+            // A door plate hangs on the street: its address is public, as a unit's name is. Anything personal
+            // an address base carried beside it (an occupant's name or phone) is still masked.
+            if self.view(atlas, layer, f, None).masked() {
+                let address = p.remove("address");
+                mask_properties(&mut p);
+                if let Some(a) = address {
+                    p.insert("address".into(), a);
+                }
+            }
+            return p;
+        }
         if matches!(layer, Layer::Grids | Layer::Units) {
             let count = crate::atlas::directory::Directory::of(atlas).count_lying_in(layer, i);
             p.insert(HOUSEHOLD_COUNT.into(), count.into());

@@ -1,9 +1,10 @@
-//! The public card of a code printed on a plate (`/g/{code}`): for a grid's or a unit's code, the grid that owns
-//! it now, its grid manager, the unit's head, the community with its secretary and service hall, each person as
-//! the county's publication setting allows. Nothing of any household is read.
+//! The public card of a code printed on a plate (`/g/{code}`): for a grid's, a unit's or a door plate's code, the
+//! grid that owns it now, its grid manager, the unit's head, the community with its secretary and service hall,
+//! each person as the county's publication setting allows. Nothing of any household is read.
 //!
-//! A unit is placed by the one placement rule (its representative point's owning grid), so a published plan
-//! that moves it to another grid moves what its plate's page shows, with no reprinting. The service hall comes
+//! A unit and a door plate are placed by the one placement rule (the owning grid of the unit's representative
+//! point, of the plate's point), so a published plan that moves them to another grid moves what their plates'
+//! pages show, with no reprinting. The service hall comes
 //! from the community's optional properties `hall_address` (its address) and `hall_hours` (opening hours, as
 //! written, e.g. `周一至周五 8:30-12:00 14:30-17:30`).
 
@@ -16,9 +17,9 @@ use crate::model::{Feature, Layer};
 #[derive(Clone, Debug)]
 pub struct Card {
     pub code: String,
-    /// 网格 or 巷道/楼栋: what the code names.
+    /// 网格, 巷道/楼栋 or 门牌: what the code names.
     pub kind: &'static str,
-    /// The unit's or the grid's name.
+    /// The unit's or the grid's name, or the door plate's address.
     pub title: String,
     pub grid: Option<GridCard>,
     /// The lane or building head, for a unit's code.
@@ -44,7 +45,7 @@ pub struct CommunityCard {
     pub hall_hours: Option<String>,
 }
 
-/// The card of `code` (a unit's or a grid's), or `None` when no such code is loaded.
+/// The card of `code` (a unit's, a door plate's or a grid's), or `None` when no such code is loaded.
 ///
 /// ```
 /// # use gridmap::atlas::Atlas;
@@ -67,9 +68,14 @@ pub fn card(atlas: &Atlas, code: &str, people: &Publication) -> Option<Card> {
     // A plate's page is public: nobody's own view unmasks anything, only the publication setting does.
     let view = View::Masked;
     let unit = layer(Layer::Units).and_then(|l| Some((l.index_of(code)?, l)));
+    let plate = layer(Layer::Addresses).and_then(|l| l.index_of(code));
     let (kind, title, grid, head) = if let Some((i, units)) = unit {
         let u = &units.features[i];
         ("巷道/楼栋", u.name().to_string(), unit_grid(atlas, i), Some(people.person(Post::Head, &u.properties, view)))
+    } else if let Some(i) = plate {
+        let f = &atlas.layer(Layer::Addresses).expect("the plate's layer").features[i];
+        let head = plate_unit(atlas, i).map(|u| people.person(Post::Head, &u.properties, view));
+        ("门牌", f.nonempty_prop("address").unwrap_or(&f.code).trim().to_string(), plate_grid(atlas, i), head)
     } else {
         let g = layer(Layer::Grids)?.get(code)?;
         ("网格", g.name().to_string(), Some(g), None)
@@ -96,6 +102,29 @@ pub fn unit_grid(atlas: &Atlas, unit: usize) -> Option<&Feature> {
     placed
         .and_then(|i| grids.features.get(i))
         .or_else(|| grids.get(atlas.layer(Layer::Units)?.features.get(unit)?.nonempty_prop("grid_code")?.trim()))
+}
+
+/// The grid the door plate at index `plate` of the addresses layer belongs to now: the grid its point lies in
+/// (the one placement rule, as for a household's door point), or, for a plate in no grid, the grid of the unit
+/// it names. A plate's page and the door plates a grid prints both ask this.
+pub fn plate_grid(atlas: &Atlas, plate: usize) -> Option<&Feature> {
+    let grids = atlas.layer(Layer::Grids)?;
+    let placed = atlas.points(Layer::Addresses).get(plate).and_then(|(xy_m, lonlat)| atlas.owner_at(Layer::Grids, xy_m, lonlat));
+    placed.and_then(|i| grids.features.get(i)).or_else(|| {
+        let units = atlas.layer(Layer::Units)?;
+        let named = atlas.layer(Layer::Addresses)?.features.get(plate)?.nonempty_prop("unit_code")?.trim();
+        unit_grid(atlas, units.index_of(named)?)
+    })
+}
+
+/// The lane or building the door plate at index `plate` lies in (the one placement rule), or the unit it names
+/// when it lies in none.
+pub fn plate_unit(atlas: &Atlas, plate: usize) -> Option<&Feature> {
+    let units = atlas.layer(Layer::Units)?;
+    let placed = atlas.points(Layer::Addresses).get(plate).and_then(|(xy_m, lonlat)| atlas.owner_at(Layer::Units, xy_m, lonlat));
+    placed
+        .and_then(|i| units.features.get(i))
+        .or_else(|| units.get(atlas.layer(Layer::Addresses)?.features.get(plate)?.nonempty_prop("unit_code")?.trim()))
 }
 
 /// The lane and building heads of grid `grid`, by unit name, as the county publishes them (nobody's own view

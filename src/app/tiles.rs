@@ -47,13 +47,13 @@ impl Source {
         }
     }
 
-    /// The zoom from which its tiles hold features. A county's households are tens of thousands of points and
-    /// courtyards a few metres wide: they are drawn from a street's zoom on (a tile about 2 km wide), and their
-    /// tiles above it are empty. Everything else is drawn from the whole county's zoom, small polygons left
-    /// out until they are a pixel wide.
+    /// The zoom from which its tiles hold features. A county's households (and door plates) are tens of
+    /// thousands of points and courtyards a few metres wide: they are drawn from a street's zoom on (a tile
+    /// about 2 km wide), and their tiles above it are empty. Everything else is drawn from the whole county's
+    /// zoom, small polygons left out until they are a pixel wide.
     pub fn minzoom(self) -> u32 {
         match self {
-            Source::Layer(Layer::Households) => 14,
+            Source::Layer(Layer::Households | Layer::Addresses) => 14,
             _ => 0,
         }
     }

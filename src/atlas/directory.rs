@@ -157,6 +157,16 @@ impl Directory {
             }
             Layer::Grids => c.grid = Some(index),
             Layer::Units => c.unit = Some(index),
+            // A door plate's chain is where it stands (the one placement rule), or the unit it names.
+            Layer::Addresses => {
+                if let Some((xy_m, lonlat)) = atlas.points(Layer::Addresses).get(index) {
+                    c.grid = atlas.owner_at(Layer::Grids, xy_m, lonlat);
+                    c.unit = atlas.owner_at(Layer::Units, xy_m, lonlat);
+                }
+                if c.unit.is_none() {
+                    c.unit = by_code(Layer::Units, prop(layer, index, "unit_code").as_deref());
+                }
+            }
             Layer::Households => {
                 c = self.placement(index);
                 if c.grid.is_none() {

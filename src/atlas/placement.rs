@@ -155,27 +155,41 @@ struct CellsMemo([Once<Option<Arc<Outlines>>>; 6]);
 
 /// Per layer, its features' representative points, each computed on first use.
 #[derive(Default)]
-struct PointsMemo([Once<Arc<Points>>; 7]);
+struct PointsMemo([Once<Arc<Points>>; 8]);
 
-/// Where every household lies: its owner in each polygonal layer, computed once per atlas.
+/// Per polygonal layer, every household's owner in it ([`NO_OWNER`] for none), each computed on first use: a
+/// check needs four of the six layers, and the units' cell index alone is a large part of the rest.
+#[derive(Default)]
+struct OwnersMemo([Once<Arc<Vec<u32>>>; 6]);
+
+/// A household with no owner in a layer.
+const NO_OWNER: u32 = u32::MAX;
+
+/// Where every household lies: its owner in each polygonal layer asked for, computed once per atlas.
 pub struct Owners {
-    per_household: Vec<[Option<u32>; 6]>,
+    /// Per polygonal layer, the owner of each household; None for a layer not asked for.
+    columns: [Option<Arc<Vec<u32>>>; 6],
+    len: usize,
 }
 
 impl Owners {
     /// The feature of `layer` owning household `h` (None for households and absent layers).
+    ///
+    /// Panics if `layer` is polygonal but was not asked for ([`Atlas::household_owners_in`]): a bug, not an
+    /// answer "nowhere".
     pub fn of(&self, h: usize, layer: Layer) -> Option<usize> {
         let s = polygonal_slot(layer)?;
-        self.per_household.get(h)?[s].map(|i| i as usize)
+        let column = self.columns[s].as_ref().unwrap_or_else(|| panic!("households' owners in {layer} were not asked for"));
+        column.get(h).copied().filter(|&i| i != NO_OWNER).map(|i| i as usize)
     }
 
     /// Number of households.
     pub fn len(&self) -> usize {
-        self.per_household.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.per_household.is_empty()
+        self.len == 0
     }
 }
 
@@ -293,26 +307,46 @@ impl Atlas {
     /// assert!(atlas.household_owners().is_empty());
     /// ```
     pub fn household_owners(&self) -> Arc<Owners> {
-        self.memo(|| {
-            let points = self.points(Layer::Households);
-            let layers: Vec<Option<Arc<Outlines>>> = POLYGONAL.iter().map(|l| self.cells(*l)).collect();
-            let per_household = points
-                .xy_m
-                .par_iter()
-                .zip(&points.lonlat)
-                .with_min_len(4096)
-                .map(|(m, ll)| {
-                    let mut out = [None; 6];
-                    if let (Some(m), Some(ll)) = (m, ll) {
-                        for (k, o) in layers.iter().enumerate() {
-                            out[k] = o.as_ref().and_then(|o| o.owner(*m, *ll)).map(|i| i as u32);
-                        }
-                    }
-                    out
-                })
-                .collect();
-            Owners { per_household }
-        })
+        self.memo(|| self.household_owners_in(&POLYGONAL))
+    }
+
+    /// Every household's owner in the polygonal `layers` only (each layer computed on first use and kept with
+    /// the atlas, as for [`Atlas::household_owners`]); asking the result about another layer panics.
+    ///
+    /// ```
+    /// # use gridmap::atlas::Atlas;
+    /// # use gridmap::model::Layer;
+    /// # let atlas = Atlas::build(&Default::default(), 0).unwrap();
+    /// assert_eq!(atlas.household_owners_in(&[Layer::Grids]).of(0, Layer::Grids), None);
+    /// ```
+    pub fn household_owners_in(&self, layers: &[Layer]) -> Owners {
+        let memo = self.memo(OwnersMemo::default);
+        let points = self.points(Layer::Households);
+        let slots: Vec<usize> = layers.iter().filter_map(|l| polygonal_slot(*l)).collect();
+        let columns: Vec<(usize, Arc<Vec<u32>>)> = slots
+            .par_iter()
+            .map(|&s| (s, memo.0[s].get_or_init(|| Arc::new(self.owner_column(POLYGONAL[s], &points)))))
+            .collect();
+        let mut out = Owners { columns: Default::default(), len: points.xy_m.len() };
+        for (s, c) in columns {
+            out.columns[s] = Some(c);
+        }
+        out
+    }
+
+    /// Every household's owner in one polygonal layer, by [`Outlines::owner`] of its representative point.
+    fn owner_column(&self, layer: Layer, points: &Points) -> Vec<u32> {
+        let Some(o) = self.cells(layer) else { return vec![NO_OWNER; points.xy_m.len()] };
+        points
+            .xy_m
+            .par_iter()
+            .zip(&points.lonlat)
+            .with_min_len(4096)
+            .map(|(m, ll)| match (m, ll) {
+                (Some(m), Some(ll)) => o.owner(*m, *ll).map_or(NO_OWNER, |i| i as u32),
+                _ => NO_OWNER,
+            })
+            .collect()
     }
 
     /// Builds the cell indexes, the households' and units' points and the households' owners now (in

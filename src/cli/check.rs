@@ -13,6 +13,7 @@ use super::source::source;
 use crate::app::load::{self, Analysable};
 use crate::atlas::coverage::{Defect, Settings, report};
 use crate::model::crs::InputCrs;
+use crate::store::HouseholdProps;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -66,7 +67,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<i32> {
         bail!("--min-area-m2 {}: must be a number of square metres, 0 or more", args.min_area_m2);
     }
     let settings = Settings { sliver_width_m: args.sliver_width_m, min_area_m2: args.min_area_m2, target_households: args.target_households };
-    let Analysable { atlas, parse_problems } = load::analysable(&source(args.dir.as_deref(), args.crs, &args.store)).await?;
+    let Analysable { atlas, parse_problems } = load::analysable_with(&source(args.dir.as_deref(), args.crs, &args.store), HouseholdProps::Roster).await?;
     let report = tokio::task::spawn_blocking(move || {
         let mut report = atlas.coverage(&settings);
         // Problems only the parser sees (an unclosed ring is closed on reading).

@@ -18,7 +18,7 @@ use crate::store::AnyStore;
 pub struct ImportArgs {
     /// A dataset directory, or one file with --layer: GeoJSON, Shapefile (.shp or .zip), KML/KMZ, GeoPackage, CSV, XLSX
     pub path: PathBuf,
-    /// The layer a single file holds (county, towns, communities, villages, grids, units, households)
+    /// The layer a single file holds (county, towns, communities, villages, grids, units, households, addresses)
     #[arg(long)]
     pub layer: Option<Layer>,
     /// CRS of the input: wgs84, cgcs2000, gcj02, bd09 or EPSG:NNNN [default: the file's own (.prj, GeoPackage srs, KML), else refused]
@@ -39,6 +39,10 @@ pub struct ImportArgs {
     /// Import features lying wholly outside the county (or the parent they name) instead of refusing them
     #[arg(long)]
     pub allow_outside: bool,
+    /// A household roster without coordinates, matched to the stored door plates by address: store only the rows
+    /// placed, leaving out the ambiguous and unmatched ones (listed in the report) instead of refusing them all
+    #[arg(long, requires = "layer")]
+    pub placed_only: bool,
     /// Replace every stored layer: those the dataset directory does not hold are emptied (a directory only)
     #[arg(long, conflicts_with = "layer")]
     pub replace_all: bool,
@@ -58,6 +62,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
                 repair: args.repair,
                 dry_run: args.dry_run,
                 allow_outside: args.allow_outside,
+                placed_only: args.placed_only,
             };
             let report = import_source::import_source(&store, &args.path, layer, &opts, &actor).await?;
             eprint!("{}", describe(&report, layer));
@@ -92,6 +97,9 @@ fn describe(r: &Report, layer: Layer) -> String {
     }
     if !r.generated_codes.is_empty() {
         s.push_str(&format!("按编码规则生成编码 {} 个（codes generated）: {}\n", r.generated_codes.len(), r.generated_codes.iter().take(20).cloned().collect::<Vec<_>>().join(", ")));
+    }
+    if let Some(m) = &r.matched {
+        s.push_str(&crate::app::roster_match::describe(m, !r.written));
     }
     for f in &r.flags {
         s.push_str(&format!("请核对（check）: {f}\n"));

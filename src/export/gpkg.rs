@@ -2,7 +2,7 @@
 //! and buildings and community). Written through the store's own GeoPackage code, so the file is what a
 //! GeoPackage store would hold.
 
-use crate::model::Dataset;
+use crate::model::{Dataset, Feature, Layer};
 use crate::store::gpkg::GpkgStore;
 use crate::store::LayerStore;
 
@@ -13,6 +13,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Store(#[from] crate::store::Error),
+    #[error("GeoPackage: {0}")]
+    Sql(#[from] sqlx::Error),
 }
 
 /// `ds` written to a fresh GeoPackage file (in a temporary directory, removed after), as bytes.
@@ -22,6 +24,29 @@ pub async fn dataset_bytes(ds: &Dataset) -> Result<Vec<u8>, Error> {
     {
         let g = GpkgStore::open(&path).await?;
         g.replace_layers(ds).await?;
+        g.pool().close().await;
+    }
+    Ok(tokio::fs::read(&path).await?)
+}
+
+/// One layer as a GeoPackage holding that table alone: the store's other tables (empty here) are dropped from
+/// the file, so QGIS lists just the layer.
+pub async fn layer_bytes(layer: Layer, features: &[Feature]) -> Result<Vec<u8>, Error> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("export.gpkg");
+    {
+        let g = GpkgStore::open(&path).await?;
+        g.replace_layers(&Dataset { layers: [(layer, features.to_vec())].into_iter().collect() }).await?;
+        let others: Vec<(String,)> = sqlx::query_as("SELECT table_name FROM gpkg_contents WHERE table_name <> ?")
+            .bind(layer.name())
+            .fetch_all(g.pool())
+            .await?;
+        for (t,) in others {
+            sqlx::query("DELETE FROM gpkg_geometry_columns WHERE table_name = ?").bind(&t).execute(g.pool()).await?;
+            sqlx::query("DELETE FROM gpkg_contents WHERE table_name = ?").bind(&t).execute(g.pool()).await?;
+            sqlx::query(&format!("DROP TABLE \"{}\"", t.replace('"', "\"\""))).execute(g.pool()).await?;
+        }
+        sqlx::query("VACUUM").execute(g.pool()).await?;
         g.pool().close().await;
     }
     Ok(tokio::fs::read(&path).await?)

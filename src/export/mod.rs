@@ -23,6 +23,10 @@ pub mod plates;
 pub mod notice;
 /// Printable PDFs of drawn pages: images at their true size, with cut marks, and a text layer.
 pub mod pdf;
+/// One layer as a file for another tool: a zipped Shapefile (UTF-8 or GBK), KML, GeoPackage or GeoJSON.
+pub mod layer_file;
+/// The household roster as a workbook, with where each household lies by the placement rule.
+pub mod roster;
 /// The coverage evidence as a printable A4 list, paginated, with a header and page numbers.
 pub mod evidence;
 

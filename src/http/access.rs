@@ -65,6 +65,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/health", Policy::Public),
     rule("GET", "/api/v1/meta", Policy::Public),
     rule("GET", "/api/v1/layers/{layer}", Policy::Anyone),
+    rule("GET", "/api/v1/layers/{layer}/export", Policy::Anyone),
     rule("GET", "/api/v1/locate", Policy::Anyone),
     rule("GET", "/api/v1/search", Policy::Anyone),
     rule("GET", "/api/v1/nearest", Policy::Anyone),

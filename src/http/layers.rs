@@ -17,7 +17,9 @@ use crate::model::geojson_io::feature_json;
 use crate::model::Layer;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/layers/{layer}", get(layer))
+    Router::new()
+        .route("/api/v1/layers/{layer}", get(layer))
+        .route("/api/v1/layers/{layer}/export", get(super::layer_export::layer_export))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -56,7 +58,7 @@ pub fn parse_bbox(s: &str) -> Result<BboxLonLat> {
     summary = "图层的 GeoJSON, 可按范围筛选 (a layer as GeoJSON)",
     description = "住户等个人信息按调用者的角色与范围脱敏; 无权查看住户者得到空集合与 `withheld` (personal data masked per caller; \
         households withheld from callers who may not see them).",
-    params(("layer" = String, Path, description = "图层名 (layer): county, towns, communities, villages, grids, units, households"),
+    params(("layer" = String, Path, description = "图层名 (layer): county, towns, communities, villages, grids, units, households, addresses"),
         LayerQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection", body = super::api_doc::bodies::FeatureCollection,
         content_type = "application/geo+json"),

@@ -25,6 +25,8 @@ pub mod error;
 pub mod extract;
 /// Every layer as GeoJSON, with bbox filtering.
 pub mod layers;
+/// `/api/v1/layers/{layer}/export`: a layer as a Shapefile zip, KML, GeoPackage or GeoJSON download.
+pub mod layer_export;
 /// Locate, search, nearest, and the households of a grid or unit.
 pub mod locate;
 /// Health and dataset metadata.

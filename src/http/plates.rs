@@ -1,6 +1,6 @@
 //! QR door plates for printing: `GET /api/v1/{grids|communities|units}/{code}/plates.{png|pdf}?size=150x90`.
-//! One plate per lane or building of the grid or community (or the unit's own), each with the QR code of its
-//! public page, `{public url}/g/{code}`; without `--public-url` (GRIDMAP_PUBLIC_URL) the QR codes point under
+//! One plate per lane or building of the grid or community (or the unit's own), or with `?of=plates` one per
+//! door plate (the addresses layer) lying in it, each with the QR code of its public page, `{public url}/g/{code}`; without `--public-url` (GRIDMAP_PUBLIC_URL) the QR codes point under
 //! the address the request came to (its Host header), which is right for a trial on the office network and
 //! wrong for plates to hang: a county sets the public URL before printing.
 //!
@@ -18,7 +18,7 @@ use utoipa::IntoParams;
 use super::AppState;
 use super::error::{Error, Result};
 use super::extract::{Path, Query};
-use crate::app::plates::{self, Of};
+use crate::app::plates::{self, Of, What};
 use crate::export::plates::{Plate, PlateSize, SheetError};
 
 pub fn router() -> Router<AppState> {
@@ -36,6 +36,9 @@ pub fn router() -> Router<AppState> {
 pub struct PlatesQuery {
     /// 门牌尺寸 (毫米): 570x370 (二维码 120)、270x170 (75)、150x90 (40, 默认) (plate size, mm)
     size: Option<String>,
+    /// 印什么: units (每个巷道/楼栋一块, 默认) 或 plates (范围内的每个门牌一块, 印门牌地址与编码)
+    /// (units: one plate per lane or building, the default; plates: one per door plate of the addresses layer)
+    of: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -47,8 +50,9 @@ enum Format {
 /// The plates of `code` as a PNG sheet or a PDF.
 async fn plates(state: AppState, headers: HeaderMap, of: Of, code: String, q: PlatesQuery, format: Format) -> Result<Response> {
     let size: PlateSize = q.size.as_deref().map_or(Ok(PlateSize::default()), str::parse).map_err(Error::BadRequest)?;
+    let what: What = q.of.as_deref().map_or(Ok(What::default()), str::parse).map_err(Error::BadRequest)?;
     let atlas = state.atlas();
-    let set = plates::plates(&atlas, of, code.trim())?;
+    let set = plates::plates(&atlas, of, code.trim(), what)?;
     let origin = super::ogcapi::origin(&headers);
     let public = state.public();
     let list: Vec<Plate> = set.plates.into_iter().map(|t| Plate { url: public.page_url(&t.code, &origin), text: t }).collect();
@@ -83,9 +87,9 @@ async fn plates(state: AppState, headers: HeaderMap, of: Of, code: String, q: Pl
     summary = "网格的二维码门牌 (PNG 一张): 每个巷道/楼栋一块 (a grid's QR door plates on one PNG sheet)",
     params(("code" = String, Path, description = "网格编码 (the grid's code)"), PlatesQuery),
     responses((status = 200, description = "PNG (150 dpi; 门牌多时较低, 见 x-plate-dpi)", content_type = "image/png", body = Vec<u8>),
-        (status = 400, description = "尺寸不支持 (unknown size)", body = super::api_doc::bodies::ErrorBody),
+        (status = 400, description = "尺寸或 of 不支持 (unknown size or of)", body = super::api_doc::bodies::ErrorBody),
         (status = 404, description = "没有此网格 (no such grid)", body = super::api_doc::bodies::ErrorBody),
-        (status = 422, description = "没有巷道/楼栋, 或一张 PNG 放不下 (nothing to print, or too many plates for one PNG)", body = super::api_doc::bodies::ErrorBody)))]
+        (status = 422, description = "没有巷道/楼栋或门牌, 或一张 PNG 放不下 (nothing to print, or too many plates for one PNG)", body = super::api_doc::bodies::ErrorBody)))]
 pub(super) async fn grid_png(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>, Query(q): Query<PlatesQuery>) -> Result<Response> {
     plates(state, headers, Of::Grid, code, q, Format::Png).await
 }
@@ -94,9 +98,9 @@ pub(super) async fn grid_png(State(state): State<AppState>, headers: HeaderMap, 
     summary = "网格的二维码门牌 (PDF): 按实际尺寸排在 A4 页上, 带裁切线 (a grid's QR door plates, true size on A4 pages)",
     params(("code" = String, Path, description = "网格编码 (the grid's code)"), PlatesQuery),
     responses((status = 200, description = "PDF", content_type = "application/pdf", body = Vec<u8>),
-        (status = 400, description = "尺寸不支持 (unknown size)", body = super::api_doc::bodies::ErrorBody),
+        (status = 400, description = "尺寸或 of 不支持 (unknown size or of)", body = super::api_doc::bodies::ErrorBody),
         (status = 404, description = "没有此网格 (no such grid)", body = super::api_doc::bodies::ErrorBody),
-        (status = 422, description = "没有巷道/楼栋 (nothing to print)", body = super::api_doc::bodies::ErrorBody)))]
+        (status = 422, description = "没有巷道/楼栋或门牌 (nothing to print)", body = super::api_doc::bodies::ErrorBody)))]
 pub(super) async fn grid_pdf(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>, Query(q): Query<PlatesQuery>) -> Result<Response> {
     plates(state, headers, Of::Grid, code, q, Format::Pdf).await
 }
@@ -105,9 +109,9 @@ pub(super) async fn grid_pdf(State(state): State<AppState>, headers: HeaderMap, 
     summary = "社区的二维码门牌 (PNG 一张): 各网格的每个巷道/楼栋一块 (a community's QR door plates on one PNG sheet)",
     params(("code" = String, Path, description = "社区编码 (the community's code)"), PlatesQuery),
     responses((status = 200, description = "PNG (150 dpi; 门牌多时较低, 见 x-plate-dpi)", content_type = "image/png", body = Vec<u8>),
-        (status = 400, description = "尺寸不支持 (unknown size)", body = super::api_doc::bodies::ErrorBody),
+        (status = 400, description = "尺寸或 of 不支持 (unknown size or of)", body = super::api_doc::bodies::ErrorBody),
         (status = 404, description = "没有此社区 (no such community)", body = super::api_doc::bodies::ErrorBody),
-        (status = 422, description = "没有巷道/楼栋, 或一张 PNG 放不下 (nothing to print, or too many plates for one PNG)", body = super::api_doc::bodies::ErrorBody)))]
+        (status = 422, description = "没有巷道/楼栋或门牌, 或一张 PNG 放不下 (nothing to print, or too many plates for one PNG)", body = super::api_doc::bodies::ErrorBody)))]
 pub(super) async fn community_png(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>, Query(q): Query<PlatesQuery>) -> Result<Response> {
     plates(state, headers, Of::Community, code, q, Format::Png).await
 }
@@ -116,9 +120,9 @@ pub(super) async fn community_png(State(state): State<AppState>, headers: Header
     summary = "社区的二维码门牌 (PDF): 按实际尺寸排在 A4 页上, 带裁切线 (a community's QR door plates, true size on A4 pages)",
     params(("code" = String, Path, description = "社区编码 (the community's code)"), PlatesQuery),
     responses((status = 200, description = "PDF", content_type = "application/pdf", body = Vec<u8>),
-        (status = 400, description = "尺寸不支持 (unknown size)", body = super::api_doc::bodies::ErrorBody),
+        (status = 400, description = "尺寸或 of 不支持 (unknown size or of)", body = super::api_doc::bodies::ErrorBody),
         (status = 404, description = "没有此社区 (no such community)", body = super::api_doc::bodies::ErrorBody),
-        (status = 422, description = "没有巷道/楼栋 (nothing to print)", body = super::api_doc::bodies::ErrorBody)))]
+        (status = 422, description = "没有巷道/楼栋或门牌 (nothing to print)", body = super::api_doc::bodies::ErrorBody)))]
 pub(super) async fn community_pdf(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>, Query(q): Query<PlatesQuery>) -> Result<Response> {
     plates(state, headers, Of::Community, code, q, Format::Pdf).await
 }
@@ -127,8 +131,9 @@ pub(super) async fn community_pdf(State(state): State<AppState>, headers: Header
     summary = "一个巷道/楼栋的二维码门牌 (PNG, 门牌本身大小) (one unit's QR door plate)",
     params(("code" = String, Path, description = "巷道/楼栋编码 (the unit's code)"), PlatesQuery),
     responses((status = 200, description = "PNG (150 dpi)", content_type = "image/png", body = Vec<u8>),
-        (status = 400, description = "尺寸不支持 (unknown size)", body = super::api_doc::bodies::ErrorBody),
-        (status = 404, description = "没有此巷道/楼栋 (no such unit)", body = super::api_doc::bodies::ErrorBody)))]
+        (status = 400, description = "尺寸或 of 不支持 (unknown size or of)", body = super::api_doc::bodies::ErrorBody),
+        (status = 404, description = "没有此巷道/楼栋 (no such unit)", body = super::api_doc::bodies::ErrorBody),
+        (status = 422, description = "of=plates 时其中没有门牌 (of=plates and no door plate lies in it)", body = super::api_doc::bodies::ErrorBody)))]
 pub(super) async fn unit_png(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>, Query(q): Query<PlatesQuery>) -> Result<Response> {
     plates(state, headers, Of::Unit, code, q, Format::Png).await
 }
@@ -137,8 +142,9 @@ pub(super) async fn unit_png(State(state): State<AppState>, headers: HeaderMap, 
     summary = "一个巷道/楼栋的二维码门牌 (PDF, 实际尺寸) (one unit's QR door plate, true size)",
     params(("code" = String, Path, description = "巷道/楼栋编码 (the unit's code)"), PlatesQuery),
     responses((status = 200, description = "PDF", content_type = "application/pdf", body = Vec<u8>),
-        (status = 400, description = "尺寸不支持 (unknown size)", body = super::api_doc::bodies::ErrorBody),
-        (status = 404, description = "没有此巷道/楼栋 (no such unit)", body = super::api_doc::bodies::ErrorBody)))]
+        (status = 400, description = "尺寸或 of 不支持 (unknown size or of)", body = super::api_doc::bodies::ErrorBody),
+        (status = 404, description = "没有此巷道/楼栋 (no such unit)", body = super::api_doc::bodies::ErrorBody),
+        (status = 422, description = "of=plates 时其中没有门牌 (of=plates and no door plate lies in it)", body = super::api_doc::bodies::ErrorBody)))]
 pub(super) async fn unit_pdf(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>, Query(q): Query<PlatesQuery>) -> Result<Response> {
     plates(state, headers, Of::Unit, code, q, Format::Pdf).await
 }

@@ -37,6 +37,11 @@ pub fn kml(data: &[u8]) {
     });
 }
 
+/// A DXF drawing (read from bytes: it has no sibling files).
+pub fn dxf(data: &[u8]) {
+    let _ = super::dxf::read_bytes(data, Path::new("fuzz.dxf"));
+}
+
 /// A zip as each format that comes zipped: a zipped Shapefile, a KMZ, an XLSX workbook. The first byte picks
 /// which, so one corpus covers the three.
 pub fn zipped(data: &[u8]) {
@@ -44,7 +49,7 @@ pub fn zipped(data: &[u8]) {
     let name = ["fuzz.zip", "fuzz.kmz", "fuzz.xlsx"][usize::from(pick % 3)];
     with_file(rest, name, |p| {
         let rt = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
-        let _ = rt.block_on(super::read(p, None));
+        let _ = rt.block_on(super::read(p, None, Layer::Grids));
     });
 }
 

@@ -14,7 +14,7 @@ use crate::model::crs::InputCrs;
 use crate::store::codec::from_gpkg;
 
 /// Reads a feature table of the GeoPackage at `path`.
-pub async fn read(path: &Path, table: Option<&str>) -> Result<SourceRead, SourceError> {
+pub async fn read(path: &Path, table: Option<&str>, layer: &str) -> Result<SourceRead, SourceError> {
     let err = |r: String| SourceError::new(path, r);
     let sql_err = |e: sqlx::Error| SourceError::new(path, format!("不是可读的 GeoPackage，文件可能已损坏或被截断（not a readable GeoPackage）: {e}"));
     let mut conn = SqliteConnectOptions::new().filename(path).read_only(true).connect().await.map_err(sql_err)?;
@@ -28,7 +28,8 @@ pub async fn read(path: &Path, table: Option<&str>) -> Result<SourceRead, Source
     let chosen = match table {
         Some(t) => tables.iter().find(|x| x.0 == t),
         None if tables.len() == 1 => tables.first(),
-        None => None,
+        // A GeoPackage of several layers (a gridmap export, a QGIS project) names its tables for the layers.
+        None => tables.iter().find(|x| x.0 == layer),
     };
     let Some((table, geom_col, srs_id)) = chosen.cloned() else {
         return Err(err(if tables.is_empty() {

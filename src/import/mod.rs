@@ -16,10 +16,14 @@ pub mod shapefile;
 pub mod kml;
 /// GeoPackage: any feature table, its srs from `gpkg_spatial_ref_sys`.
 pub mod gpkg;
+/// DXF (ASCII): closed polylines and hatches, named by the labels inside them, text in `$DWGCODEPAGE`.
+pub mod dxf;
 /// CSV and XLSX rosters with coordinate columns.
 pub mod table;
 /// The GCJ-02 / BD-09 hint: a file a few hundred metres off the stored layers the way AMap and Baidu are.
 pub mod offset;
+/// Roster addresses to door plates: normalised, parsed into village/group/number, matched with a score.
+pub mod address_match;
 /// The readers' entry points for arbitrary bytes: the fuzz targets and their corpus replay test call them.
 pub mod fuzz_entry;
 
@@ -65,8 +69,40 @@ impl SourceError {
     }
 }
 
-/// Reads any supported non-GeoJSON file (`table` names the GeoPackage table where it holds several).
-pub async fn read(path: &std::path::Path, table: Option<&str>) -> Result<SourceRead, SourceError> {
+/// The Shapefiles of one zip as one layer (one per geometry type, as a layer mixing door points and outlines is
+/// written): their rows in file order, each row's place naming its file; they must agree on the CRS.
+fn concat_shapefiles(zip: &std::path::Path, shps: &[std::path::PathBuf], reads: Vec<SourceRead>) -> Result<SourceRead, SourceError> {
+    let several = reads.len() > 1;
+    let mut out: Option<SourceRead> = None;
+    for (shp, mut read) in shps.iter().zip(reads) {
+        let file = shp.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if several {
+            for row in &mut read.rows {
+                row.place = format!("{file} {}", row.place);
+            }
+        }
+        match &mut out {
+            None => out = Some(read),
+            Some(acc) => {
+                if acc.crs != read.crs {
+                    let show = |c: &Option<SourceCrs>| c.as_ref().map_or("无 .prj".to_string(), |c| c.to_string());
+                    return Err(SourceError::new(zip, format!("压缩包内各 Shapefile 的坐标系不同（the Shapefiles disagree on the CRS）：{} 为 {}，此前为 {}", file, show(&read.crs), show(&acc.crs))));
+                }
+                for h in read.headers {
+                    if !acc.headers.contains(&h) {
+                        acc.headers.push(h);
+                    }
+                }
+                acc.rows.extend(read.rows);
+            }
+        }
+    }
+    Ok(out.expect("at least one Shapefile"))
+}
+
+/// Reads any supported non-GeoJSON file as `layer` (`table` names the GeoPackage table where it holds several;
+/// without it, the table named for the layer).
+pub async fn read(path: &std::path::Path, table: Option<&str>, layer: crate::model::Layer) -> Result<SourceRead, SourceError> {
     let len = crate::model::limits::check_file(path).map_err(|r| SourceError::new(path, r))?;
     if len == 0 {
         return Err(SourceError::new(path, "文件为空（empty file）"));
@@ -75,15 +111,19 @@ pub async fn read(path: &std::path::Path, table: Option<&str>) -> Result<SourceR
         source::Detected::Shapefile(shp) => shapefile::read(&shp, path)?,
         source::Detected::ShapefileZip => {
             let dir = source::unzip(path)?;
-            let shp = source::find_ext(dir.path(), "shp")
-                .ok_or_else(|| SourceError::new(path, "压缩包内没有 .shp 文件（the zip holds no .shp）"))?;
-            shapefile::read(&shp, path)?
+            let shps = source::find_all_ext(dir.path(), "shp");
+            if shps.is_empty() {
+                return Err(SourceError::new(path, "压缩包内没有 .shp 文件（the zip holds no .shp）"));
+            }
+            let reads = shps.iter().map(|shp| shapefile::read(shp, path)).collect::<Result<Vec<_>, _>>()?;
+            concat_shapefiles(path, &shps, reads)?
         }
         source::Detected::Kml => kml::read_file(path)?,
         source::Detected::Kmz => kml::read_kmz(path)?,
-        source::Detected::Gpkg => gpkg::read(path, table).await?,
+        source::Detected::Gpkg => gpkg::read(path, table, layer.name()).await?,
         source::Detected::Csv => table::read_csv(path)?,
         source::Detected::Xlsx => table::read_xlsx(path)?,
+        source::Detected::Dxf => dxf::read_file(path)?,
         source::Detected::GeoJson => {
             return Err(SourceError::new(path, "GeoJSON 由 GeoJSON 读取器读取（internal: GeoJSON is read apart）"));
         }

@@ -15,6 +15,7 @@ pub enum Format {
     GeoPackage,
     Csv,
     Xlsx,
+    Dxf,
 }
 
 impl fmt::Display for Format {
@@ -26,6 +27,7 @@ impl fmt::Display for Format {
             Format::GeoPackage => "GeoPackage",
             Format::Csv => "CSV",
             Format::Xlsx => "XLSX",
+            Format::Dxf => "DXF",
         })
     }
 }
@@ -42,9 +44,10 @@ pub enum Detected {
     Gpkg,
     Csv,
     Xlsx,
+    Dxf,
 }
 
-const SUPPORTED: &str = "支持的格式（supported）: .geojson/.json, .shp（及 .dbf/.shx/.prj/.cpg）或其 .zip, .kml, .kmz, .gpkg, .csv, .xlsx";
+const SUPPORTED: &str = "支持的格式（supported）: .geojson/.json, .shp（及 .dbf/.shx/.prj/.cpg）或其 .zip, .kml, .kmz, .gpkg, .dxf（ASCII）, .csv, .xlsx";
 
 /// Decides the reader of `path` by its extension (case-insensitive).
 pub fn detect(path: &Path) -> Result<Detected, SourceError> {
@@ -67,6 +70,7 @@ pub fn detect(path: &Path) -> Result<Detected, SourceError> {
         "gpkg" => Detected::Gpkg,
         "csv" | "txt" => Detected::Csv,
         "xlsx" | "xlsm" | "xls" => Detected::Xlsx,
+        "dxf" => Detected::Dxf,
         _ => return Err(SourceError::new(path, format!("无法识别的文件类型 .{ext}。{SUPPORTED}"))),
     })
 }
@@ -96,6 +100,27 @@ pub fn find_ext(dir: &Path, ext: &str) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// Every file under `dir` (any depth) with extension `ext`, in path order.
+pub fn find_all_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for p in entries.flatten().map(|e| e.path()) {
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case(ext))
+                // A zip made on a Mac carries `__MACOSX/._name.shp` resource forks, which are not Shapefiles.
+                && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("._"))
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Most bytes a zip may unpack to: a zip bomb is refused before it fills the disk.

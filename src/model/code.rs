@@ -139,7 +139,8 @@ impl UnitCode {
     }
 }
 
-/// The digit count a layer's codes must have, where the contract fixes one (households have free codes).
+/// The digit count a layer's codes must have, where the contract fixes one (households and door plates have
+/// free codes).
 pub fn code_len(layer: super::Layer) -> Option<usize> {
     use super::Layer::*;
     match layer {
@@ -149,7 +150,7 @@ pub fn code_len(layer: super::Layer) -> Option<usize> {
         Villages => Some(VillageCode::LEN),
         Grids => Some(GridCode::LEN),
         Units => Some(UnitCode::LEN),
-        Households => None,
+        Households | Addresses => None,
     }
 }
 

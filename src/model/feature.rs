@@ -40,7 +40,7 @@ impl Feature {
     }
 }
 
-/// A dataset: some or all of the seven layers.
+/// A dataset: some or all of the layers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dataset {
     pub layers: BTreeMap<Layer, Vec<Feature>>,

@@ -271,8 +271,15 @@ pub fn check_lonlat(g: &Geometry<f64>, crs: InputCrs) -> Result<(), String> {
     Ok(())
 }
 
-/// Polygonal geometry becomes a MultiPolygon; households may be points; nothing else is allowed.
+/// Polygonal geometry becomes a MultiPolygon; households may be points; door plates are points only; nothing
+/// else is allowed.
 pub fn normalise_type(g: Geometry<f64>, layer: Layer) -> Result<Geometry<f64>, String> {
+    if layer.is_point() {
+        return match g {
+            Geometry::Point(_) => Ok(g),
+            _ => Err(format!("layer {layer} takes Point geometry (门牌地址须为点)")),
+        };
+    }
     match g {
         Geometry::Polygon(p) => Ok(Geometry::MultiPolygon(MultiPolygon(vec![p]))),
         Geometry::MultiPolygon(_) => Ok(g),
@@ -299,7 +306,7 @@ pub fn read_dir(dir: &Path, crs: Option<InputCrs>) -> Result<(Dataset, Vec<(Laye
     if ds.layers.is_empty() {
         return Err(ReadError::File {
             file: dir.display().to_string(),
-            reason: "holds none of county.geojson, towns.geojson, communities.geojson, villages.geojson, grids.geojson, units.geojson, households.geojson".into(),
+            reason: "holds none of county.geojson, towns.geojson, communities.geojson, villages.geojson, grids.geojson, units.geojson, households.geojson, addresses.geojson".into(),
         });
     }
     Ok((ds, problems))

@@ -1,4 +1,5 @@
-//! The seven layers of the data contract and how they nest.
+//! The layers of the data contract and how they nest: the seven of the county's grid management, and the
+//! optional door plates (门牌) a roster is matched against.
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,11 +17,13 @@ pub enum Layer {
     Grids,
     Units,
     Households,
+    /// Door plates (门牌 / 标准地址): public address points, optional in a dataset.
+    Addresses,
 }
 
 impl Layer {
     /// Every layer, parents before children (the order imports and checks walk them in).
-    pub const ALL: [Layer; 7] = [
+    pub const ALL: [Layer; 8] = [
         Layer::County,
         Layer::Towns,
         Layer::Communities,
@@ -28,6 +31,7 @@ impl Layer {
         Layer::Grids,
         Layer::Units,
         Layer::Households,
+        Layer::Addresses,
     ];
 
     /// The name used in file names, URLs and table names.
@@ -40,6 +44,7 @@ impl Layer {
             Layer::Grids => "grids",
             Layer::Units => "units",
             Layer::Households => "households",
+            Layer::Addresses => "addresses",
         }
     }
 
@@ -53,6 +58,7 @@ impl Layer {
             Layer::Grids => "网格",
             Layer::Units => "巷道/楼栋",
             Layer::Households => "户",
+            Layer::Addresses => "门牌地址",
         }
     }
 
@@ -77,6 +83,9 @@ impl Layer {
             Layer::Units => Some(("grid_code", Layer::Grids)),
             // A household's grid and unit are roster claims that may be wrong: checked, not enforced.
             Layer::Households => None,
+            // A door plate's unit is the address base's claim (it may predate a redrawn unit, like a roster's):
+            // reported by `check` when it names no unit, never a reason to refuse the dataset.
+            Layer::Addresses => None,
         }
     }
 
@@ -90,12 +99,19 @@ impl Layer {
             Layer::Grids => &["code", "name", "community_code"],
             Layer::Units => &["code", "name", "grid_code", "kind"],
             Layer::Households => &["code", "grid_code", "unit_code", "village_code"],
+            Layer::Addresses => &["code", "address"],
         }
     }
 
-    /// Whether features must be polygons (every layer but households, which may also be door points).
+    /// Whether features must be polygons (every layer but households, which may also be door points, and door
+    /// plates, which are points).
     pub fn is_polygonal(self) -> bool {
-        self != Layer::Households
+        !matches!(self, Layer::Households | Layer::Addresses)
+    }
+
+    /// Whether features must be points (door plates).
+    pub fn is_point(self) -> bool {
+        self == Layer::Addresses
     }
 }
 
@@ -105,9 +121,9 @@ impl fmt::Display for Layer {
     }
 }
 
-/// A layer name that is not one of the seven.
+/// A layer name that is not one of the contract's.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown layer {0:?}: expected one of county, towns, communities, villages, grids, units, households")]
+#[error("unknown layer {0:?}: expected one of county, towns, communities, villages, grids, units, households, addresses")]
 pub struct UnknownLayer(pub String);
 
 impl FromStr for Layer {

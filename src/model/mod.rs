@@ -10,7 +10,7 @@ pub mod feature;
 pub mod geojson_io;
 /// Walking a GeoJSON document one feature at a time, so a layer file is never held whole as a JSON tree.
 pub mod geojson_stream;
-/// The seven layers and how they nest.
+/// The layers and how they nest.
 pub mod layer;
 /// The bounds of an import: file size, feature count, text length, no control characters.
 pub mod limits;

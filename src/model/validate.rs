@@ -195,6 +195,26 @@ pub fn dataset_problems(ds: &Dataset) -> Vec<DatasetProblem> {
                     None => bad(format!("{key} is missing or not a string")),
                 }
             }
+            if layer == Layer::Addresses {
+                if f.nonempty_prop("address").is_none() {
+                    bad("address is missing, empty or not a string".into());
+                }
+                // A door plate's community and unit are optional parent references of the contract (not a
+                // roster's claims, which households' are): when given, they must name a code, as every parent
+                // reference does, so a plate never points at a unit that is not there.
+                for (key, parent_layer) in [("community_code", Layer::Communities), ("unit_code", Layer::Units)] {
+                    match f.properties.get(key) {
+                        None | Some(serde_json::Value::Null) => {}
+                        Some(serde_json::Value::String(p)) if p.trim().is_empty() => {}
+                        Some(serde_json::Value::String(p)) => {
+                            if codes.get(&parent_layer).is_some_and(|set| !set.contains(p.as_str())) {
+                                bad(format!("{key} {p:?} is not a code in {parent_layer}"));
+                            }
+                        }
+                        Some(_) => bad(format!("{key} is not a string")),
+                    }
+                }
+            }
         }
     }
     out

@@ -9,7 +9,7 @@ use super::accounts::AccountStore;
 use super::audit_chain::{Break, ChainHead};
 use super::error::Result;
 use super::gpkg::GpkgStore;
-use super::layers::LayerStore;
+use super::layers::{HouseholdProps, LayerStore};
 use super::plans::PlanStore;
 use super::postgis::PostgisStore;
 use super::visits::VisitStore;
@@ -69,8 +69,8 @@ macro_rules! dispatch {
 }
 
 impl LayerStore for AnyStore {
-    async fn load(&self) -> Result<Dataset> {
-        dispatch!(self, s => s.load().await)
+    async fn load_with(&self, props: HouseholdProps) -> Result<Dataset> {
+        dispatch!(self, s => s.load_with(props).await)
     }
     async fn replace_layers(&self, ds: &Dataset) -> Result<()> {
         dispatch!(self, s => s.replace_layers(ds).await)

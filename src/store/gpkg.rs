@@ -15,7 +15,7 @@ use sqlx::{Row, Sqlite, Transaction};
 use super::accounts::account_queries;
 use super::codec;
 use super::error::{Error, Result, found};
-use super::layers::LayerStore;
+use super::layers::{HouseholdProps, LayerStore};
 use super::plans::{PlanStore, collection, plan_drafts};
 use super::records::{AuditRecord, ChangeEntry, ChangeRecord, PlanVersion, Publication};
 use super::schema::{ColumnValue, column_value, columns};
@@ -187,9 +187,9 @@ impl GpkgStore {
 }
 
 impl LayerStore for GpkgStore {
-    async fn load(&self) -> Result<Dataset> {
+    async fn load_with(&self, props: HouseholdProps) -> Result<Dataset> {
         let path = self.path.clone();
-        tokio::task::spawn_blocking(move || super::gpkg_read::load(&path))
+        tokio::task::spawn_blocking(move || super::gpkg_read::load(&path, props))
             .await
             .map_err(|e| Error::Open(self.path.display().to_string(), e.to_string()))?
     }

@@ -13,14 +13,14 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::codec;
 use super::error::{Error, Result};
-use super::layers::{RawRow, decode_chunk};
+use super::layers::{HouseholdProps, RawRow, decode_chunk};
 use crate::model::{Dataset, Feature, Layer};
 
 /// Rows per decoding task: big enough that a task is worth spawning, small enough to keep both cores busy.
 const CHUNK: usize = 8192;
 
 /// Every non-empty layer of the file at `path`, as of one moment (one read transaction).
-pub fn load(path: &Path) -> Result<Dataset> {
+pub fn load(path: &Path, props: HouseholdProps) -> Result<Dataset> {
     let open_err = |e: rusqlite::Error| Error::Open(path.display().to_string(), e.to_string());
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(open_err)?;
@@ -28,7 +28,7 @@ pub fn load(path: &Path) -> Result<Dataset> {
     let mut ds = Dataset::default();
     for layer in Layer::ALL {
         let t = std::time::Instant::now();
-        let features = read_layer(&conn, layer)?;
+        let features = read_layer(&conn, layer, props)?;
         tracing::debug!(layer = layer.name(), rows = features.len(), ms = t.elapsed().as_millis(), "layer read");
         if !features.is_empty() {
             ds.layers.insert(layer, features);
@@ -39,7 +39,7 @@ pub fn load(path: &Path) -> Result<Dataset> {
 }
 
 /// One layer: the rows are read here in chunks, each chunk decoded on the rayon pool as soon as it is read.
-fn read_layer(conn: &Connection, layer: Layer) -> Result<Vec<Feature>> {
+fn read_layer(conn: &Connection, layer: Layer, props: HouseholdProps) -> Result<Vec<Feature>> {
     let mut stmt =
         conn.prepare(&format!("SELECT code, properties, geom FROM \"{}\" ORDER BY fid", layer.name())).map_err(db)?;
     let mut rows = stmt.query([]).map_err(db)?;
@@ -56,7 +56,7 @@ fn read_layer(conn: &Connection, layer: Layer) -> Result<Vec<Feature>> {
         if chunk.len() == CHUNK || (done && !chunk.is_empty()) {
             let (tx, rows, k) = (tx.clone(), std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)), chunks);
             rayon::spawn(move || {
-                let _ = tx.send((k, decode_chunk(layer, rows, codec::from_gpkg)));
+                let _ = tx.send((k, decode_chunk(layer, rows, codec::from_gpkg, props)));
             });
             chunks += 1;
         }

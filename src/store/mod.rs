@@ -35,7 +35,7 @@ mod any;
 pub use accounts::AccountStore;
 pub use any::{AnyStore, DEFAULT_GPKG, Location};
 pub use error::{Error, Result};
-pub use layers::LayerStore;
+pub use layers::{HouseholdProps, LayerStore};
 pub use plans::PlanStore;
 pub use visits::VisitStore;
 pub use records::{ChangeEntry, ChangeRecord, NewPlan, NextStep, PlanRecord, PlanSave, PlanVersion, Publication, StepWrite, NewVisit, Visit, VisitFilter};

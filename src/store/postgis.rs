@@ -9,7 +9,7 @@ use sqlx::{Postgres, Row, Transaction};
 use super::accounts::account_queries;
 use super::codec;
 use super::error::{Error, Result, found};
-use super::layers::{LayerStore, RawRow, decode_rows};
+use super::layers::{HouseholdProps, LayerStore, RawRow, decode_rows};
 use super::plans::{PlanStore, collection, plan_drafts};
 use super::records::{AuditRecord, ChangeEntry, ChangeRecord, PlanVersion, Publication};
 use super::schema::{ColumnType, ColumnValue, column_value, columns};
@@ -175,7 +175,7 @@ impl PostgisStore {
 }
 
 impl LayerStore for PostgisStore {
-    async fn load(&self) -> Result<Dataset> {
+    async fn load_with(&self, props: HouseholdProps) -> Result<Dataset> {
         let mut ds = Dataset::default();
         for layer in Layer::ALL {
             let t = std::time::Instant::now();
@@ -185,7 +185,7 @@ impl LayerStore for PostgisStore {
                 continue;
             }
             let (n, read_ms) = (rows.len(), t.elapsed().as_millis());
-            let features = decode_rows(layer, rows, codec::from_ewkb).await?;
+            let features = decode_rows(layer, rows, codec::from_ewkb, props).await?;
             tracing::debug!(layer = layer.name(), rows = n, read_ms, decode_ms = t.elapsed().as_millis() - read_ms, "loaded");
             ds.layers.insert(layer, features);
         }

@@ -55,6 +55,7 @@ pub fn columns(layer: Layer) -> &'static [(&'static str, ColumnType)] {
             ("phone", Text),
             ("tags", Text),
         ],
+        Layer::Addresses => &[("address", Text), ("community_code", Text), ("unit_code", Text), ("street", Text), ("number", Text)],
     }
 }
 
@@ -80,5 +81,11 @@ pub fn column_value(f: &Feature, name: &str, ty: ColumnType) -> ColumnValue {
 
 /// The geometry type a layer's column declares (GeoPackage names; PostGIS uses the same words).
 pub fn geometry_type(layer: Layer) -> &'static str {
-    if layer.is_polygonal() { "MULTIPOLYGON" } else { "GEOMETRY" }
+    if layer.is_polygonal() {
+        "MULTIPOLYGON"
+    } else if layer.is_point() {
+        "POINT"
+    } else {
+        "GEOMETRY"
+    }
 }

@@ -5,7 +5,7 @@
 //! It also reads the route definitions out of `src/http/*.rs` and fails when a route has no row here or no
 //! rule in the access table, so a new route cannot slip in unreviewed.
 //!
-//! Roles, on the mini dataset (two communities; household H0001 张三 in grid 610522001001001 of community
+//! Roles, on the mini dataset with its door plates (two communities; household H0001 张三 in grid 610522001001001 of community
 //! 610522001001; H0003 王五 and H0005 孙七 in community 610522102206):
 //! anonymous, viewer (county), planner (county), grid manager of grid 610522001001001, secretary of community
 //! 610522001001, county admin.
@@ -68,6 +68,9 @@ fn case(method: &'static str, route: &'static str, path: &str, body: Option<Valu
     Case { method, route, path: path.to_string(), body, expect }
 }
 
+/// A door plate's address (of the mini dataset's plates), public for everyone.
+const PLATE: Expect = Full("潼关县城关街道南新社区1号楼1单元101");
+
 const NOT_SIGNED_IN: Expect = Status(401);
 const REFUSED: Expect = Status(403);
 
@@ -91,6 +94,12 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/households?bbox=110,34,111,35", None, [n, n, Masked, h, h, h]),
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/communities", None, [Masked, Masked, Masked, Masked, Full("王秀兰"), Full("王秀兰")]),
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/grids", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
+        // Door plates are public addresses: in full for everyone, and no household with them.
+        case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/addresses", None, [PLATE, PLATE, PLATE, PLATE, PLATE, PLATE]),
+        // Exports are masked as the layer read; KML is text, so what it carries is checked like JSON.
+        case("GET", "/api/v1/layers/{layer}/export", "/api/v1/layers/households/export?format=kml", None, [REFUSED, REFUSED, Masked, h, h, h]),
+        case("GET", "/api/v1/layers/{layer}/export", "/api/v1/layers/grids/export?format=kml", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
+        case("GET", "/api/v1/layers/{layer}/export", "/api/v1/layers/grids/export?format=geojson", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
         case("GET", "/api/v1/locate", &format!("/api/v1/locate?{AT_H0001}"), None, [n, n, Masked, h, h, h]),
         case("GET", "/api/v1/search", "/api/v1/search?q=zhangsan", None, [n, n, Masked, h, h, h]),
         case("GET", "/api/v1/nearest", &format!("/api/v1/nearest?{AT_H0001}&k=5"), None, [n, n, Masked, h, h, h]),
@@ -103,6 +112,9 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/api/v1/communities/{code}/plates.pdf", "/api/v1/communities/610522001001/plates.pdf?size=270x170", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/api/v1/units/{code}/plates.png", "/api/v1/units/610522001001001001/plates.png?size=570x370", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/api/v1/units/{code}/plates.pdf", "/api/v1/units/610522102206001001/plates.pdf", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
+        case("GET", "/api/v1/grids/{code}/plates.png", "/api/v1/grids/610522001001001/plates.png?of=plates", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
+        case("GET", "/api/v1/communities/{code}/plates.pdf", "/api/v1/communities/610522102206/plates.pdf?of=plates", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
+        case("GET", "/api/v1/units/{code}/plates.png", "/api/v1/units/610522001001001001/plates.png?of=plates", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/api/v1/grids/{code}/notice.png", "/api/v1/grids/610522001001001/notice.png", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/api/v1/grids/{code}/notice.pdf", "/api/v1/grids/610522102206001/notice.pdf?paper=A3", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         case("GET", "/api/v1/units/{code}/households", "/api/v1/units/610522001001001001/households", None, [n, n, Masked, h, h, h]),
@@ -216,12 +228,14 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/households/items", None, [n, n, Masked, h, h, h]),
         case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/grids/items", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
         case("GET", "/ogcapi/collections/{collection}/items/{item}", "/ogcapi/collections/households/items/H0001", None, [Status(404), Status(404), Masked, h, h, h]),
+        case("GET", "/ogcapi/collections/{collection}/items", "/ogcapi/collections/addresses/items", None, [PLATE, PLATE, PLATE, PLATE, PLATE, PLATE]),
         // Vector tiles: the mini dataset's households at zoom 14, its grids at zoom 10, masked as the layers route.
         case("GET", "/tiles/{name}/{z}/{x}/{y}", "/tiles/households/14/13207/6517.mvt", None, [n, n, Masked, h, h, h]),
         case("GET", "/tiles/{name}/{z}/{x}/{y}", "/tiles/grids/10/825/407.mvt", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
         case("GET", "/tiles/{name}", "/tiles/households.json", None, [Ok, Ok, Ok, Ok, Ok, Ok]),
         // The plate page is public: the published chain of people in full for everyone, no household.
         case("GET", "/g/{code}", "/g/610522001001001", None, [Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜")]),
+        case("GET", "/g/{code}", "/g/6105220010010010010001", None, [Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜"), Full("李娜")]),
         case("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", Some(json!({})), [Ok, Ok, Ok, Ok, Ok, Ok]),
     ]
 }
@@ -245,7 +259,11 @@ fn every_declared_route_has_a_rule_and_a_row() {
 #[tokio::test]
 async fn every_route_as_every_role() {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    let seed = write_mini(dir.path());
+    let mut plates = gridmap::model::Dataset::default();
+    plates.layers.insert(gridmap::model::Layer::Addresses, common::mini_plates());
+    gridmap::model::geojson_io::write_dir(&seed, &plates).unwrap();
+    let app = spawn_app_seeded(&seed).await;
     let store = app.store().await;
     let tokens: Vec<Option<String>> = vec![
         None,

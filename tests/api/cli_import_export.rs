@@ -42,8 +42,70 @@ fn export_then_import_round_trips_every_layer_exactly() {
     assert_eq!(ds1, common::mini_dataset(), "export gives back what was imported");
     for layer in Layer::ALL {
         let f = layer.file_name();
-        assert_eq!(std::fs::read(out1.join(&f)).unwrap(), std::fs::read(out2.join(&f)).unwrap(), "{f} differs");
+        // A layer the dataset does not hold (door plates) is not written by either export.
+        assert_eq!(std::fs::read(out1.join(&f)).ok(), std::fs::read(out2.join(&f)).ok(), "{f} differs");
+        assert_eq!(out1.join(&f).exists(), common::mini_dataset().has(layer), "{f}");
     }
+}
+
+/// Door plates (the optional addresses layer) as a user brings them in: with the dataset, alone as one layer
+/// file, kept by a later import that does not give them, written by export; bad plates are refused with what
+/// and where, and nothing changes.
+#[test]
+fn door_plates_import_export_and_are_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mini = common::write_mini(tmp.path());
+    let store = tmp.path().join("s.gpkg");
+    let mut plates = Dataset::default();
+    plates.layers.insert(Layer::Addresses, common::mini_plates());
+    let with = tmp.path().join("with");
+    write_dir(&with, &common::mini_dataset().overlaid(&plates)).unwrap();
+    ok(&gridmap(&["import", p(&with), "--store", p(&store), "--allow-outside"]));
+    // The old dataset without addresses.geojson: imported as today, the door plates stay.
+    ok(&gridmap(&["import", p(&mini), "--store", p(&store), "--allow-outside"]));
+    let out = tmp.path().join("out");
+    ok(&gridmap(&["export", p(&out), "--store", p(&store)]));
+    let back = read_dir(&out, None).unwrap().0;
+    assert_eq!(back.get(Layer::Addresses), &common::mini_plates()[..], "the import without door plates kept them");
+    assert_eq!(back, common::mini_dataset().overlaid(&plates));
+
+    let bad = tmp.path().join("bad");
+    let plates_text = |fs: &[gridmap::model::Feature]| {
+        let mut buf = Vec::new();
+        gridmap::model::geojson_io::write_layer(&mut buf, Layer::Addresses, fs).unwrap();
+        String::from_utf8(buf).unwrap()
+    };
+    let refused_kept = |text: String| {
+        let f = write_file(&bad, "addresses.geojson", &text);
+        let e = refused(&gridmap(&["import", &f, "--layer", "addresses", "--store", p(&store)]));
+        let again = tmp.path().join("again");
+        let _ = std::fs::remove_dir_all(&again);
+        ok(&gridmap(&["export", p(&again), "--store", p(&store)]));
+        assert_eq!(read_dir(&again, None).unwrap().0.get(Layer::Addresses), &common::mini_plates()[..], "the store changed after: {e}");
+        e
+    };
+    let mut dup = common::mini_plates();
+    let first = dup[0].code.clone();
+    dup[1].properties.insert("code".into(), first.clone().into());
+    dup[1].code = first;
+    let e = refused_kept(plates_text(&dup));
+    assert!(e.contains("6105220010010010010001") && e.contains("duplicate code"), "{e}");
+    let mut orphan = common::mini_plates();
+    orphan[0].properties.insert("unit_code".into(), "610522001001001099".into());
+    let e = refused_kept(plates_text(&orphan));
+    assert!(e.contains("610522001001001099") && e.contains("not a code in units"), "{e}");
+    let mut empty = common::mini_plates();
+    empty[2].properties.insert("address".into(), "".into());
+    let e = refused_kept(plates_text(&empty));
+    assert!(e.contains("6105221022060010010001") && e.contains("address"), "{e}");
+    let mut no_address = common::mini_plates();
+    no_address[2].properties.remove("address");
+    let e = refused_kept(plates_text(&no_address));
+    assert!(e.contains("missing required property \"address\""), "{e}");
+    let mut polygon = common::mini_plates();
+    polygon[0].geometry = common::mini_dataset().get(Layer::Units)[0].geometry.clone();
+    let e = refused_kept(plates_text(&polygon));
+    assert!(e.contains("Point"), "{e}");
 }
 
 #[tokio::test]

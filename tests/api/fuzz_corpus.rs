@@ -16,6 +16,7 @@ const TARGETS: &[Target] = &[
     ("csv", fuzz_entry::csv),
     ("kml", fuzz_entry::kml),
     ("zipped", fuzz_entry::zipped),
+    ("dxf", fuzz_entry::dxf),
 ];
 
 fn inputs(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -383,3 +383,142 @@ fn a_large_invalid_file_is_read_one_feature_at_a_time_and_refused_saying_where()
     eprintln!("file {} MB: peak {} MB, small file {} MB", bytes >> 20, kib >> 10, base_kib >> 10);
     assert!(grown < bytes / 2, "refusing a {bytes}-byte file grew memory by {grown} bytes");
 }
+
+/// Feature counts GDAL finds in a file (every layer of it, a zip read through /vsizip/), and its full listing.
+fn ogrinfo_features(path: &Path, layer: Layer) -> (usize, String) {
+    let name = if path.extension().is_some_and(|e| e == "zip") { format!("/vsizip/{}", p(path)) } else { p(path).to_string() };
+    let mut args = vec!["-ro", "-al", name.as_str()];
+    // A GeoPackage is asked for the layer's table: the file must hold it under the layer's name.
+    if path.extension().is_some_and(|e| e == "gpkg") {
+        args.retain(|a| *a != "-al");
+        args.push(layer.name());
+    }
+    let out = Command::new("ogrinfo").args(&args).output().expect("run ogrinfo (gdal-bin)");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "ogrinfo {name}: {}", String::from_utf8_lossy(&out.stderr));
+    let n = text.lines().filter_map(|l| l.trim().strip_prefix("Feature Count: ")).map(|n| n.trim().parse::<usize>().unwrap()).sum();
+    (n, text)
+}
+
+#[test]
+fn every_export_format_imports_back_to_the_same_features() {
+    let fx = fixture();
+    let mini = common::mini_dataset();
+    for (layer, keys, person) in [(Layer::Grids, GRID_KEYS, "李娜"), (Layer::Households, HOUSEHOLD_KEYS, "张三")] {
+        let want = mini.get(layer).to_vec();
+        let formats: [(&str, &[&str]); 5] = [
+            ("-utf8.zip", &[]),
+            ("-gbk.zip", &["--encoding", "gbk"]),
+            (".kml", &[]),
+            (".gpkg", &[]),
+            (".geojson", &[]),
+        ];
+        for (suffix, extra) in formats {
+            let file = fx.path(&format!("{layer}{suffix}"));
+            let mut args = vec!["export", p(&file), "--layer", layer.name(), "--store", p(&fx.store)];
+            args.extend_from_slice(extra);
+            let out = gridmap(&args);
+            assert!(out.status.success(), "export {suffix}: {}", String::from_utf8_lossy(&out.stderr));
+            // An independent reader finds every feature, and the Chinese text decoded (GBK by the .cpg).
+            let (n, listing) = ogrinfo_features(&file, layer);
+            assert_eq!(n, want.len(), "{layer}{suffix}: GDAL's feature count");
+            assert!(listing.contains(person), "{layer}{suffix}: GDAL reads {person}");
+            fx.import(&file, layer.name(), &[]);
+            assert_same(fx.stored().get(layer), &want, keys, &format!("{layer}{suffix}"));
+        }
+    }
+    // Households mixing door points and outlines come as one Shapefile per type in the zip.
+    let (_, listing) = ogrinfo_features(&fx.path("households-utf8.zip"), Layer::Households);
+    assert!(listing.contains("households_point") && listing.contains("households_polygon"), "{listing}");
+
+    // The roster as a workbook: the household's own columns under Chinese headers, then where it lies.
+    let xlsx = fx.path("roster.xlsx");
+    let out = gridmap(&["export", p(&xlsx), "--layer", "households", "--store", p(&fx.store)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let sheet = wb.worksheet_range("住户名册").unwrap();
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let col = |h: &str| rows[0].iter().position(|x| x == h).unwrap_or_else(|| panic!("no column {h}: {:?}", rows[0]));
+    let (code, head, phone, at_grid, agrees) = (col("户编码"), col("户主姓名"), col("联系电话"), col("所在网格（按位置）"), col("登记网格与位置一致"));
+    assert_eq!(rows.len(), 1 + mini.get(Layer::Households).len());
+    let h1 = rows.iter().find(|r| r[code] == "H0001").expect("H0001 in the roster");
+    assert_eq!((h1[head].as_str(), h1[phone].as_str(), h1[at_grid].as_str(), h1[agrees].as_str()), ("张三", "13900001234", "610522001001001", "是"));
+    let h4 = rows.iter().find(|r| r[code] == "H0004").expect("H0004 in the roster");
+    assert_eq!(h4[at_grid], "", "H0004 lies in no grid");
+
+    // Only households have a roster; an unknown format is refused before the store is opened.
+    let out = gridmap(&["export", p(&fx.path("grids.xlsx")), "--layer", "grids", "--store", p(&fx.store)]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("住户名册"));
+    let out = gridmap(&["export", p(&fx.path("grids.dwg")), "--layer", "grids", "--store", "/nonexistent/s.gpkg"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("kml") && err.contains("--format"), "{err}");
+}
+
+/// A surveyor's drawing: the mini grids as CAD fills on layer 网格边界, each named by a label inside it, written by
+/// GDAL in CGCS2000 Gauss-Krüger, then made what Chinese CAD writes: text in GBK under `$DWGCODEPAGE ANSI_936`.
+fn gbk_dxf(fx: &Fixture) -> PathBuf {
+    use geo::InteriorPoint;
+    let mut features = Vec::new();
+    for g in mini_grids() {
+        let at = g.geometry.interior_point().unwrap();
+        features.push(serde_json::json!({"type": "Feature", "properties": {"Layer": "网格边界"},
+            "geometry": gridmap::model::geojson_io::geometry_json(&g.geometry)}));
+        features.push(serde_json::json!({"type": "Feature",
+            "properties": {"Layer": "注记", "OGR_STYLE": format!("LABEL(f:\"SimSun\",t:\"{}\",s:3g)", g.name())},
+            "geometry": {"type": "Point", "coordinates": [at.x(), at.y()]}}));
+    }
+    let src = fx.path("drawing.geojson");
+    std::fs::write(&src, serde_json::json!({"type": "FeatureCollection", "features": features}).to_string()).unwrap();
+    let utf8 = fx.path("drawing-utf8.dxf");
+    ogr2ogr(&["-f", "DXF", "-s_srs", "EPSG:4326", "-t_srs", "EPSG:4546", p(&utf8), p(&src)]);
+    let text = std::fs::read_to_string(&utf8).unwrap();
+    assert!(text.contains("AC1018") && text.contains("ANSI_1252"), "GDAL writes an AutoCAD 2004 drawing");
+    // GDAL escapes non-ASCII text as \U+XXXX: unescape it, so the GBK bytes carry the labels.
+    let mut plain = String::new();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("\\U+") {
+        plain.push_str(&rest[..i]);
+        let hex = &rest[i + 3..i + 7];
+        plain.push(char::from_u32(u32::from_str_radix(hex, 16).unwrap()).unwrap());
+        rest = &rest[i + 7..];
+    }
+    plain.push_str(rest);
+    let gbk = encoding_rs::GBK.encode(&plain.replace("ANSI_1252", "ANSI_936")).0.into_owned();
+    let dxf = fx.path("drawing.dxf");
+    std::fs::write(&dxf, gbk).unwrap();
+    dxf
+}
+
+#[test]
+fn a_gbk_dxf_in_gauss_kruger_imports_the_same_grids_with_their_cad_layer_and_labels() {
+    let fx = fixture();
+    let dxf = gbk_dxf(&fx);
+    let bytes = std::fs::read(&dxf).unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err(), "the fixture is GBK, not UTF-8");
+
+    let msg = fx.refused(&dxf, "grids", &[]);
+    assert!(msg.contains("--crs") && msg.contains("gcj02"), "a DXF has no CRS: the choices are listed: {msg}");
+    let report = fx.import(&dxf, "grids", &["--crs", "EPSG:4546"]);
+    assert!(report.contains("DXF") && report.contains("ANSI_936"), "the format and code page are reported: {report}");
+    assert!(report.contains("按位置确定上级 3 个") && report.contains("按编码规则生成编码 3 个"), "{report}");
+    let stored = fx.stored();
+    assert_same(stored.get(Layer::Grids), &mini_grids(), &["code", "name", "community_code"], "dxf");
+    for g in stored.get(Layer::Grids) {
+        assert_eq!(g.properties["layer"], Value::String("网格边界".into()), "{}: the CAD layer is kept", g.code);
+    }
+
+    // A drawing cut short, a binary DXF and one with no closed shape are refused, saying why.
+    let cut = fx.path("cut.dxf");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let msg = fx.refused(&cut, "grids", &["--crs", "EPSG:4546"]);
+    assert!(msg.contains("DXF"), "{msg}");
+    let binary = fx.path("binary.dxf");
+    std::fs::write(&binary, b"AutoCAD Binary DXF\r\n\x1a\x00rest").unwrap();
+    let msg = fx.refused(&binary, "grids", &["--crs", "EPSG:4546"]);
+    assert!(msg.contains("ASCII"), "{msg}");
+    let lines = fx.path("lines.dxf");
+    std::fs::write(&lines, "0\nSECTION\n2\nENTITIES\n0\nLINE\n8\n0\n10\n0\n20\n0\n11\n1\n21\n1\n0\nENDSEC\n0\nEOF\n").unwrap();
+    let msg = fx.refused(&lines, "grids", &["--crs", "EPSG:4546"]);
+    assert!(msg.contains("闭合"), "{msg}");
+}

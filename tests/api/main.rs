@@ -67,6 +67,8 @@ mod privacy_default;
 mod public_page;
 /// QR door plates, the wall chart's QR code and the grid notice, read back by zbarimg and poppler.
 mod plates;
+/// Roster rows without coordinates placed by their address against the door plates.
+mod roster_address;
 /// The store contract on both backends.
 mod store_contract;
 /// Servers hearing changes made elsewhere (LISTEN/NOTIFY, imports).

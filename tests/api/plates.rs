@@ -303,3 +303,80 @@ async fn the_notice_is_a4_or_a3_with_the_grids_qr_code_and_its_people_as_publish
     assert_eq!(s, 200);
     assert!(unpublished != by_anyone, "the publication setting changes the notice");
 }
+
+/// The default dataset's door plates lying in each grid and each unit, by the public card's rule, read apart
+/// from the server.
+fn default_door_plates() -> (std::collections::BTreeMap<String, Vec<String>>, std::collections::BTreeMap<String, Vec<String>>) {
+    let mut ds = gridmap::model::Dataset::default();
+    for layer in [Layer::Grids, Layer::Units, Layer::Addresses] {
+        let read = gridmap::model::geojson_io::read_layer_file(&common::geodata().join(layer.file_name()), layer, None).unwrap();
+        ds.layers.insert(layer, read.features);
+    }
+    let atlas = gridmap::atlas::Atlas::build(&ds, 0).unwrap();
+    let plates = atlas.layer(Layer::Addresses).unwrap();
+    let (mut by_grid, mut by_unit) = (std::collections::BTreeMap::<String, Vec<String>>::new(), std::collections::BTreeMap::<String, Vec<String>>::new());
+    for i in 0..plates.len() {
+        let code = plates.features[i].code.clone();
+        if let Some(g) = gridmap::app::public_card::plate_grid(&atlas, i) {
+            by_grid.entry(g.code.clone()).or_default().push(code.clone());
+        }
+        if let Some(u) = gridmap::app::public_card::plate_unit(&atlas, i) {
+            by_unit.entry(u.code.clone()).or_default().push(code);
+        }
+    }
+    (by_grid, by_unit)
+}
+
+/// `?of=plates`: a door plate per address lying in the grid or unit, each QR code decoding to the door plate's
+/// own page; the page it opens shows the grid whose sheet it is on and the plate's address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn door_plates_of_a_grid_and_a_unit_decode_to_their_own_pages() {
+    let app = common::spawn_app_public(&common::geodata(), public(Some(PUBLIC_URL), "")).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let (by_grid, by_unit) = default_door_plates();
+
+    // A lane or building: its door plates on one PNG sheet.
+    let (unit, plates) = by_unit.iter().filter(|(_, p)| (10..=60).contains(&p.len())).min_by_key(|(u, _)| u.as_str()).expect("a unit of 10 to 60 door plates");
+    let want = urls(&plates.iter().map(String::as_str).collect::<Vec<_>>(), PUBLIC_URL);
+    let (s, h, png) = get(&app, &TestApp::anonymous(), &format!("/api/v1/units/{unit}/plates.png?of=plates")).await;
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&png));
+    assert_eq!(h["x-plate-count"].to_str().unwrap(), plates.len().to_string(), "as many plates as door plates in {unit}");
+    let file = tmp.path().join("unit.png");
+    std::fs::write(&file, &png).unwrap();
+    let got = qr_codes(&file).await;
+    assert_eq!(got.len(), plates.len(), "one QR code per door plate: {got:?}");
+    assert_eq!(got.into_iter().collect::<BTreeSet<_>>(), want, "each door plate's own page");
+
+    // A grid (the one with the fewest door plates, for a short test): every page of its PDF.
+    let (grid, plates) = by_grid.iter().filter(|(_, p)| p.len() >= 10).min_by_key(|(g, p)| (p.len(), g.as_str())).expect("a grid with door plates");
+    let want = urls(&plates.iter().map(String::as_str).collect::<Vec<_>>(), PUBLIC_URL);
+    let (s, h, pdf) = get(&app, &TestApp::anonymous(), &format!("/api/v1/grids/{grid}/plates.pdf?of=plates")).await;
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&pdf));
+    assert_eq!(h["x-plate-count"].to_str().unwrap(), plates.len().to_string(), "as many plates as door plates in {grid}");
+    let dir = tmp.path().join("grid-pdf");
+    std::fs::create_dir(&dir).unwrap();
+    let got: Vec<String> = pdf_qr_codes(&pdf, &dir).await.into_iter().flatten().collect();
+    assert_eq!(got.len(), plates.len(), "one QR code per door plate");
+    assert_eq!(got.into_iter().collect::<BTreeSet<_>>(), want);
+
+    // The page a plate opens: its address, then the grid whose sheet it is on.
+    let html = app.client.get(app.url(&format!("/g/{}", plates[0]))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&format!("<div class=\"muted\">{grid}</div>")) && html.contains("门牌 · 编码"), "{html}");
+
+    // Bad `of`: 400 naming what is allowed; a unit with no door plate: 422.
+    let (s, v) = app.get_json(&format!("/api/v1/grids/{grid}/plates.png?of=households")).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("units") && v["error"]["message"].as_str().unwrap().contains("plates"), "{v}");
+}
+
+#[tokio::test]
+async fn a_dataset_without_door_plates_has_none_to_print() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = common::spawn_app_seeded(&common::write_mini(tmp.path())).await;
+    let (s, v) = app.get_json(&format!("/api/v1/grids/{G1}/plates.pdf?of=plates")).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().starts_with("网格"), "Chinese first: {v}");
+    // The units' plates are printed as before.
+    let (s, h, _) = get(&app, &app.client, &format!("/api/v1/grids/{G1}/plates.png?of=units")).await;
+    assert_eq!((s, h["x-plate-count"].to_str().unwrap()), (200, "1"));
+}

@@ -7,7 +7,7 @@ use gridmap::store::gpkg::GpkgStore;
 use gridmap::store::postgis::PostgisStore;
 use gridmap::store::accounts::AuditRecord;
 use gridmap::store::{
-    AccountStore, AnyStore, ChangeRecord, LayerStore, NewPlan, NewVisit, NextStep, PlanRecord, PlanSave, PlanStore, Publication,
+    AccountStore, AnyStore, ChangeRecord, HouseholdProps, LayerStore, NewPlan, NewVisit, NextStep, PlanRecord, PlanSave, PlanStore, Publication,
     StepWrite, VisitFilter, VisitStore,
 };
 
@@ -32,6 +32,37 @@ async fn round_trips_every_layer_exactly(store: &AnyStore) {
         d.get(Layer::Households).iter().map(|f| f.properties.keys().cloned().collect()).collect()
     };
     assert_eq!(keys(&back), keys(&ds));
+}
+
+/// A roster load is the whole load with the households' properties cut to the contract's required ones, in
+/// their stored order; every other layer whole.
+async fn a_roster_load_keeps_only_the_roster_properties(store: &AnyStore) {
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let roster = store.load_with(HouseholdProps::Roster).await.unwrap();
+    let mut want = ds.clone();
+    let keys = Layer::Households.required_properties();
+    for f in want.layers.get_mut(&Layer::Households).unwrap() {
+        f.properties.retain(|k, _| keys.contains(&k.as_str()));
+    }
+    assert!(ds.get(Layer::Households).iter().any(|f| f.properties.len() > keys.len()), "the fixture has personal fields");
+    assert_eq!(roster, want);
+    let order = |d: &Dataset| -> Vec<Vec<String>> {
+        d.get(Layer::Households).iter().map(|f| f.properties.keys().cloned().collect()).collect()
+    };
+    assert_eq!(order(&roster), order(&want));
+    assert_eq!(store.load_with(HouseholdProps::All).await.unwrap(), ds);
+}
+
+#[tokio::test]
+async fn gpkg_roster_load_keeps_only_the_roster_properties() {
+    let (s, _d) = gpkg().await;
+    a_roster_load_keeps_only_the_roster_properties(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_roster_load_keeps_only_the_roster_properties() {
+    a_roster_load_keeps_only_the_roster_properties(&postgis().await).await;
 }
 
 async fn a_failed_write_changes_nothing(store: &AnyStore) {
@@ -98,6 +129,47 @@ async fn updates_by_code_and_logs_the_change(store: &AnyStore) {
     assert_eq!(store.load().await.unwrap().get(Layer::Households)[0], ds.get(Layer::Households)[0]);
     assert_eq!(store.changes(10).await.unwrap().len(), 1);
     assert_eq!(store.audit(10, None).await.unwrap().len(), 1, "a failed write leaves no audit entry");
+}
+
+/// The door plates (the optional addresses layer): a dataset without them stores and loads as before; with
+/// them they round-trip exactly; a write that does not give them keeps them; a duplicate plate code fails the
+/// whole write.
+async fn door_plates_round_trip_and_are_optional(store: &AnyStore) {
+    let ds = common::mini_dataset();
+    store.replace_layers(&ds).await.unwrap();
+    let back = store.load().await.unwrap();
+    assert!(!back.has(Layer::Addresses), "an old dataset without door plates loads without the layer");
+    assert_eq!(back, ds);
+    let mut with = ds.clone();
+    with.layers.insert(Layer::Addresses, common::mini_plates());
+    store.replace_layers(&with).await.unwrap();
+    let back = store.load().await.unwrap();
+    assert_eq!(back, with, "door plates round-trip exactly");
+    let keys = |d: &Dataset| -> Vec<Vec<String>> { d.get(Layer::Addresses).iter().map(|f| f.properties.keys().cloned().collect()).collect() };
+    assert_eq!(keys(&back), keys(&with));
+    let mut hh = Dataset::default();
+    hh.layers.insert(Layer::Households, ds.get(Layer::Households)[..2].to_vec());
+    store.replace_layers(&hh).await.unwrap();
+    assert_eq!(store.load().await.unwrap().get(Layer::Addresses), with.get(Layer::Addresses), "a write without door plates keeps them");
+    let mut dup = Dataset::default();
+    let mut plates = common::mini_plates();
+    plates.push(plates[0].clone());
+    dup.layers.insert(Layer::Households, ds.get(Layer::Households).to_vec());
+    dup.layers.insert(Layer::Addresses, plates);
+    assert!(store.replace_layers(&dup).await.is_err());
+    let now = store.load().await.unwrap();
+    assert_eq!((now.get(Layer::Households).len(), now.get(Layer::Addresses)), (2, with.get(Layer::Addresses)), "nothing of the failed write landed");
+}
+
+#[tokio::test]
+async fn gpkg_door_plates_round_trip_and_are_optional() {
+    let (s, _d) = gpkg().await;
+    door_plates_round_trip_and_are_optional(&s).await;
+}
+
+#[tokio::test]
+async fn postgis_door_plates_round_trip_and_are_optional() {
+    door_plates_round_trip_and_are_optional(&postgis().await).await;
 }
 
 #[tokio::test]
@@ -728,7 +800,8 @@ async fn write_schema_before_migrations(pool: &sqlx::SqlitePool) {
         .await
         .unwrap();
     }
-    for layer in Layer::ALL {
+    // The layers the first migrations made: door plates (the addresses layer) came later.
+    for layer in Layer::ALL.into_iter().filter(|l| *l != Layer::Addresses) {
         let t = layer.name();
         let cols: String = columns(layer)
             .iter()
@@ -812,7 +885,7 @@ async fn a_geopackage_from_before_the_migrations_opens_and_keeps_its_data() {
     write_schema_before_migrations(&pool).await;
     let mut conn = pool.acquire().await.unwrap();
     sqlx::query(&format!("ATTACH DATABASE '{}' AS fresh", fresh.display())).execute(&mut *conn).await.unwrap();
-    for layer in Layer::ALL {
+    for layer in Layer::ALL.into_iter().filter(|l| *l != Layer::Addresses) {
         let t = layer.name();
         sqlx::query(&format!("INSERT INTO main.\"{t}\" SELECT * FROM fresh.\"{t}\"")).execute(&mut *conn).await.unwrap();
     }
@@ -828,10 +901,13 @@ async fn a_geopackage_from_before_the_migrations_opens_and_keeps_its_data() {
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(store.pool()).await.unwrap();
     assert!(applied >= 1, "the migrations are recorded as applied");
     // It is the same schema a new file gets, and opening it changed nothing but what the later migrations add
-    // (0005: the audit chain's two columns; 0006: the visits table, its indexes and triggers).
+    // (0005: the audit chain's two columns; 0006: the visits table, its indexes and triggers; 0007: the door
+    // plates' feature table and its registry rows).
     let after = schema_of(&old).await;
     assert!(after.iter().any(|l| l == "gridmap_visits") && !before.iter().any(|l| l.starts_with("gridmap_visits")), "{after:?}");
-    let added: Vec<&String> = after.iter().filter(|l| !before.contains(l) && !l.starts_with("gridmap_visits")).collect();
+    assert!(after.iter().any(|l| l == "addresses geom POINT 449000") && !before.iter().any(|l| l.starts_with("addresses")), "{after:?}");
+    let added: Vec<&String> =
+        after.iter().filter(|l| !before.contains(l) && !l.starts_with("gridmap_visits") && !l.starts_with("addresses")).collect();
     assert_eq!(added, ["gridmap_audit.prev_hash TEXT 0  0", "gridmap_audit.hash TEXT 0  0"], "{after:?}");
     assert!(before.iter().all(|l| after.contains(l)), "nothing removed");
     let new = dir.path().join("new.gpkg");

@@ -166,8 +166,19 @@ impl<'a> Assembly<'a> {
         let (pg, pc, pt) = (&parents_of[&Layer::Grids], &parents_of[&Layer::Communities], &parents_of[&Layer::Towns]);
         // Where each household lies, by the one placement rule: its grid is the owner of its representative
         // point (an outline across grid lines is reported split, and counted where that point lies).
-        let owners = self.atlas.household_owners();
+        // Every household's grid; its community, town and county follow the grids' codes, so a household's owner
+        // in those layers is asked of the placement rule only where they do not (a spill, an unknown parent,
+        // a defect's community): testing a million points against a county outline of thousands of vertices
+        // was most of the check's time.
+        let owners = self.atlas.household_owners_in(&[Layer::Grids]);
         let points = self.atlas.points(Layer::Households);
+        let owner = |h: usize, layer: Layer| -> Option<usize> {
+            if layer == Layer::Grids {
+                return owners.of(h, layer);
+            }
+            let (xy_m, lonlat) = points.get(h)?;
+            self.atlas.owner_at(layer, xy_m, lonlat)
+        };
         let grid_outlines = self.atlas.cells(Layer::Grids);
         let up = |layer: Layer, i: Option<usize>, h: usize| -> Option<usize> {
             let (table, pl) = match layer {
@@ -178,12 +189,12 @@ impl<'a> Assembly<'a> {
             self.atlas.layer(pl)?;
             match i.and_then(|i| table.get(i).copied().flatten()) {
                 Some(p) => Some(p as usize),
-                None => owners.of(h, pl),
+                None => owner(h, pl),
             }
         };
         let n = hi.len();
         let grid_of: Vec<u32> = match located {
-            Some(_) => (0..n).map(|h| owners.of(h, Layer::Grids).map_or(households::NONE, |g| g as u32)).collect(),
+            Some(_) => (0..n).map(|h| owner(h, Layer::Grids).map_or(households::NONE, |g| g as u32)).collect(),
             None => vec![households::NONE; n],
         };
         // Counts per community, town and county (by following grid → community → town → county where nothing
@@ -197,17 +208,17 @@ impl<'a> Assembly<'a> {
                 |mut acc, h| {
                     let g = (grid_of[h] != households::NONE).then_some(grid_of[h] as usize);
                     let uncovered = u64::from(g.is_none());
-                    let c = if gi.is_some() { up(Layer::Grids, g, h) } else { owners.of(h, Layer::Communities) };
+                    let c = if gi.is_some() { up(Layer::Grids, g, h) } else { owner(h, Layer::Communities) };
                     if let Some(c) = c {
                         acc.0[c].0 += 1;
                         acc.0[c].1 += uncovered;
                     }
-                    let t = if c.is_some() || self.atlas.layer(Layer::Communities).is_some() { up(Layer::Communities, c, h) } else { owners.of(h, Layer::Towns) };
+                    let t = if c.is_some() || self.atlas.layer(Layer::Communities).is_some() { up(Layer::Communities, c, h) } else { owner(h, Layer::Towns) };
                     if let Some(t) = t {
                         acc.1[t].0 += 1;
                         acc.1[t].1 += uncovered;
                     }
-                    let k = if t.is_some() || self.atlas.layer(Layer::Towns).is_some() { up(Layer::Towns, t, h) } else { owners.of(h, Layer::County) };
+                    let k = if t.is_some() || self.atlas.layer(Layer::Towns).is_some() { up(Layer::Towns, t, h) } else { owner(h, Layer::County) };
                     if let Some(k) = k {
                         acc.2[k].0 += 1;
                         acc.2[k].1 += uncovered;
@@ -240,7 +251,7 @@ impl<'a> Assembly<'a> {
         let mut per_grid = vec![0u64; gi.len()];
         let split_set: HashMap<usize, &households::Split> = located.splits.iter().map(|s| (s.household, s)).collect();
         let community_of = |h: usize| -> Option<String> {
-            owners.of(h, Layer::Communities).map(|c| self.atlas.layer(Layer::Communities).unwrap().features[c].code.clone())
+            owner(h, Layer::Communities).map(|c| self.atlas.layer(Layer::Communities).unwrap().features[c].code.clone())
         };
         for &g in &grid_of {
             if g != households::NONE {

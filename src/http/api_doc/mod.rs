@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 use super::access::{Policy, rule_for};
-use super::{AppState, coverage, crosswalk, layers, locate, meta, notice, plans, plates, session, visits, wallchart};
+use super::{AppState, coverage, crosswalk, layer_export, layers, locate, meta, notice, plans, plates, session, visits, wallchart};
 
 /// The shapes of bodies written as JSON values, for the document.
 pub mod bodies;
@@ -32,6 +32,7 @@ pub mod page;
     paths(
         meta::meta,
         layers::layer,
+        layer_export::layer_export,
         locate::locate, locate::search, locate::nearest, locate::grid_households, locate::unit_households,
         coverage::summary, coverage::defects, coverage::evidence_xlsx, coverage::evidence_pdf,
         crosswalk::crosswalk, crosswalk::households, crosswalk::proposal, crosswalk::apply, crosswalk::changes,

@@ -56,6 +56,7 @@ impl Collection {
     fn description(self) -> &'static str {
         match self {
             Collection::Layer(Layer::Households) => "户: 院落或住房轮廓, 或门址点; 无权限时姓名、电话、地址已脱敏 (households; personal data masked unless the caller may see it)",
+            Collection::Layer(Layer::Addresses) => "门牌地址: 公安标准地址的门牌点与完整地址, 公开信息, 不含住户 (door plates with their full addresses: public, no household data)",
             Collection::Layer(_) => "数据约定中的一个图层 (a layer of the data contract)",
             Collection::Defects => "覆盖检查的缺陷: 盲区、缝隙、重叠、未覆盖的户等 (coverage check defects: blind spots, slivers, overlaps, uncovered households, ...)",
         }

@@ -1,4 +1,4 @@
-//! The seven layers in the data contract's form: codes, names, people and properties, geometry in rounded
+//! The layers in the data contract's form: codes, names, people and properties, geometry in rounded
 //! lon/lat.
 //!
 //! Numbering follows the coding rule everywhere (west to east, then north to south): grids inside their
@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::layers::{Level, round_deg};
 use super::people::{chinese_number, name, name_with, phone};
+use super::plates::{Door, door_plates};
 use super::roster::Roster;
 use super::settlement::{Home, Settlement, UnitKind, rng_for};
 use super::sources::Sources;
@@ -282,30 +283,27 @@ pub fn assemble(i: &Inputs) -> Result<Assembled> {
         household_codes[h] = format!("{county_code}{:07}", n + 1);
     }
     let mut hhs = Vec::new();
+    let mut doors = Vec::new();
     for &h in &order {
         let hh = &s.households[h];
         let reg = &i.roster.reg[h];
         let town = &t.towns[t.comms[t.grids[hh.grid].comm].town].name;
-        let address = match (&hh.home, hh.unit) {
-            (Home::Flat { stair, room, .. }, Some(u)) => format!(
-                "{}{}{}{}号楼{}单元{}",
-                i.src.county_name,
-                town,
-                short(t.grids[hh.grid].comm),
-                building_no[u],
-                stair,
-                room
-            ),
-            (Home::Courtyard(_), Some(u)) => format!(
-                "{}{}{}{}组{}号",
-                i.src.county_name,
-                town,
-                i.villages[s.units[u].village].address_name(),
-                chinese_number(group_of[u]),
-                house_no[h]
-            ),
+        // The street (the part before the number) and the number of a household's door, where it has one.
+        let door = match (&hh.home, hh.unit) {
+            (Home::Flat { stair, room, .. }, Some(u)) => {
+                Some((u, short(t.grids[hh.grid].comm), format!("{}号楼{}单元{}", building_no[u], stair, room)))
+            }
+            (Home::Courtyard(_), Some(u)) => Some((
+                u,
+                format!("{}{}组", i.villages[s.units[u].village].address_name(), chinese_number(group_of[u])),
+                format!("{}号", house_no[h]),
+            )),
+            _ => None,
+        };
+        let address = match &door {
+            Some((_, street, number)) => format!("{}{}{}{}", i.src.county_name, town, street, number),
             // Outside every unit: the roster still carries an address of its village, with no number.
-            _ => format!("{}{}{}", i.src.county_name, town, i.villages[reg.village].address_name()),
+            None => format!("{}{}{}", i.src.county_name, town, i.villages[reg.village].address_name()),
         };
         let mut props = obj(json!({
             "grid_code": i.grid_codes[reg.grid],
@@ -326,9 +324,20 @@ pub fn assemble(i: &Inputs) -> Result<Assembled> {
                 Geometry::Point(Point::new(round_deg(ll.x), round_deg(ll.y)))
             }
         };
+        if let Some((u, street, number)) = door {
+            doors.push(Door {
+                address: address.clone(),
+                street,
+                number,
+                unit_code: unit_codes[u].clone(),
+                community_code: t.comms[t.grids[s.units[u].grid].comm].code.clone(),
+                home: geometry.clone(),
+            });
+        }
         hhs.push(feature(household_codes[h].clone(), props, geometry));
     }
     ds.layers.insert(Layer::Households, hhs);
+    ds.layers.insert(Layer::Addresses, door_plates(&doors));
 
     for fs in ds.layers.values_mut() {
         fs.sort_by(|a, b| a.code.cmp(&b.code));

@@ -6,7 +6,7 @@
 
 /// The whole generation in memory, from the sources to the census of what was made.
 pub mod build;
-/// The seven layers in the contract's form: codes, names, people, properties.
+/// The layers in the contract's form: codes, names, people, properties.
 pub mod dataset;
 /// Planted line defects: slivers, overlaps and blind spots drawn on shared arcs.
 pub mod defects;
@@ -22,6 +22,8 @@ pub mod people;
 pub mod raster;
 /// What was generated, in words: the printed summary, README.md and planted_defects.json.
 pub mod report;
+/// The door plates (门牌): one per household address that names a door.
+pub mod plates;
 /// The household roster and the roster defects planted in it.
 pub mod roster;
 /// Lanes, buildings and households laid out inside their grids.

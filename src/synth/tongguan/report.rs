@@ -445,6 +445,13 @@ village draws about half its heads from its own lineages); `members` averages ab
 `low_income`. Community secretaries, grid managers, group leaders and lane and building heads are synthetic
 too, with phones of the same pattern.
 
+**Door plates.** {plates} door plates (门牌, `addresses.geojson`), one per household address that names a door
+(households sharing an address share its plate; a household outside every unit has no number and no plate):
+`address` is the household's, `street` the part before the number (上屯村一组, 南新社区), `number` the rest (3号,
+4号楼1单元101), with `unit_code` and `community_code` of the unit the door is in. A plate stands at its flat's
+point or its courtyard's representative point. Its `code` is the unit code + a 4-digit sequence in the unit, in
+roster order (22 digits).
+
 ## Layers
 
 | file | features | size |
@@ -457,6 +464,7 @@ too, with phones of the same pattern.
         hh = n(Layer::Households),
         members = c.members,
         rural_hh = n(Layer::Households) - urban_hh,
+        plates = n(Layer::Addresses),
     );
     for l in Layer::ALL {
         let _ = writeln!(

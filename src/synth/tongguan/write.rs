@@ -1,5 +1,5 @@
 //! The generated dataset written as a directory (what `gridmap generate` and `scripts/regenerate-geodata.sh`
-//! make of `geodata/`): the seven layers, README.md and planted_defects.json.
+//! make of `geodata/`): the layers, README.md and planted_defects.json.
 
 use std::path::PathBuf;
 
@@ -60,7 +60,7 @@ mod tests {
         write_dir(&small(b.path(), 7)).unwrap();
         let mut names: Vec<_> = std::fs::read_dir(a.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         names.sort();
-        assert_eq!(names.len(), 9, "seven layers, README.md and planted_defects.json: {names:?}");
+        assert_eq!(names.len(), 10, "eight layers, README.md and planted_defects.json: {names:?}");
         for n in names {
             let (x, y) = (std::fs::read(a.path().join(&n)).unwrap(), std::fs::read(b.path().join(&n)).unwrap());
             assert!(x == y, "{n:?} differs between two runs with the same seed");

@@ -344,6 +344,20 @@ pub fn mini_dataset() -> Dataset {
     ds
 }
 
+/// Door plates (the optional `addresses` layer) for [`mini_dataset`]: two in 1号楼 of the first grid, one in the
+/// lane of 老虎城, one naming no unit (at 2号楼, in the second grid).
+pub fn mini_plates() -> Vec<Feature> {
+    let (x0, y0) = (110.20, 34.50);
+    let h = 0.005;
+    let f = |code: &str, p: Value, x: f64, y: f64| Feature { code: code.into(), properties: props(p), geometry: Geometry::Point(Point::new(x, y)) };
+    vec![
+        f("6105220010010010010001", json!({"code": "6105220010010010010001", "address": "潼关县城关街道南新社区1号楼1单元101", "community_code": "610522001001", "unit_code": "610522001001001001", "street": "南新社区", "number": "1号楼1单元101"}), x0 + 0.0015, y0 + 0.0015),
+        f("6105220010010010010002", json!({"code": "6105220010010010010002", "address": "潼关县城关街道南新社区1号楼1单元102", "community_code": "610522001001", "unit_code": "610522001001001001", "street": "南新社区", "number": "1号楼1单元102"}), x0 + 0.0016, y0 + 0.0015),
+        f("6105221022060010010001", json!({"code": "6105221022060010010001", "address": "潼关县太要镇老虎城村一组3号", "community_code": "610522102206", "unit_code": "610522102206001001", "street": "老虎城村一组", "number": "3号"}), x0 + 0.0115, y0 + 0.0015),
+        f("MP-2", json!({"code": "MP-2", "address": "潼关县城关街道南新社区2号楼"}), x0 + h + 0.0015, y0 + 0.0015),
+    ]
+}
+
 /// Writes `mini_dataset()` as a dataset directory inside `dir` and returns its path.
 pub fn write_mini(dir: &Path) -> PathBuf {
     let out = dir.join("mini");

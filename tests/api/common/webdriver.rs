@@ -60,7 +60,13 @@ impl Browser {
         }}});
         let r: Value = http.post(format!("{url}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
         let id = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {r}")).to_string();
-        Browser { driver, base: format!("{url}/session/{id}"), http, _profile: profile }
+        let b = Browser { driver, base: format!("{url}/session/{id}"), http, _profile: profile };
+        // Headless Chromium 156 keeps a window at least 500 px wide whatever --window-size says, so a phone's
+        // viewport is set by device-metrics emulation; the page then lays out at exactly `width`.
+        b.cdp("Emulation.setDeviceMetricsOverride", json!({
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false
+        })).await;
+        b
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
