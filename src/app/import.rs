@@ -30,16 +30,16 @@ pub struct Allow {
 pub async fn import_dir(store: &AnyStore, dir: &Path, crs: Option<InputCrs>, repair_geometry: bool, allow: Allow, actor: &str) -> Result<()> {
     let (ds, problems) = read_dir(dir, crs).map_err(|e| Error::BadInput(e.to_string()))?;
     let ds = prepare(ds, problems, dir, repair_geometry)?;
-    write_checked(store, ds, dir, actor, false, allow).await
+    write_checked(store, ds, dir, &super::accounts::Actor { name: actor.into(), address: "cli".into() }, false, allow).await
 }
 
 /// The audit entry of an import of `ds` from `source`.
-fn import_record(ds: &Dataset, source: &Path, actor: &str) -> AuditRecord {
+fn import_record(ds: &Dataset, source: &Path, actor: &super::accounts::Actor) -> AuditRecord {
     let layers: Vec<&str> = ds.layers.keys().map(|l| l.name()).collect();
     AuditRecord {
-        actor: actor.to_string(),
+        actor: actor.name.clone(),
         action: "import".into(),
-        address: "cli".into(),
+        address: actor.address.clone(),
         households: vec![],
         detail: serde_json::json!({ "path": source.display().to_string(), "layers": layers }),
     }
@@ -90,7 +90,7 @@ pub(super) fn prepare(mut ds: Dataset, mut problems: Vec<(Layer, ParsedProblem)>
 
 /// Checks codes, parents and place against the store as it would be after the import, then writes in one
 /// transaction.
-pub(super) async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path, actor: &str, dry_run: bool, allow: Allow) -> Result<()> {
+pub async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path, actor: &super::accounts::Actor, dry_run: bool, allow: Allow) -> Result<()> {
     // Replacing every layer: the store after is the dataset alone; the layers it lacks are written empty.
     let after = if allow.replace_all { ds.clone() } else { store.load().await?.overlaid(&ds) };
     let problems = dataset_problems(&after);

@@ -50,6 +50,8 @@ pub mod plates;
 pub mod roster_match;
 /// A layer as a Shapefile zip, KML, GeoPackage or GeoJSON download, masked as the layer read is.
 pub mod layer_export;
+/// The web import: upload, preview with the CRS and columns chosen, commit in one transaction or cancel.
+pub mod web_import;
 /// What a use case can refuse, as one typed error.
 pub mod error;
 

@@ -22,6 +22,7 @@ struct Inner {
     store: AnyStore,
     atlas: RwLock<Arc<Atlas>>,
     throttle: super::throttle::Throttle,
+    uploads: super::web_import::Uploads,
 }
 
 impl AppState {
@@ -31,7 +32,7 @@ impl AppState {
         // The dummy hash unknown usernames are verified against, made now rather than in the first sign-in.
         crate::accounts::password::dummy_hash();
         let throttle = Default::default();
-        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas), throttle }), token: Default::default(), public: Default::default(), visit_far_m: super::visits::DEFAULT_FAR_M }
+        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas), throttle, uploads: Default::default() }), token: Default::default(), public: Default::default(), visit_far_m: super::visits::DEFAULT_FAR_M }
     }
 
     /// Builds what requests derive from an atlas (the search directory, the coverage report, the crosswalk) on
@@ -96,6 +97,11 @@ impl AppState {
     /// Failed sign-ins per username and client address.
     pub fn throttle(&self) -> &super::throttle::Throttle {
         &self.inner.throttle
+    }
+
+    /// Files uploaded for the web import, waiting for their commit.
+    pub fn uploads(&self) -> &super::web_import::Uploads {
+        &self.inner.uploads
     }
 
     pub fn store(&self) -> &AnyStore {

@@ -54,6 +54,8 @@ const APPLIES_REASSIGNMENT: &[Role] = &[Role::Admin, Role::Secretary];
 const READS_CHANGES: &[Role] = &[Role::Admin, Role::Planner, Role::Secretary, Role::GridManager];
 /// Planners draft and publish grids; secretaries follow their community's drafts; both within their scope.
 const PLANS: &[Role] = &[Role::Admin, Role::Planner];
+/// The web import: the county admin, and planners and secretaries within their scope.
+const IMPORTS: &[Role] = &[Role::Admin, Role::Planner, Role::Secretary];
 const READS_PLANS: &[Role] = &[Role::Admin, Role::Planner, Role::Secretary];
 /// The roles who visit households and may see them in full: each within their scope (the handler checks it).
 const VISITS: &[Role] = &[Role::Admin, Role::Secretary, Role::GridManager];
@@ -66,6 +68,10 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/api/v1/meta", Policy::Public),
     rule("GET", "/api/v1/layers/{layer}", Policy::Anyone),
     rule("GET", "/api/v1/layers/{layer}/export", Policy::Anyone),
+    rule("POST", "/api/v1/imports", Policy::Roles(IMPORTS)),
+    rule("POST", "/api/v1/imports/{id}/preview", Policy::Roles(IMPORTS)),
+    rule("POST", "/api/v1/imports/{id}/commit", Policy::Roles(IMPORTS)),
+    rule("DELETE", "/api/v1/imports/{id}", Policy::Roles(IMPORTS)),
     rule("GET", "/api/v1/locate", Policy::Anyone),
     rule("GET", "/api/v1/search", Policy::Anyone),
     rule("GET", "/api/v1/nearest", Policy::Anyone),

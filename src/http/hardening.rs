@@ -13,7 +13,8 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self' 
     img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; font-src 'self'; connect-src 'self'; \
     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Largest request body accepted, bytes. No route takes an upload yet; JSON bodies are small.
+/// Largest request body an extractor accepts, bytes: JSON bodies are small. The web import's upload reads its
+/// own body, up to [`crate::app::web_import::MAX_UPLOAD_BYTES`].
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// `router` with the headers and the body limit.

@@ -25,6 +25,8 @@ pub mod error;
 pub mod extract;
 /// Every layer as GeoJSON, with bbox filtering.
 pub mod layers;
+/// `/api/v1/imports`: the web import (upload, preview, commit, cancel).
+pub mod imports;
 /// `/api/v1/layers/{layer}/export`: a layer as a Shapefile zip, KML, GeoPackage or GeoJSON download.
 pub mod layer_export;
 /// Locate, search, nearest, and the households of a grid or unit.
@@ -75,6 +77,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api_doc::router())
         .merge(tiles::router())
         .merge(visits::router())
+        .merge(imports::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize));
     hardening::apply(api.merge(web::router()).with_state(state))
         .layer(CompressionLayer::new())

@@ -25,7 +25,38 @@ pub fn read_kmz(path: &Path) -> Result<SourceRead, SourceError> {
     read_shown(&kml, path)
 }
 
+/// Refuses XML that is not well formed, saying where: the KML reader would loop at the end of a file cut off
+/// inside an element (an interrupted download or copy) instead of failing.
+fn well_formed(kml_path: &Path, shown: &Path) -> Result<(), SourceError> {
+    use quick_xml::events::Event;
+    let bad = |why: String| SourceError::new(shown, format!("不是可读的 KML，文件可能已损坏或被截断（not readable KML）: {why}"));
+    let mut reader = quick_xml::Reader::from_file(kml_path).map_err(|e| bad(e.to_string()))?;
+    let (mut buf, mut open, mut elements) = (Vec::new(), 0usize, 0usize);
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(_)) => {
+                open += 1;
+                elements += 1;
+            }
+            Ok(Event::End(_)) => open = open.saturating_sub(1),
+            Ok(Event::Empty(_)) => elements += 1,
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => return Err(bad(format!("第 {} 字节处（at byte {}）: {e}", reader.error_position(), reader.error_position()))),
+        }
+        buf.clear();
+    }
+    if elements == 0 {
+        return Err(bad("没有任何 XML 元素（no XML element）".into()));
+    }
+    if open > 0 {
+        return Err(bad(format!("文件在 {open} 个元素未闭合处结束（the file ends inside {open} open elements: cut short?）")));
+    }
+    Ok(())
+}
+
 fn read_shown(kml_path: &Path, shown: &Path) -> Result<SourceRead, SourceError> {
+    well_formed(kml_path, shown)?;
     let root: Kml<f64> = kml::KmlReader::<_, f64>::from_path(kml_path)
         .and_then(|mut r| r.read())
         .map_err(|e| SourceError::new(shown, format!("不是可读的 KML，文件可能已损坏或被截断（not readable KML）: {e}")))?;

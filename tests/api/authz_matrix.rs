@@ -96,6 +96,11 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/grids", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
         // Door plates are public addresses: in full for everyone, and no household with them.
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/addresses", None, [PLATE, PLATE, PLATE, PLATE, PLATE, PLATE]),
+        // The web import: admins, planners and secretaries (an empty GeoJSON previews as refused, nothing stored).
+        case("POST", "/api/v1/imports", "/api/v1/imports?layer=grids&name=empty.geojson", Some(json!({"type": "FeatureCollection", "features": []})), [NOT_SIGNED_IN, REFUSED, Ok, REFUSED, Ok, Ok]),
+        case("POST", "/api/v1/imports/{id}/preview", "/api/v1/imports/999999/preview", Some(json!({})), [NOT_SIGNED_IN, REFUSED, Status(404), REFUSED, Status(404), Status(404)]),
+        case("POST", "/api/v1/imports/{id}/commit", "/api/v1/imports/999999/commit", Some(json!({})), [NOT_SIGNED_IN, REFUSED, Status(404), REFUSED, Status(404), Status(404)]),
+        case("DELETE", "/api/v1/imports/{id}", "/api/v1/imports/999999", None, [NOT_SIGNED_IN, REFUSED, Status(404), REFUSED, Status(404), Status(404)]),
         // Exports are masked as the layer read; KML is text, so what it carries is checked like JSON.
         case("GET", "/api/v1/layers/{layer}/export", "/api/v1/layers/households/export?format=kml", None, [REFUSED, REFUSED, Masked, h, h, h]),
         case("GET", "/api/v1/layers/{layer}/export", "/api/v1/layers/grids/export?format=kml", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),

@@ -45,9 +45,9 @@ fn datasets() -> &'static Datasets {
             .output()
             .expect("gridmap generate");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        // The lattice county has no legacy villages and no units: empty layers, so the import replaces every
-        // layer the store holds (kept villages would name communities the import removes).
-        for layer in [Layer::Villages, Layer::Units] {
+        // The lattice county has no legacy villages, no units and no door plates: empty layers, so the import
+        // replaces every layer the store holds (kept villages would name communities the import removes).
+        for layer in [Layer::Villages, Layer::Units, Layer::Addresses] {
             std::fs::write(new_dir.join(layer.file_name()), r#"{"type":"FeatureCollection","features":[]}"#).unwrap();
         }
         let old = snapshot(&read_dir(&common::geodata(), None).unwrap().0);

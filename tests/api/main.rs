@@ -45,6 +45,8 @@ mod gpkg_ogrinfo;
 mod http_layers;
 /// `gridmap import FILE --layer L` for Shapefile, KML/KMZ, GeoPackage, CSV and XLSX made by ogr2ogr.
 mod import_formats;
+/// The web import: upload, preview, commit with its audit entry, cancel; scopes; bad uploads.
+mod imports_api;
 /// Sign-in: the same answer and time for unknown users and wrong passwords, throttling instead of locks.
 mod login_hardening;
 /// Locate, nearest, search and household lists over HTTP, with masking.
@@ -81,6 +83,8 @@ mod visits_api;
 mod web_bench;
 /// The map page in headless Chromium.
 mod web_map;
+/// The web import on the page: preview on the map, commit, the layers reloaded.
+mod web_import;
 mod web_offline;
 /// The "my grid" view on a phone-sized window.
 mod web_phone;

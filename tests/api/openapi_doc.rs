@@ -132,16 +132,28 @@ async fn the_document_is_well_formed_openapi_3() {
     assert_eq!(limit["schema"]["maximum"], 50);
 }
 
-/// A documented path with its parameters filled with real values of the default dataset and the store.
-fn filled(path: &str, grid: &str, unit: &str, community: &str, plan: i64, draft_grid: &str, token: i64) -> String {
+/// Real values of the default dataset and the store, for a documented path's parameters.
+struct Values {
+    grid: String,
+    unit: String,
+    community: String,
+    plan: i64,
+    draft_grid: String,
+    token: i64,
+    upload: u64,
+}
+
+/// A documented path with its parameters filled with `v`.
+fn filled(path: &str, v: &Values) -> String {
     let out = path
         .replace("/layers/{layer}", "/layers/grids")
-        .replace("/grids/{code}/", &format!("/grids/{grid}/"))
-        .replace("/units/{code}/", &format!("/units/{unit}/"))
-        .replace("/communities/{code}/", &format!("/communities/{community}/"))
-        .replace("/plans/{id}", &format!("/plans/{plan}"))
-        .replace("/grids/{grid}/", &format!("/grids/{draft_grid}/"))
-        .replace("/tokens/{id}", &format!("/tokens/{token}"));
+        .replace("/grids/{code}/", &format!("/grids/{}/", v.grid))
+        .replace("/units/{code}/", &format!("/units/{}/", v.unit))
+        .replace("/communities/{code}/", &format!("/communities/{}/", v.community))
+        .replace("/plans/{id}", &format!("/plans/{}", v.plan))
+        .replace("/grids/{grid}/", &format!("/grids/{}/", v.draft_grid))
+        .replace("/tokens/{id}", &format!("/tokens/{}", v.token))
+        .replace("/imports/{id}", &format!("/imports/{}", v.upload));
     assert!(!out.contains('{'), "{path}: a parameter left unfilled in {out}");
     out
 }
@@ -169,6 +181,18 @@ async fn every_documented_operation_is_answered_by_the_server() {
     let draft_grid = draft["grids"]["features"][0]["id"].as_str().unwrap().to_string();
     let issued: Value = admin.post(app.url("/api/v1/auth/tokens")).json(&json!({ "label": "doc" })).send().await.unwrap().json().await.unwrap();
     let token = issued["id"].as_i64().unwrap();
+    // An upload for the import's routes: an empty grids layer, which previews as refused and never commits.
+    let uploaded: Value = admin
+        .post(app.url("/api/v1/imports?layer=grids&name=empty.geojson"))
+        .body(r#"{"type":"FeatureCollection","features":[]}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let upload = uploaded["id"].as_u64().unwrap_or_else(|| panic!("an upload: {uploaded}"));
+    let values = Values { grid, unit, community, plan, draft_grid, token, upload };
 
     // The check can fail: an unknown path is 404, and a method a path does not take is refused by the access
     // middleware (no rule) before the method router would answer 405.
@@ -182,7 +206,7 @@ async fn every_documented_operation_is_answered_by_the_server() {
     let last = |(m, p): &(String, String)| m == "DELETE" || p.ends_with("/publish") || p.ends_with("/logout");
     ops.sort_by_key(|op| last(op));
     for (method, path) in &ops {
-        let url = app.url(&filled(path, &grid, &unit, &community, plan, &draft_grid, token));
+        let url = app.url(&filled(path, &values));
         let mut req = admin.request(method.parse().unwrap(), &url);
         if doc["paths"][path][method.to_lowercase()].get("requestBody").is_some() {
             req = req.json(&json!({}));

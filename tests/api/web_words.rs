@@ -13,7 +13,9 @@ use crate::common::{self, browser::{DESKTOP, PHONE}, webdriver::{Browser, signed
 use gridmap::accounts::Role;
 
 /// Latin words a Chinese user expects to see as they are.
-const ALLOWED: &[&str] = &["GeoJSON", "GeoPackage", "GIS", "QGIS", "Excel", "PDF", "CSV", "XLSX", "PNG", "KML", "Shapefile", "MapLibre", "OpenStreetMap", "OSM", "WebGL", "JavaScript", "API", "ETag"];
+const ALLOWED: &[&str] = &["GeoJSON", "GeoPackage", "GIS", "QGIS", "Excel", "PDF", "CSV", "XLSX", "PNG", "KML", "Shapefile", "MapLibre", "OpenStreetMap", "OSM", "WebGL", "JavaScript", "API", "ETag",
+    // The formats and coordinate systems the import names, as their software and surveyors write them.
+    "KMZ", "DXF", "CAD", "ZIP", "SHP", "GPS", "WGS", "CGCS", "GCJ", "EPSG"];
 
 /// The texts of the page a user can see, as [kind, text, where] triples.
 const VISIBLE_TEXT: &str = r#"
@@ -92,6 +94,9 @@ async fn every_visible_string_is_chinese_and_names_things_by_name() {
     let (s, _) = p.page_status(&format!("{}/?panel=planner", app.base_url), "planner-status", 90).await;
     assert!(s["errors"].as_array().is_none_or(|e| e.is_empty()), "{s}");
     found.extend(findings("planner, planner", &texts(&p).await));
+    let (s, _) = p.page_status(&format!("{}/?panel=import", app.base_url), "import-status", 90).await;
+    assert_eq!(s["ready"], true, "{s}");
+    found.extend(findings("planner, import", &texts(&p).await));
 
     // A grid manager on a phone: the list, then a household's card.
     let grids: Value = reqwest::get(app.url("/api/v1/layers/grids")).await.unwrap().json().await.unwrap();

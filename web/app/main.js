@@ -7,7 +7,7 @@
 //   map/      the map itself: style, the loaded layers, the bbox loader, the layer switcher, the feature panel,
 //             the self-report (#gridmap-status)
 //   locate/   search, click-to-locate, the responsibility card, "my grid" (works before and without the map)
-//   coverage/ merger/ planner/   the views behind the map's buttons (?panel=NAME)
+//   coverage/ merger/ planner/ import/   the views behind the map's buttons (?panel=NAME)
 //   account/  sign-in and the account corner of the top bar
 //
 // Query parameters:
@@ -19,6 +19,7 @@
 
 import { installAccount } from './account/account.js';
 import { installCoverage } from './coverage/coverage.js';
+import { installImport } from './import/import.js';
 import { installLocate } from './locate/locate.js';
 import { BboxLoader } from './map/bbox-loader.js';
 import { InfoPanel, hitsAt } from './map/feature-info.js';
@@ -287,6 +288,7 @@ async function start() {
   publish('merger', installMerger(map));
   planner = installPlanner(map, page);
   publish('planner', planner);
+  publish('import', installImport(map, page));
 
   await styleLoaded;
   styleReady = true;

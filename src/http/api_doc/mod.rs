@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 use super::access::{Policy, rule_for};
-use super::{AppState, coverage, crosswalk, layer_export, layers, locate, meta, notice, plans, plates, session, visits, wallchart};
+use super::{AppState, coverage, crosswalk, imports, layer_export, layers, locate, meta, notice, plans, plates, session, visits, wallchart};
 
 /// The shapes of bodies written as JSON values, for the document.
 pub mod bodies;
@@ -33,6 +33,10 @@ pub mod page;
         meta::meta,
         layers::layer,
         layer_export::layer_export,
+        imports::upload,
+        imports::preview,
+        imports::commit,
+        imports::cancel,
         locate::locate, locate::search, locate::nearest, locate::grid_households, locate::unit_households,
         coverage::summary, coverage::defects, coverage::evidence_xlsx, coverage::evidence_pdf,
         crosswalk::crosswalk, crosswalk::households, crosswalk::proposal, crosswalk::apply, crosswalk::changes,
@@ -53,6 +57,7 @@ pub mod page;
     tags(
         (name = "meta", description = "元数据 (metadata)"),
         (name = "layers", description = "图层 (layers as GeoJSON)"),
+        (name = "imports", description = "网页导入: 上传、预览、确认或取消 (the web import: upload, preview, commit or cancel)"),
         (name = "locate", description = "定位与查询: 某处由谁负责, 找住户 (who is responsible where; finding households)"),
         (name = "coverage", description = "覆盖检查: 盲区、缝隙、重叠、网格外住户 (coverage: no blind spots)"),
         (name = "crosswalk", description = "合并对照: 93 个原行政村与 28 个社区, 跨界住户的调整; 变更日志 (the merger crosswalk)"),
