@@ -42,6 +42,9 @@ pub enum Error {
     /// The atlas could not be built.
     #[error(transparent)]
     Atlas(#[from] crate::atlas::Error),
+    /// A service the server relies on answered badly or not at all (the 天地图 tile server; HTTP 502).
+    #[error("{0}")]
+    Upstream(String),
     /// A blocking task (atlas build, password hashing) panicked or was cancelled, or a hash failed.
     #[error("{0}")]
     Internal(String),

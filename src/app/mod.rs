@@ -52,6 +52,8 @@ pub mod roster_match;
 pub mod layer_export;
 /// The web import: upload, preview with the CRS and columns chosen, commit in one transaction or cancel.
 pub mod web_import;
+/// 天地图 tiles through the server: its key kept there, the tiles cached on disk.
+pub mod basemap;
 /// What a use case can refuse, as one typed error.
 pub mod error;
 

@@ -16,6 +16,8 @@ pub struct AppState {
     public: Arc<super::publication::Public>,
     /// How far from a household a visit is recorded before it is flagged, metres.
     visit_far_m: f64,
+    /// The 天地图 basemap proxy (`serve --tianditu-key`), if configured.
+    tianditu: Option<Arc<super::basemap::Tianditu>>,
 }
 
 struct Inner {
@@ -32,7 +34,7 @@ impl AppState {
         // The dummy hash unknown usernames are verified against, made now rather than in the first sign-in.
         crate::accounts::password::dummy_hash();
         let throttle = Default::default();
-        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas), throttle, uploads: Default::default() }), token: Default::default(), public: Default::default(), visit_far_m: super::visits::DEFAULT_FAR_M }
+        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas), throttle, uploads: Default::default() }), token: Default::default(), public: Default::default(), visit_far_m: super::visits::DEFAULT_FAR_M, tianditu: None }
     }
 
     /// Builds what requests derive from an atlas (the search directory, the coverage report, the crosswalk) on
@@ -71,6 +73,17 @@ impl AppState {
     pub fn with_visit_far_m(mut self, far_m: f64) -> Self {
         self.visit_far_m = far_m;
         self
+    }
+
+    /// This state with the 天地图 basemap proxy (`serve --tianditu-key`).
+    pub fn with_tianditu(mut self, t: super::basemap::Tianditu) -> Self {
+        self.tianditu = Some(Arc::new(t));
+        self
+    }
+
+    /// The 天地图 basemap proxy, if the server has a key.
+    pub fn tianditu(&self) -> Option<&super::basemap::Tianditu> {
+        self.tianditu.as_deref()
     }
 
     /// How far from a household a visit is recorded before it is flagged, metres.

@@ -43,12 +43,27 @@ pub struct ServeArgs {
     /// How many scheduled backups to keep (the oldest are removed)
     #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..), requires = "backup_dir")]
     pub backup_keep: u16,
+    /// 天地图 key (tk): the map offers 天地图 vector and imagery basemaps, fetched and cached by the server, so the
+    /// key never reaches a browser; without it the map uses no online basemap
+    #[arg(long, env = "GRIDMAP_TIANDITU_KEY", value_name = "KEY", hide_env_values = true)]
+    pub tianditu_key: Option<String>,
+    /// Where the basemap's tiles are kept (fetched once, served again with no internet)
+    #[arg(long, value_name = "DIR", default_value = "tile-cache")]
+    pub tile_cache: PathBuf,
+    /// The tile URL template ({s} {layer} {z} {x} {y} {key}), for a mirror of 天地图 inside the county's network
+    #[arg(long, value_name = "URL", requires = "tianditu_key")]
+    pub tianditu_url: Option<String>,
 }
 
 pub async fn run(args: ServeArgs, serve: Serve) -> anyhow::Result<()> {
-    let state = startup::open_state(&args.store.location(), &args.seed).await?.with_token(args.token.as_deref()).with_public(
+    let mut state = startup::open_state(&args.store.location(), &args.seed).await?.with_token(args.token.as_deref()).with_public(
         crate::app::publication::Public { url: args.public_url.clone(), people: args.publish_people },
     ).with_visit_far_m(args.visit_far_m);
+    if let Some(key) = &args.tianditu_key {
+        let t = crate::app::basemap::Tianditu::new(key.clone(), args.tianditu_url.clone(), args.tile_cache.clone())?;
+        tracing::info!(cache = %args.tile_cache.display(), "天地图 basemap through the server");
+        state = state.with_tianditu(t);
+    }
     if let Some(p) = startup::first_admin(state.store()).await? {
         // Printed, not logged: it must reach the person starting the server once and no log file.
         eprintln!("\n  No accounts yet: created county admin \"admin\" with one-time password {p}\n  Sign in at the map page and change it; it is not shown again.\n");

@@ -68,6 +68,8 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/api/v1/meta", Policy::Public),
     rule("GET", "/api/v1/layers/{layer}", Policy::Anyone),
     rule("GET", "/api/v1/layers/{layer}/export", Policy::Anyone),
+    // The map's basemap is everyone's, as the map is.
+    rule("GET", "/api/v1/basemap/tianditu/{layer}/{z}/{x}/{y}", Policy::Anyone),
     rule("POST", "/api/v1/imports", Policy::Roles(IMPORTS)),
     rule("POST", "/api/v1/imports/{id}/preview", Policy::Roles(IMPORTS)),
     rule("POST", "/api/v1/imports/{id}/commit", Policy::Roles(IMPORTS)),

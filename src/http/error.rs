@@ -35,6 +35,9 @@ pub enum Error {
     /// `unacknowledged`, the defects a publication still has to fix or acknowledge).
     #[error("{message}")]
     UnprocessableWith { message: String, fields: Map<String, Value> },
+    /// 502: a service the server fetches from failed (the 天地图 tile server).
+    #[error("{0}")]
+    BadGateway(String),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -52,6 +55,7 @@ impl Error {
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unprocessable(_) | Error::UnprocessableWith { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,6 +107,7 @@ impl From<crate::app::Error> for Error {
             App::Store(e) => e.into(),
             App::OpenStore(e) => Error::Internal(e.into()),
             App::Atlas(e) => e.into(),
+            App::Upstream(m) => Error::BadGateway(m),
             App::Internal(m) => Error::Internal(anyhow::anyhow!(m)),
         }
     }

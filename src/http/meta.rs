@@ -51,6 +51,9 @@ pub struct Meta {
     pub counts: BTreeMap<String, usize>,
     /// The store's revision the atlas was built from.
     pub revision: i64,
+    /// The online basemaps the server offers (`tianditu`, `tianditu-img` with `serve --tianditu-key`); empty: the
+    /// map works offline on the county's own layers.
+    pub basemaps: Vec<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/meta", tag = "meta",
@@ -80,5 +83,6 @@ pub(super) async fn meta(State(state): State<AppState>) -> Json<Meta> {
         crs: Crs { stored: "EPSG:4490".into(), metric: format!("EPSG:{}", atlas.crs.epsg) },
         counts,
         revision: atlas.revision,
+        basemaps: if state.tianditu().is_some() { vec!["tianditu".into(), "tianditu-img".into()] } else { vec![] },
     })
 }

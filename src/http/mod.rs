@@ -25,6 +25,8 @@ pub mod error;
 pub mod extract;
 /// Every layer as GeoJSON, with bbox filtering.
 pub mod layers;
+/// `/api/v1/basemap/tianditu/...`: 天地图 tiles through the server.
+pub mod basemap;
 /// `/api/v1/imports`: the web import (upload, preview, commit, cancel).
 pub mod imports;
 /// `/api/v1/layers/{layer}/export`: a layer as a Shapefile zip, KML, GeoPackage or GeoJSON download.
@@ -78,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         .merge(tiles::router())
         .merge(visits::router())
         .merge(imports::router())
+        .merge(basemap::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize));
     hardening::apply(api.merge(web::router()).with_state(state))
         .layer(CompressionLayer::new())

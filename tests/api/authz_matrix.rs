@@ -96,6 +96,8 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/grids", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
         // Door plates are public addresses: in full for everyone, and no household with them.
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/addresses", None, [PLATE, PLATE, PLATE, PLATE, PLATE, PLATE]),
+        // 天地图 is everyone's where the server has a key; the test server has none.
+        case("GET", "/api/v1/basemap/tianditu/{layer}/{z}/{x}/{y}", "/api/v1/basemap/tianditu/vec/1/0/0", None, [Status(404), Status(404), Status(404), Status(404), Status(404), Status(404)]),
         // The web import: admins, planners and secretaries (an empty GeoJSON previews as refused, nothing stored).
         case("POST", "/api/v1/imports", "/api/v1/imports?layer=grids&name=empty.geojson", Some(json!({"type": "FeatureCollection", "features": []})), [NOT_SIGNED_IN, REFUSED, Ok, REFUSED, Ok, Ok]),
         case("POST", "/api/v1/imports/{id}/preview", "/api/v1/imports/999999/preview", Some(json!({})), [NOT_SIGNED_IN, REFUSED, Status(404), REFUSED, Status(404), Status(404)]),

@@ -56,6 +56,8 @@ fn unknown_cases() -> Vec<Case> {
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/roads", None, Status(404)),
         case("GET", "/api/v1/layers/{layer}/export", "/api/v1/layers/roads/export", None, Status(404)),
         case("POST", "/api/v1/imports", "/api/v1/imports?layer=roads&name=a.geojson", None, Status(400)),
+        // The test server has no 天地图 key.
+        case("GET", "/api/v1/basemap/tianditu/{layer}/{z}/{x}/{y}", "/api/v1/basemap/tianditu/vec/1/0/0", None, Status(404)),
         case("POST", "/api/v1/imports/{id}/preview", "/api/v1/imports/999999/preview", Some(json!({})), Status(404)),
         case("POST", "/api/v1/imports/{id}/commit", "/api/v1/imports/999999/commit", Some(json!({"crs": "wgs84", "extra": 1})), Status(400)),
         case("DELETE", "/api/v1/imports/{id}", "/api/v1/imports/999999", None, Status(404)),

@@ -45,6 +45,8 @@ mod gpkg_ogrinfo;
 mod http_layers;
 /// `gridmap import FILE --layer L` for Shapefile, KML/KMZ, GeoPackage, CSV and XLSX made by ogr2ogr.
 mod import_formats;
+/// 天地图 through the server: the key kept there, tiles cached, the page drawing them from its own origin.
+mod basemap;
 /// The web import: upload, preview, commit with its audit entry, cancel; scopes; bad uploads.
 mod imports_api;
 /// Sign-in: the same answer and time for unknown users and wrong passwords, throttling instead of locks.

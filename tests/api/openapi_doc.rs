@@ -153,7 +153,8 @@ fn filled(path: &str, v: &Values) -> String {
         .replace("/plans/{id}", &format!("/plans/{}", v.plan))
         .replace("/grids/{grid}/", &format!("/grids/{}/", v.draft_grid))
         .replace("/tokens/{id}", &format!("/tokens/{}", v.token))
-        .replace("/imports/{id}", &format!("/imports/{}", v.upload));
+        .replace("/imports/{id}", &format!("/imports/{}", v.upload))
+        .replace("/tianditu/{layer}/{z}/{x}/{y}", "/tianditu/vec/1/0/0");
     assert!(!out.contains('{'), "{path}: a parameter left unfilled in {out}");
     out
 }
@@ -214,7 +215,9 @@ async fn every_documented_operation_is_answered_by_the_server() {
         let r = req.send().await.unwrap();
         let status = r.status().as_u16();
         let body = r.text().await.unwrap_or_default();
-        let routed = status != 404 && status != 405 && !(status == 403 && body.contains(NO_RULE));
+        // The basemap route is there but answers 404 on a server with no 天地图 key, saying so.
+        let unconfigured = status == 404 && body.contains("未配置天地图");
+        let routed = unconfigured || (status != 404 && status != 405 && !(status == 403 && body.contains(NO_RULE)));
         assert!(routed, "{method} {path} ({url}): {status} {}", &body[..body.len().min(300)]);
         assert!(status < 500, "{method} {path}: {status} {body}");
     }

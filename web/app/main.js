@@ -33,7 +33,7 @@ import { forgetAccount, installOffline } from './offline/offline.js';
 import { installPlanner } from './planner/planner.js';
 import { fetchLayer, fetchMeta } from './shared/api.js';
 import { bboxOf } from './shared/bbox.js';
-import { LOCAL_IDEOGRAPH_FONT_FAMILY, MAP_LOCALE, basemapFromQuery } from './shared/config.js';
+import { BASEMAP_CHOICES, BASEMAP_KEY, LOCAL_IDEOGRAPH_FONT_FAMILY, MAP_LOCALE, basemapFromQuery } from './shared/config.js';
 import { el, isPhone } from './shared/dom.js';
 import { LAYERS, layerOf } from './shared/layers.js';
 import { ButtonControl } from './shared/view.js';
@@ -121,6 +121,31 @@ function showSummary(meta) {
   $('summary').textContent = parts.join(' · ');
 }
 
+/** The 底图 select under the layers, when the server offers online basemaps; a choice reloads the page with it. */
+function offerBasemaps(meta, current, map) {
+  const offered = meta.basemaps || [];
+  if (current && !current.error && !offered.includes(current.name)) {
+    // Chosen on this device, but this server offers it no more: back to the offline map.
+    localStorage.removeItem(BASEMAP_KEY);
+    for (const id of Object.keys(map.getStyle().sources)) if (id.startsWith('basemap-')) map.setLayoutProperty(id, 'visibility', 'none');
+  }
+  if (!offered.length) return;
+  const select = el('select', { id: 'basemap-select', 'aria-label': '底图' });
+  for (const [value, words] of BASEMAP_CHOICES) {
+    if (value && !offered.includes(value)) continue;
+    select.append(el('option', { value, text: words, selected: (current?.name || '') === value }));
+  }
+  select.addEventListener('change', () => {
+    if (select.value) localStorage.setItem(BASEMAP_KEY, select.value);
+    else localStorage.removeItem(BASEMAP_KEY);
+    const q = new URLSearchParams(location.search);
+    if (select.value) q.set('basemap', select.value);
+    else q.delete('basemap');
+    location.search = q.toString();
+  });
+  $('layers').append(el('label', { class: 'basemap-choice' }, '底图 ', select));
+}
+
 function setupPanelToggle() {
   const button = $('panel-toggle');
   const set = (open) => {
@@ -138,7 +163,7 @@ async function start() {
     fail(new Error('地图组件未加载 (vendor/maplibre-gl/maplibre-gl.js)'));
     return;
   }
-  const basemap = basemapFromQuery(params);
+  const basemap = basemapFromQuery(params, localStorage.getItem(BASEMAP_KEY));
   if (basemap?.error) reportError(new Error(basemap.error));
 
   let map;
@@ -263,6 +288,7 @@ async function start() {
   const metaLoaded = fetchMeta()
     .then((meta) => {
       showSummary(meta);
+      offerBasemaps(meta, basemap, map);
       if (Array.isArray(meta.bbox) && meta.bbox.length === 4) countyBbox = meta.bbox;
       if (!hasView) fitCounty(false);
     })

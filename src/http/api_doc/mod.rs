@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 use super::access::{Policy, rule_for};
-use super::{AppState, coverage, crosswalk, imports, layer_export, layers, locate, meta, notice, plans, plates, session, visits, wallchart};
+use super::{AppState, basemap, coverage, crosswalk, imports, layer_export, layers, locate, meta, notice, plans, plates, session, visits, wallchart};
 
 /// The shapes of bodies written as JSON values, for the document.
 pub mod bodies;
@@ -31,6 +31,7 @@ pub mod page;
     ),
     paths(
         meta::meta,
+        basemap::tianditu_tile,
         layers::layer,
         layer_export::layer_export,
         imports::upload,

@@ -60,35 +60,30 @@ export const MAP_LOCALE = {
 // ---------------------------------------------------------------------------
 // OPTIONAL ONLINE BASEMAP — OFF BY DEFAULT.
 //
-// The page must work with no internet, so by default it draws only the
-// county's own layers on a plain background. A deployment that has internet
-// may add raster tiles under the layers with a query parameter:
+// The page must work with no internet, so by default it draws only the county's own layers on a plain
+// background. A server started with `--tianditu-key` offers 天地图 (meta.basemaps), fetched through the server:
+// the key stays there, the tiles come from this origin (the CSP stays 'self') and are kept for offline use.
 //
-//   index.html?basemap=tianditu&tk=YOUR_KEY      天地图 vector map + Chinese annotation
-//   index.html?basemap=https://host/{z}/{x}/{y}.png   any XYZ raster template
+//   index.html?basemap=tianditu       天地图 vector map + Chinese labels
+//   index.html?basemap=tianditu-img   天地图 imagery + Chinese labels
 //
-// Only use tiles in WGS84/CGCS2000 (天地图 is): AMap, Tencent and Baidu tiles
-// are in GCJ-02/BD-09 and would sit hundreds of metres off our layers.
+// The layer panel's 底图 choice is remembered on the device (localStorage BASEMAP_KEY). 天地图 is in
+// CGCS2000, as our layers are; AMap, Tencent and Baidu tiles (GCJ-02/BD-09) would sit hundreds of metres off.
 // ---------------------------------------------------------------------------
-export function basemapFromQuery(params) {
-  const value = params.get('basemap');
+const TIANDITU = { tianditu: ['vec', 'cva'], 'tianditu-img': ['img', 'cia'] };
+export const BASEMAP_KEY = 'gm-basemap';
+/** The choices of the layer panel's 底图 select: value (?basemap=) and words. */
+export const BASEMAP_CHOICES = [
+  ['', '无(离线可用)'],
+  ['tianditu', '天地图 矢量'],
+  ['tianditu-img', '天地图 影像'],
+];
+
+/** The basemap `?basemap=` asks for, else `stored` (the device's choice); null for none. */
+export function basemapFromQuery(params, stored = null) {
+  const value = params.get('basemap') ?? stored;
   if (!value) return null;
-  if (value === 'tianditu') {
-    const tk = params.get('tk');
-    if (!tk) return { error: '天地图底图需要 tk 参数 (?basemap=tianditu&tk=密钥)' };
-    const tiles = (layer) =>
-      [0, 1, 2, 3, 4, 5, 6, 7].map(
-        (s) => `https://t${s}.tianditu.gov.cn/DataServer?T=${layer}_w&x={x}&y={y}&l={z}&tk=${encodeURIComponent(tk)}`,
-      );
-    return {
-      sources: [
-        { tiles: tiles('vec'), attribution: '天地图' },
-        { tiles: tiles('cva'), attribution: '天地图' },
-      ],
-    };
-  }
-  if (/^https?:\/\//.test(value) && value.includes('{z}')) {
-    return { sources: [{ tiles: [value], attribution: params.get('attribution') || '' }] };
-  }
-  return { error: `无法识别的底图参数: ${value}` };
+  const layers = TIANDITU[value];
+  if (!layers) return { error: `无法识别的底图参数: ${value}` };
+  return { name: value, sources: layers.map((l) => ({ tiles: [`${API_BASE}/basemap/tianditu/${l}/{z}/{x}/{y}`], attribution: '天地图' })) };
 }
