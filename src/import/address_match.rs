@@ -133,8 +133,7 @@ impl Matcher {
     pub fn normalise(&self, address: &str) -> String {
         let mut s = clean(address);
         // Prefixes in any order and any subset: 潼关县城关街道, 城关街道, 潼关县.
-        loop {
-            let Some(p) = self.prefixes.iter().find(|p| s.starts_with(p.as_str()) && s.len() > p.len()) else { break };
+        while let Some(p) = self.prefixes.iter().find(|p| s.starts_with(p.as_str()) && s.len() > p.len()) {
             s = s[p.len()..].to_string();
         }
         s
@@ -221,12 +220,13 @@ fn clean(address: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         let run = chars[i..].iter().take_while(|c| numeral(**c).is_some()).count();
-        if run > 0 && chars.get(i + run) == Some(&'组') {
-            if let Some(n) = chinese_value(&chars[i..i + run]) {
-                out.push_str(&n.to_string());
-                i += run;
-                continue;
-            }
+        if run > 0
+            && chars.get(i + run) == Some(&'组')
+            && let Some(n) = chinese_value(&chars[i..i + run])
+        {
+            out.push_str(&n.to_string());
+            i += run;
+            continue;
         }
         out.push(chars[i]);
         i += 1;
