@@ -92,7 +92,22 @@ pub(super) fn prepare(mut ds: Dataset, mut problems: Vec<(Layer, ParsedProblem)>
 /// transaction.
 pub async fn write_checked(store: &AnyStore, ds: Dataset, source: &Path, actor: &super::accounts::Actor, dry_run: bool, allow: Allow) -> Result<()> {
     // Replacing every layer: the store after is the dataset alone; the layers it lacks are written empty.
-    let after = if allow.replace_all { ds.clone() } else { store.load().await?.overlaid(&ds) };
+    let stored = if allow.replace_all { Dataset::default() } else { store.load().await? };
+    write_checked_over(store, &stored, ds, source, actor, dry_run, allow).await
+}
+
+/// [`write_checked`] against `stored`, the store as the caller has just loaded it (the web import loads it once
+/// for the scope's merge and the checks).
+pub async fn write_checked_over(
+    store: &AnyStore,
+    stored: &Dataset,
+    ds: Dataset,
+    source: &Path,
+    actor: &super::accounts::Actor,
+    dry_run: bool,
+    allow: Allow,
+) -> Result<()> {
+    let after = if allow.replace_all { ds.clone() } else { stored.overlaid(&ds) };
     let problems = dataset_problems(&after);
     if !problems.is_empty() {
         return Err(Error::Invalid(refusal(&problems, &ds, source)));

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::accounts::Actor;
 use super::error::{Error, Result};
-use super::import::{Allow, write_checked};
+use super::import::{Allow, write_checked_over};
 use super::import_source::{Options, Report, Staged, stage, with_hint};
 use crate::accounts::role::Scope;
 use crate::model::crs::InputCrs;
@@ -207,11 +207,12 @@ impl Uploads {
             p.problems = outside.into_iter().map(|(code, message)| Problem { message, code: Some(code), at: None }).collect();
             return Ok(p);
         }
-        let (merged, replaces, keeps) = merged(store, layer, staged.ds.clone(), &who.scope).await?;
+        let stored = store.load().await?;
+        let (merged, replaces, keeps) = merged(&stored, layer, staged.ds.clone(), &who.scope);
         p.replaces = replaces;
         p.keeps = keeps;
         let allow = Allow { outside: false, replace_all: false };
-        match write_checked(store, merged, &path, &who.actor, true, allow).await.map_err(|e| with_hint(&staged.hint, e)) {
+        match write_checked_over(store, &stored, merged, &path, &who.actor, true, allow).await.map_err(|e| with_hint(&staged.hint, e)) {
             Ok(()) => p.ok = true,
             Err(e @ (Error::BadInput(_) | Error::Invalid(_))) => p.problems = problems(&e.to_string(), layer, features),
             Err(e) => return Err(e),
@@ -229,9 +230,10 @@ impl Uploads {
         if let Some((_, first)) = outside.first() {
             return Err(Error::OutOfScope(format!("{first}（共 {} 个要素超出范围）", outside.len())));
         }
-        let (merged, _, _) = merged(store, layer, ds, &who.scope).await?;
+        let stored = store.load().await?;
+        let (merged, _, _) = merged(&stored, layer, ds, &who.scope);
         let allow = Allow { outside: false, replace_all: false };
-        write_checked(store, merged, &path, &who.actor, false, allow).await.map_err(|e| with_hint(&hint, e))?;
+        write_checked_over(store, &stored, merged, &path, &who.actor, false, allow).await.map_err(|e| with_hint(&hint, e))?;
         report.written = true;
         self.cancel(id, &who.actor.name)?;
         Ok(report)
@@ -318,14 +320,13 @@ fn out_of_scope(layer: Layer, features: &[Feature], scope: &Scope) -> Vec<(Strin
 
 /// The layer as the commit writes it: for a scoped caller, the stored features outside the scope kept beside the
 /// imported ones. Returns it with the counts of stored features replaced and kept.
-async fn merged(store: &AnyStore, layer: Layer, mut ds: crate::model::Dataset, scope: &Scope) -> Result<(crate::model::Dataset, usize, usize)> {
-    let stored = store.load().await?;
+fn merged(stored: &crate::model::Dataset, layer: Layer, mut ds: crate::model::Dataset, scope: &Scope) -> (crate::model::Dataset, usize, usize) {
     let stored = stored.get(layer);
-    let Some(prefix) = scope_prefix(scope) else { return Ok((ds, stored.len(), 0)) };
+    let Some(prefix) = scope_prefix(scope) else { return (ds, stored.len(), 0) };
     let kept: Vec<Feature> = stored.iter().filter(|f| !in_scope(layer, f, prefix)).cloned().collect();
     let (replaces, keeps) = (stored.len() - kept.len(), kept.len());
     ds.layers.entry(layer).or_default().extend(kept);
-    Ok((ds, replaces, keeps))
+    (ds, replaces, keeps)
 }
 
 /// The lines of a refusal as problems, each tied to the feature it names (one of `features`, or the code after

@@ -85,21 +85,10 @@ pub fn sibling(path: &Path, ext: &str) -> Option<PathBuf> {
     })
 }
 
-/// The first file under `dir` (any depth) with extension `ext`.
+/// The file under `dir` with extension `ext` nearest the top (a KMZ's `doc.kml` before its `files/`), first in
+/// path order among equals.
 pub fn find_ext(dir: &Path, ext: &str) -> Option<PathBuf> {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d).ok()?.flatten().map(|e| e.path()).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case(ext)) {
-                return Some(p);
-            }
-        }
-    }
-    None
+    find_all_ext(dir, ext).into_iter().min_by_key(|p| p.components().count())
 }
 
 /// Every file under `dir` (any depth) with extension `ext`, in path order.
