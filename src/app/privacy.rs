@@ -324,6 +324,14 @@ fn place_of(atlas: &Atlas, layer: Layer, f: &Feature, located_grid: Option<&str>
     p
 }
 
+/// Whether a grid scope lies in community `code`: a grid manager sees their own community's secretary in full,
+/// as a colleague they must be able to call (the secretary's scope covers the manager's grid the other way).
+fn serves_in(atlas: &Atlas, scope: &Scope, code: &str) -> bool {
+    let Scope::Grids(gs) = scope else { return false };
+    let grids = atlas.layer(Layer::Grids);
+    gs.iter().any(|g| grids.and_then(|l| l.get(g)).and_then(|g| g.nonempty_prop("community_code")) == Some(code))
+}
+
 impl Access {
     pub fn new(viewer: Viewer) -> Access {
         Access(Arc::new(AccessInner { viewer, shown: Mutex::default(), masked_any: AtomicBool::new(false) }))
@@ -343,7 +351,9 @@ impl Access {
     pub fn view(&self, atlas: &Atlas, layer: Layer, f: &Feature, located_grid: Option<&str>) -> View {
         let v = &self.0.viewer;
         let full = v.role.sees_personal_data()
-            && (v.scope == Scope::County || v.scope.covers(&place_of(atlas, layer, f, located_grid)));
+            && (v.scope == Scope::County
+                || v.scope.covers(&place_of(atlas, layer, f, located_grid))
+                || (layer == Layer::Communities && serves_in(atlas, &v.scope, &f.code)));
         if full {
             if layer == Layer::Households {
                 self.0.shown.lock().expect("audit set poisoned").insert(f.code.clone());

@@ -2,7 +2,7 @@
 //!
 //! Exit status: 0 when no defect is found above the thresholds, 1 when some are, 2 on bad input.
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -11,7 +11,8 @@ use clap::{Args, ValueEnum};
 use super::StoreArgs;
 use super::source::source;
 use crate::app::load::{self, Analysable};
-use crate::atlas::coverage::{Defect, Settings, report};
+use crate::atlas::coverage::{Defect, Report, Settings, report};
+use crate::model::crs::MetricCrs;
 use crate::model::crs::InputCrs;
 use crate::store::HouseholdProps;
 
@@ -83,23 +84,38 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<i32> {
         report
     })
     .await?;
-    let bytes = match args.format {
-        Format::Text => report::text(&report, 50).into_bytes(),
-        Format::Json => serde_json::to_vec(&report::report_json(&report))?,
-        Format::Geojson => serde_json::to_vec(&report::defects_geojson(report.defects.iter(), crate::model::crs::MetricCrs { epsg: report.crs_epsg }))?,
-        Format::Csv => report::summary_csv(&report.summary).into_bytes(),
-    };
     match &args.out {
-        Some(path) => std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?,
+        // Written beside the target and renamed: an interrupted check leaves the previous report whole.
+        Some(path) => {
+            let tmp = path.with_extension("part");
+            let file = std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+            let mut w = BufWriter::new(file);
+            write_report(&mut w, &report, args.format).and_then(|_| w.flush()).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        }
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(&bytes)?;
-            if !bytes.ends_with(b"\n") {
-                out.write_all(b"\n")?;
+            let mut w = BufWriter::new(std::io::stdout().lock());
+            write_report(&mut w, &report, args.format)?;
+            if matches!(args.format, Format::Json | Format::Geojson) {
+                w.write_all(b"\n")?;
             }
+            w.flush()?;
         }
     }
     let counts: Vec<String> = report.counts().iter().map(|(k, n)| format!("{k} {n}")).collect();
     tracing::info!(defects = report.defects.len(), ms = report.elapsed_ms as u64, "checked: {}", if counts.is_empty() { "no defects".into() } else { counts.join(", ") });
-    Ok(if report.defects.is_empty() { 0 } else { 1 })
+    let status = if report.defects.is_empty() { 0 } else { 1 };
+    // As with the atlas: the process ends here, and a million defects freed one by one take longer than exiting.
+    std::mem::forget(report);
+    Ok(status)
+}
+
+/// The report in `format`, streamed: JSON and GeoJSON a feature at a time.
+fn write_report(w: &mut impl Write, report: &Report, format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Text => w.write_all(report::text(report, 50).as_bytes()),
+        Format::Json => report::write_report_json(w, report),
+        Format::Geojson => report::write_defects_geojson(w, report.defects.iter(), MetricCrs { epsg: report.crs_epsg }),
+        Format::Csv => w.write_all(report::summary_csv(&report.summary).as_bytes()),
+    }
 }

@@ -27,6 +27,9 @@ pub struct GenerateArgs {
     /// Households in the lattice county
     #[arg(long, default_value_t = 1_000_000, requires = "synthetic")]
     pub households: usize,
+    /// In the lattice county, one household in this many is on the next grid's roster (1: all of them)
+    #[arg(long, default_value_t = 211, requires = "synthetic", value_parser = clap::value_parser!(u64).range(1..))]
+    pub misregister_every: u64,
     /// Fraction of the planned households to lay out (tests use a small one)
     #[arg(long, default_value_t = 1.0, hide = true)]
     pub household_scale: f64,
@@ -34,7 +37,7 @@ pub struct GenerateArgs {
 
 pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     let summary = if args.synthetic {
-        let spec = lattice::Spec { seed: args.seed, ..lattice::Spec::with_grids(args.grids, args.households) };
+        let spec = lattice::Spec { seed: args.seed, misregister_every: args.misregister_every as usize, ..lattice::Spec::with_grids(args.grids, args.households) };
         lattice::write_dir(&spec, &args.out)?
     } else {
         tongguan::write::write_dir(&tongguan::write::Options {

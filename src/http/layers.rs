@@ -1,8 +1,8 @@
 //! `/api/v1/layers/{layer}`: a layer as GeoJSON, optionally only the features whose geometry meets a lon/lat box.
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -12,6 +12,7 @@ use super::extract::{Path, Query};
 use super::error::{Error, Result};
 use super::privacy::Access;
 use super::AppState;
+use super::caching;
 use crate::atlas::bbox::BboxLonLat;
 use crate::model::geojson_io::feature_json;
 use crate::model::Layer;
@@ -62,16 +63,23 @@ pub fn parse_bbox(s: &str) -> Result<BboxLonLat> {
         LayerQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection", body = super::api_doc::bodies::FeatureCollection,
         content_type = "application/geo+json"),
+        (status = 304, description = "未变: If-None-Match 与当前 ETag 相同 (not modified since the ETag given)"),
         (status = 404, description = "没有此图层 (no such layer)", body = super::api_doc::bodies::ErrorBody)))]
 pub(super) async fn layer(
     State(state): State<AppState>,
     access: Access,
+    headers: HeaderMap,
     Path(name): Path<String>,
     Query(q): Query<LayerQuery>,
-) -> Result<impl IntoResponse> {
+) -> Result<Response> {
     let layer: Layer = name.parse().map_err(|e: crate::model::layer::UnknownLayer| Error::NotFound(e.to_string()))?;
     let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
     let atlas = state.atlas();
+    // The answer follows the revision and the caller's masking alone: a page opened again fetches nothing new.
+    let cache = caching::headers(atlas.revision, &access, None);
+    if caching::not_modified(&headers, &caching::etag(atlas.revision, &access)) {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>> {
         let Some(idx) = atlas.layer(layer) else { return Ok(collection(&atlas, layer, &access, Vec::new())) };
         if layer == Layer::Households && !access.sees_households() {
@@ -85,7 +93,7 @@ pub(super) async fn layer(
     })
     .await
     .map_err(|e| Error::Internal(e.into()))??;
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
+    Ok((cache, [(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
 
 /// An empty FeatureCollection saying why (households for a caller who may not see them).

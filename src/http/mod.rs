@@ -23,6 +23,8 @@ pub mod crosswalk;
 pub mod error;
 /// The one JSON body extractor (and query and path), refusing bad input in the error body format.
 pub mod extract;
+/// ETags and Cache-Control for answers that follow the store's revision and the caller's masking.
+pub mod caching;
 /// Every layer as GeoJSON, with bbox filtering.
 pub mod layers;
 /// `/api/v1/basemap/tianditu/...`: 天地图 tiles through the server.

@@ -1,9 +1,8 @@
 //! `/tiles`: Mapbox Vector Tiles of every layer and of the coverage defects (`/tiles/{name}/{z}/{x}/{y}.mvt`),
 //! and a TileJSON 3.0.0 document for each (`/tiles/{name}.json`), encoded by [`crate::app::tiles`].
 //!
-//! Caching: a tile depends on the store's revision and on how the caller is masked (role and scope), and on
-//! nothing else, so that pair is its ETag (`If-None-Match` → 304) and responses vary by `Cookie` and
-//! `Authorization`. TileJSON names the revision in its tile URLs (`?v=REV`): a tile asked for at the current
+//! Caching ([`super::caching`]): a tile depends on the store's revision and on how the caller is masked, and
+//! on nothing else, so that pair is its ETag. TileJSON names the revision in its tile URLs (`?v=REV`): a tile asked for at the current
 //! revision may be kept for a day (a new revision means new URLs); any other is revalidated every time.
 
 use axum::Router;
@@ -13,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
 use super::AppState;
+use super::caching::{etag, not_modified};
 use super::error::{Error, Result};
 use super::extract::{Path, Query};
 use super::ogcapi::collections::{Catalogue, Collection};
@@ -59,36 +58,11 @@ fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileId> {
     TileId::new(int("z", z)?, int("x", x)?, int("y", y)?).map_err(|e| Error::BadRequest(e.to_string()))
 }
 
-/// The ETag of what `access` gets at `revision`: the revision and a digest of the caller's masking (role and
-/// scope) and of this build (a new version may encode differently).
-fn etag(revision: i64, access: &Access) -> String {
-    let v = access.viewer();
-    let key = format!("{}|{}|{}", env!("CARGO_PKG_VERSION"), v.role, v.scope);
-    let digest = hex::encode(&Sha256::digest(key.as_bytes())[..6]);
-    format!("W/\"{revision}-{digest}\"")
-}
-
-/// Whether `If-None-Match` names `etag` (weak comparison, as for GET) or is `*`.
-fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
-    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim() == "*" || bare(t) == bare(etag))
-}
-
-/// The caching headers of an answer at `revision` to `access`.
+/// The caching headers of a tile or TileJSON at `revision`: a tile asked for at the current revision may be
+/// kept for a day.
 fn caching(revision: i64, access: &Access, q: &TileQuery) -> [(header::HeaderName, HeaderValue); 3] {
-    let who = if access.viewer().actor == "anonymous" { "public" } else { "private" };
     let current = q.v.as_deref() == Some(revision.to_string().as_str());
-    let cache = if current { format!("{who}, max-age=86400") } else { format!("{who}, no-cache") };
-    [
-        (header::ETAG, HeaderValue::from_str(&etag(revision, access)).expect("an ETag is a header value")),
-        (header::CACHE_CONTROL, HeaderValue::from_str(&cache).expect("a header value")),
-        (header::VARY, HeaderValue::from_static("Cookie, Authorization")),
-    ]
+    super::caching::headers(revision, access, current.then_some(86_400))
 }
 
 /// `GET /tiles/{name}/{z}/{x}/{y}.mvt`: one tile of a layer or of the coverage defects. Empty (zero bytes,
@@ -207,8 +181,6 @@ fn field_types<'a>(keys: &[&str], rows: impl Iterator<Item = &'a Map<String, Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::{Role, Scope};
-    use crate::app::privacy::Viewer;
 
     #[test]
     fn tile_paths_are_parsed_or_refused_saying_which_part() {
@@ -218,17 +190,5 @@ mod tests {
         assert!(m.starts_with("瓦片的 z=\"z\" 不是非负整数"), "{m}");
         assert!(matches!(parse_tile("1", "-1", "0.mvt"), Err(Error::BadRequest(_))));
         assert!(matches!(parse_tile("1", "2", "0.mvt"), Err(Error::BadRequest(_))));
-    }
-
-    #[test]
-    fn etags_differ_by_revision_and_masking_and_match_weakly() {
-        let anonymous = Access::anonymous();
-        let gm = Access::new(Viewer { actor: "gm".into(), role: Role::GridManager, scope: "grids:610522001001001".parse().unwrap() });
-        let admin = Access::new(Viewer { actor: "a".into(), role: Role::Admin, scope: Scope::County });
-        let tags = [etag(5, &anonymous), etag(6, &anonymous), etag(5, &gm), etag(5, &admin)];
-        assert!(tags.iter().enumerate().all(|(i, a)| tags[i + 1..].iter().all(|b| a != b)), "{tags:?}");
-        let mut h = HeaderMap::new();
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&format!("\"x\", {}", tags[0].trim_start_matches("W/"))).unwrap());
-        assert!(not_modified(&h, &tags[0]) && !not_modified(&h, &tags[1]));
     }
 }

@@ -37,6 +37,9 @@ pub struct Spec {
     pub seed: u64,
     /// Plant gaps (slivers and blind spots), overlaps, unstaffed grids and misregistered households.
     pub defects: bool,
+    /// With defects, one household in this many is on the next grid's roster (1: every one, for a report of a
+    /// million defects).
+    pub misregister_every: usize,
 }
 
 impl Spec {
@@ -60,6 +63,7 @@ impl Spec {
             edge_vertices: 15,
             seed: 20_151_231,
             defects: true,
+            misregister_every: 211,
         }
     }
 }
@@ -336,7 +340,7 @@ pub fn build(spec: &Spec) -> Synthetic {
     for (h, ((roster, n), ll)) in meta.into_iter().zip(lonlat).enumerate() {
         let code = format!("H{h:07}");
         let mut grid = roster;
-        if spec.defects && h % 211 == 17 && !dropped[n] {
+        if spec.defects && h % spec.misregister_every.max(1) == 17 % spec.misregister_every.max(1) && !dropped[n] {
             // Registered in the next grid along: a roster error.
             let other = if n + 1 < n_grids { n + 1 } else { n - 1 };
             let (i, j) = (other % gx, other / gx);

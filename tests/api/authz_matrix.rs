@@ -92,7 +92,8 @@ fn cases(plan: i64) -> Vec<Case> {
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/villages", None, [n, n, Masked, Ok, Ok, Ok]),
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/units", None, [n, n, Masked, Ok, Ok, Ok]),
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/households?bbox=110,34,111,35", None, [n, n, Masked, h, h, h]),
-        case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/communities", None, [Masked, Masked, Masked, Masked, Full("王秀兰"), Full("王秀兰")]),
+        // A grid manager sees their own community's secretary in full: a colleague they must be able to call.
+        case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/communities", None, [Masked, Masked, Masked, Full("王秀兰"), Full("王秀兰"), Full("王秀兰")]),
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/grids", None, [Masked, Masked, Masked, Full("李娜"), Full("李娜"), Full("李娜")]),
         // Door plates are public addresses: in full for everyone, and no household with them.
         case("GET", "/api/v1/layers/{layer}", "/api/v1/layers/addresses", None, [PLATE, PLATE, PLATE, PLATE, PLATE, PLATE]),

@@ -64,3 +64,19 @@ async fn anonymous_callers_get_counts_not_households() {
     assert_eq!(a, v, "anonymous and viewer charts differ");
     assert_ne!(a, p, "the anonymous chart shows the households the planner's does");
 }
+
+#[tokio::test]
+async fn a_grid_manager_sees_their_own_secretary_in_full_and_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    let own = TestApp::client_with(&app.token_for("gm1", Role::GridManager, "grids:610522001001001").await);
+    let elsewhere = TestApp::client_with(&app.token_for("gm2", Role::GridManager, "grids:610522102206001").await);
+    // H0001's point, in gm1's grid of community 610522001001 (secretary 王秀兰).
+    let path = "/api/v1/locate?lon=110.2015&lat=34.5015";
+    let at = get(&own, &app, path).await;
+    assert_eq!((at["community"]["secretary"].as_str(), at["community"]["secretary_phone"].as_str()), (Some("王秀兰"), Some("13900000001")), "{at}");
+    // A grid manager of another community calls through their own secretary, not this one.
+    let at = get(&elsewhere, &app, path).await;
+    assert_eq!(at["community"]["secretary"], "王**", "{at}");
+    assert_eq!(at["community"]["secretary_phone"], "139****0001", "{at}");
+}

@@ -246,7 +246,7 @@ async fn tiles_are_masked_per_caller_exactly_as_the_layers_route_masks() {
 }
 
 #[tokio::test]
-async fn etags_revalidate_differ_per_caller_and_change_with_the_revision() {
+async fn etags_of_tiles_and_layers_revalidate_differ_per_caller_and_change_with_the_revision() {
     // H0003 lies in grid 610522102206001 but is on 610522001001001's roster: the merger's reassignment moves it.
     let dir = tempfile::tempdir().unwrap();
     let mut ds = common::mini_dataset();
@@ -273,6 +273,16 @@ async fn etags_revalidate_differ_per_caller_and_change_with_the_revision() {
     assert_ne!(h_admin["etag"], etag.as_str());
     let r = admin.get(app.url(&p)).header("if-none-match", &etag).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    // The GeoJSON layer the page draws revalidates the same way.
+    let layer = "/api/v1/layers/households";
+    let (s, h, layer_body) = get(&app, &planner, layer).await;
+    assert_eq!((s, h["cache-control"].to_str().unwrap()), (200, "private, no-cache"));
+    let layer_tag = h["etag"].to_str().unwrap().to_string();
+    let r = planner.get(app.url(layer)).header("if-none-match", &layer_tag).send().await.unwrap();
+    assert_eq!(r.status(), 304);
+    assert!(r.bytes().await.unwrap().is_empty());
+    let r = admin.get(app.url(layer)).header("if-none-match", &layer_tag).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the planner's masked copy never validates the admin's");
     // A write moves the revision: the old ETag no longer validates, the tile shows the change.
     let (_, before) = app.get_json("/health").await;
     let r = admin.post(app.url("/api/v1/crosswalk/reassignment")).json(&json!({})).send().await.unwrap();
@@ -284,6 +294,9 @@ async fn etags_revalidate_differ_per_caller_and_change_with_the_revision() {
     assert_ne!(r.headers()["etag"], etag.as_str());
     assert!(r.headers()["etag"].to_str().unwrap().contains(&after["revision"].to_string()));
     assert_ne!(r.bytes().await.unwrap().to_vec(), body, "H0003's roster grid changed in the tile");
+    let r = planner.get(app.url(layer)).header("if-none-match", &layer_tag).send().await.unwrap();
+    assert_eq!(r.status(), 200, "a new revision is a new layer");
+    assert_ne!(r.bytes().await.unwrap().to_vec(), layer_body, "H0003's roster grid changed in the layer");
     // TileJSON revalidates too, and names the new revision in its tile URLs.
     let r = planner.get(app.url("/tiles/households.json")).send().await.unwrap();
     let tag = r.headers()["etag"].to_str().unwrap().to_string();

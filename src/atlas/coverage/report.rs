@@ -2,6 +2,7 @@
 //! FeatureCollection in lon/lat), the FeatureCollection alone, the summary as CSV, and a readable text table.
 
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 use geo::Geometry;
 use geo::orient::{Direction, Orient};
@@ -76,17 +77,26 @@ pub fn defect_feature(d: &Defect, crs: MetricCrs) -> Value {
     json!({ "type": "Feature", "properties": p, "geometry": geometry })
 }
 
-/// Defects as a GeoJSON FeatureCollection (lon/lat): what `--format geojson` prints and QGIS opens.
+/// Writes the defects as a GeoJSON FeatureCollection (lon/lat), one feature at a time: what `--format geojson`
+/// prints and QGIS opens. A feature is about 1 KB as a JSON value, so a million defects never become one value.
 ///
 /// ```
-/// use gridmap::atlas::coverage::report::defects_geojson;
+/// use gridmap::atlas::coverage::report::write_defects_geojson;
 /// use gridmap::model::crs::MetricCrs;
-/// let fc = defects_geojson([].iter(), MetricCrs { epsg: 4546 });
+/// let mut out = Vec::new();
+/// write_defects_geojson(&mut out, [].iter(), MetricCrs { epsg: 4546 }).unwrap();
+/// let fc: serde_json::Value = serde_json::from_slice(&out).unwrap();
 /// assert_eq!(fc["type"], "FeatureCollection");
 /// ```
-pub fn defects_geojson<'a>(defects: impl Iterator<Item = &'a Defect>, crs: MetricCrs) -> Value {
-    let features: Vec<Value> = defects.map(|d| defect_feature(d, crs)).collect();
-    json!({ "type": "FeatureCollection", "name": "defects", "features": features })
+pub fn write_defects_geojson<'a, W: Write>(mut w: W, defects: impl Iterator<Item = &'a Defect>, crs: MetricCrs) -> io::Result<()> {
+    w.write_all(br#"{"type":"FeatureCollection","name":"defects","features":["#)?;
+    for (i, d) in defects.enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut w, &defect_feature(d, crs))?;
+    }
+    w.write_all(b"]}")
 }
 
 /// A summary row as JSON (areas rounded to the square millimetre... well, 0.001 m²).
@@ -117,23 +127,34 @@ pub fn summary_row_json(r: &SummaryRow) -> Value {
     })
 }
 
-/// The whole report as DATA.md's JSON object: `summary`, `defects`, and (added) `counts`, `settings`,
-/// `revision`, `crs`, `elapsed_ms`.
+/// Writes the whole report as DATA.md's JSON object: `summary`, `defects`, and (added) `counts`, `settings`,
+/// `revision`, `crs`, `elapsed_ms`. Streamed like [`write_defects_geojson`]: the report's size does not bound
+/// memory twice over.
 ///
 /// ```
 /// use gridmap::atlas::Atlas;
-/// use gridmap::atlas::coverage::{report::report_json, Settings};
+/// use gridmap::atlas::coverage::{report::write_report_json, Settings};
 /// let atlas = Atlas::build(&Default::default(), 0).unwrap();
-/// let v = report_json(&atlas.coverage(&Settings::default()));
+/// let mut out = Vec::new();
+/// write_report_json(&mut out, &atlas.coverage(&Settings::default())).unwrap();
+/// let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
 /// assert!(v["summary"].as_array().unwrap().is_empty());
 /// assert_eq!(v["defects"]["type"], "FeatureCollection");
+/// assert_eq!(v["crs"], "EPSG:4546");
 /// ```
-pub fn report_json(r: &Report) -> Value {
+pub fn write_report_json<W: Write>(mut w: W, r: &Report) -> io::Result<()> {
     let crs = MetricCrs { epsg: r.crs_epsg };
+    w.write_all(br#"{"summary":["#)?;
+    for (i, row) in r.summary.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut w, &summary_row_json(row))?;
+    }
+    w.write_all(br#"],"defects":"#)?;
+    write_defects_geojson(&mut w, r.defects.iter(), crs)?;
     let counts: Map<String, Value> = r.counts().into_iter().map(|(k, n)| (k.name().to_string(), json!(n))).collect();
-    json!({
-        "summary": r.summary.iter().map(summary_row_json).collect::<Vec<_>>(),
-        "defects": defects_geojson(r.defects.iter(), crs),
+    let rest = json!({
         "counts": counts,
         "settings": {
             "sliver_width_m": r.settings.sliver_width_m,
@@ -143,7 +164,14 @@ pub fn report_json(r: &Report) -> Value {
         "revision": r.revision,
         "crs": format!("EPSG:{}", r.crs_epsg),
         "elapsed_ms": round(r.elapsed_ms, 3),
-    })
+    });
+    for (k, v) in rest.as_object().into_iter().flatten() {
+        w.write_all(b",")?;
+        serde_json::to_writer(&mut w, k)?;
+        w.write_all(b":")?;
+        serde_json::to_writer(&mut w, v)?;
+    }
+    w.write_all(b"}")
 }
 
 /// The summary as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese names).
