@@ -303,3 +303,62 @@ async fn a_planner_compares_the_published_plan_with_a_draft_on_the_map() {
     let left = b.eval("const m = window.gridmap.map; return ['planner-compare-a-line', 'planner-compare-b-line', 'planner-compare-moves'].filter(l => m.getLayer(l)).length + (m.getSource('planner-compare-a') ? 1 : 0)", vec![]).await;
     assert_eq!(left, 0);
 }
+
+/// Handles the zoom can show: grid 002's east edge is traced with 255 vertices (a zig-zag of a metre), as a
+/// surveyed outline is. At the community's zoom the selected grid shows a handful of handles, not 258; dragging
+/// its north-east corner moves that corner alone and the server's ring keeps every vertex that was hidden;
+/// zoomed in on the edge, its vertices show as handles again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_traced_grid_shows_the_handles_its_zoom_can_hold_and_an_edit_keeps_the_hidden_vertices() {
+    use geo::{Geometry, LineString, MultiPolygon, Polygon};
+    let dir = tempfile::tempdir().unwrap();
+    let mut ds = crate::common::mini_dataset();
+    let (x1, x2, y1, y2) = (X0 + 0.005, X0 + 0.01, Y0, Y0 + 0.01);
+    let mut ring = vec![(x1, y1), (x2, y1)];
+    ring.extend((1..256).map(|k| (x2 - if k % 2 == 1 { 0.00001 } else { 0.0 }, y1 + (y2 - y1) * k as f64 / 256.0)));
+    ring.extend([(x2, y2), (x1, y2), (x1, y1)]);
+    let traced = ring.len();
+    let grids = ds.layers.get_mut(&gridmap::model::Layer::Grids).unwrap();
+    grids.iter_mut().find(|f| f.code == G2).unwrap().geometry =
+        Geometry::MultiPolygon(MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])]));
+    let seed = dir.path().join("ds");
+    gridmap::model::geojson_io::write_dir(&seed, &ds).unwrap();
+    let app = spawn_app_seeded(&seed).await;
+    let pa = TestApp::client_with(&app.token_for("planner.a", Role::Planner, "county").await);
+    let r = pa.post(app.url("/api/v1/plans")).json(&json!({"community": C, "name": "描边"})).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let plan = r.json::<Value>().await.unwrap()["id"].clone();
+
+    let b = Browser::start(DESKTOP).await;
+    b.goto(&app.url("/")).await;
+    let login = "return fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'}, \
+                 body: JSON.stringify({username: 'planner.a', password: 'a-long-password-2026'})}).then(r => r.status)";
+    assert_eq!(b.eval(login, vec![]).await, 200);
+    b.goto(&app.url(&format!("/?panel=planner&community={C}&plan={plan}"))).await;
+    wait_status(&b, "the draft drawn", &format!("s.plan === {plan} && !s.busy && s.rendered['planner-grid-fill'] > 0")).await;
+    b.click_at(pixel(&b, X0 + 0.0075, Y0 + 0.005).await).await;
+    let s = wait_status(&b, "grid 002 selected with its handles", &format!("s.selected === '{G2}' && s.handles > 0")).await;
+    let few = s["handles"].as_u64().unwrap();
+    assert!((4..=12).contains(&few), "{few} handles for a grid of {traced} vertices at the community's zoom: {s}");
+
+    // The traced edge lies within the default snap (3 m) of the community's boundary: snap nothing here, so
+    // that what comes back is what the edit sent.
+    b.click(&b.find("#planner-snap option[value='0']").await).await;
+    assert_eq!(b.eval("return document.getElementById('planner-snap').value", vec![]).await, json!("0"));
+    let to = [x2 - 0.0005, y2 - 0.0005];
+    b.drag(pixel(&b, x2, y2).await, pixel(&b, to[0], to[1]).await, 5).await;
+    let s = wait_status(&b, "the corner moved", "s.steps.length === 1 && !s.busy").await;
+    assert_eq!(s["last_error"], Value::Null, "{s}");
+    let v = api(&app, &pa, &format!("/api/v1/plans/{plan}")).await;
+    let after = ring_of(&v["grids"], G2);
+    assert!(!has_vertex_near(&after, [x2, y2], 1e-9) && has_vertex_near(&after, to, 0.0002), "the corner moved where the pointer let go: {after:?}");
+    assert_eq!(after.len(), traced, "one vertex moved, none of the hidden ones lost");
+    let zigzag = after.iter().filter(|c| (c[0] - (x2 - 0.00001)).abs() < 1e-9).count();
+    assert_eq!(zigzag, 128, "the traced edge is kept vertex for vertex");
+
+    // Zoomed in on the traced edge (the map's deepest zoom: 0.12 m a pixel, the zig-zag 7 pixels), its vertices
+    // are handles again.
+    b.eval("window.gridmap.map.jumpTo({center: arguments[0], zoom: 19})", vec![json!([x2, (y1 + y2) / 2.0])]).await;
+    let s = wait_status(&b, "more handles zoomed in", &format!("s.selected === '{G2}' && s.handles > {few} * 10")).await;
+    assert!(s["handles"].as_u64().unwrap() <= traced as u64, "{s}");
+}

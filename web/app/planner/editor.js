@@ -4,12 +4,14 @@
 // so after every answer the terra-draw features are replaced by the draft's grids as the server returned them.
 //
 // terra-draw holds one Polygon per grid: the grid's largest part without holes, which is what a reshape
-// replaces. Its features carry the grid ids; coordinates are rounded to terra-draw's 9 decimals, and matched
-// back to the server's exact ones when an edit is sent, so vertices the planner did not touch are sent as they
-// were.
+// replaces, thinned to the handles the zoom can show (handles.js) and thinned again after each zoom. Its
+// features carry the grid ids; coordinates are rounded to terra-draw's 9 decimals, and matched back to the
+// server's exact ones when an edit is sent, so vertices the planner did not touch (shown or hidden) are sent as
+// they were.
 
 import { key9, largestPart, round9 } from '../shared/geometry.js';
 import { loadScript } from '../shared/dom.js';
+import { applyToFull, thinIndices } from './handles.js';
 
 const EDIT_ACTIONS = ['dragCoordinate', 'insertMidpoint', 'deleteCoordinate'];
 
@@ -24,7 +26,9 @@ export class PlanEditor {
     this.handlers = handlers;
     this.draw = null;
     this.exact = new Map(); // grid id -> Map(key9 -> exact [lon, lat])
-    this.rings = new Map(); // grid id -> the exact outer ring terra-draw was given
+    this.rings = new Map(); // grid id -> the grid's exact outer ring (all of it)
+    this.kept = new Map(); // grid id -> the indices of that ring terra-draw was given
+    this.features = [];
     this.selected = null;
     this.mode = 'static';
   }
@@ -88,6 +92,9 @@ export class PlanEditor {
       this.selected = null;
       this.handlers.onSelect?.(null);
     });
+    // What the zoom can show changes with it: thin again (the selected grid stays selected).
+    // Not while a split line is being drawn: clearing would take the line away.
+    this.map.on('zoomend', () => this.mode !== 'linestring' && this.features.length && this.setGrids(this.features));
   }
 
   /** `select` (edit vertices), `linestring` (draw a split line) or `static` (the map's clicks are the tools'). */
@@ -105,16 +112,33 @@ export class PlanEditor {
     this.selected = null;
     this.exact.clear();
     this.rings.clear();
+    this.kept.clear();
+    this.features = features;
+    const toPx = (c) => {
+      const p = this.map.project(c);
+      return [p.x, p.y];
+    };
     const items = [];
+    const whole = new Map();
     for (const f of features) {
       const part = largestPart(f.geometry);
       if (!part) continue;
-      const exact = new Map(part[0].map((c) => [key9(c), c]));
-      this.exact.set(String(f.id), exact);
-      this.rings.set(String(f.id), part[0]);
-      items.push({ id: String(f.id), type: 'Feature', properties: { mode: 'polygon' }, geometry: { type: 'Polygon', coordinates: [part[0].map(round9)] } });
+      const id = String(f.id);
+      const ring = part[0];
+      this.exact.set(id, new Map(ring.map((c) => [key9(c), c])));
+      this.rings.set(id, ring);
+      const kept = thinIndices(ring, toPx);
+      this.kept.set(id, kept);
+      const item = (idx) => ({ id, type: 'Feature', properties: { mode: 'polygon' }, geometry: { type: 'Polygon', coordinates: [[...idx.map((i) => round9(ring[i])), round9(ring[0])]] } });
+      whole.set(id, item([...Array(ring.length - 1).keys()]));
+      items.push(item(kept));
     }
-    const refused = this.draw.addFeatures(items).filter((r) => !r.valid);
+    let refused = this.draw.addFeatures(items).filter((r) => !r.valid);
+    // A thinned outline terra-draw refuses (it crossed itself) is given whole.
+    if (refused.length) {
+      for (const r of refused) this.kept.set(String(r.id), [...Array(this.rings.get(String(r.id)).length - 1).keys()]);
+      refused = this.draw.addFeatures(refused.map((r) => whole.get(String(r.id)))).filter((r) => !r.valid);
+    }
     if (keep && this.draw.hasFeature(keep) && this.mode === 'select') this.select(keep);
     else if (keep) this.handlers.onSelect?.(null);
     return refused.map((r) => `${r.id}: ${r.reason}`);
@@ -132,6 +156,8 @@ export class PlanEditor {
     this.draw.clear();
     this.exact.clear();
     this.rings.clear();
+    this.kept.clear();
+    this.features = [];
     this.selected = null;
   }
 
@@ -140,13 +166,22 @@ export class PlanEditor {
     if (!f) return;
     if (ctx.mode === 'select' && EDIT_ACTIONS.includes(ctx.action) && f.geometry.type === 'Polygon') {
       const exact = this.exact.get(String(id)) || new Map();
-      const ring = f.geometry.coordinates[0].map((c) => exact.get(key9(c)) || c);
-      this.handlers.onOutline(String(id), ring, ctx.action, this.rings.get(String(id)));
+      const shown = f.geometry.coordinates[0].map((c) => exact.get(key9(c)) || c);
+      const full = this.rings.get(String(id));
+      const kept = this.kept.get(String(id));
+      const same = (c, i) => key9(c) === key9(full[i]);
+      const ring = (full && kept && applyToFull(full, kept, shown, same)) || shown;
+      this.handlers.onOutline(String(id), ring, ctx.action, full);
     } else if (ctx.mode === 'linestring' && f.geometry.type === 'LineString') {
       // Out of terra-draw's event first: it is still finishing the line.
       setTimeout(() => this.draw.hasFeature(id) && this.draw.removeFeatures([id]), 0);
       this.handlers.onLine(f.geometry.coordinates);
     }
+  }
+
+  /** The handles terra-draw shows now (its own selection points: the selected grid's shown vertices). */
+  handles() {
+    return this.draw ? this.draw.getSnapshot().filter((f) => f.properties?.selectionPoint).length : 0;
   }
 
   /** The vertices of grid `id` as the server sent them (exact). */

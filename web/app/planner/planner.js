@@ -651,6 +651,7 @@ export class PlannerView {
       elapsed_ms: p?.stats.elapsed_ms ?? null,
       tool: this.tools?.tool ?? null,
       selected: this.selected,
+      handles: this.editor?.handles() ?? 0,
       busy: this.busy,
       last_error: this.lastError,
       published_version: this.publishedVersion,
