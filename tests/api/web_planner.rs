@@ -362,3 +362,50 @@ async fn a_traced_grid_shows_the_handles_its_zoom_can_hold_and_an_edit_keeps_the
     let s = wait_status(&b, "more handles zoomed in", &format!("s.selected === '{G2}' && s.handles > {few} * 10")).await;
     assert!(s["handles"].as_u64().unwrap() <= traced as u64, "{s}");
 }
+
+/// An edit that breaks something is flagged at once: dragging grid 002's south-west corner into grid 001 (the
+/// neighbour not following) makes them overlap, and the panel says so in words with an undo button beside it;
+/// the button takes the step back and the warning goes. Spikes are found at new vertices only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_that_makes_an_overlap_or_a_spike_is_flagged_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_seeded(&write_mini(dir.path())).await;
+    let pa = TestApp::client_with(&app.token_for("planner.a", Role::Planner, "county").await);
+    let r = pa.post(app.url("/api/v1/plans")).json(&json!({"community": C, "name": "重叠"})).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let plan = r.json::<Value>().await.unwrap()["id"].clone();
+    let b = Browser::start(DESKTOP).await;
+    b.goto(&app.url("/")).await;
+    let login = "return fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'}, \
+                 body: JSON.stringify({username: 'planner.a', password: 'a-long-password-2026'})}).then(r => r.status)";
+    assert_eq!(b.eval(login, vec![]).await, 200);
+    b.goto(&app.url(&format!("/?panel=planner&community={C}&plan={plan}"))).await;
+    wait_status(&b, "the draft drawn", &format!("s.plan === {plan} && !s.busy && s.rendered['planner-grid-fill'] > 0")).await;
+
+    // The spike rule on the page's own module: a 5° tooth is a spike, a square's corners are not, and an old
+    // vertex is not looked at.
+    let js = "return import('/app/planner/warn.js').then(m => [ \
+                m.spikes([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]).length, \
+                m.spikes([[0, 0], [1, 0], [1, 0.5], [-3, 0.6], [1, 0.7], [1, 1], [0, 1], [0, 0]]).map(s => s.at), \
+                m.spikes([[0, 0], [1, 0], [1, 0.5], [-3, 0.6], [1, 0.7], [1, 1], [0, 1], [0, 0]], c => c[0] !== -3).length])";
+    assert_eq!(b.eval(js, vec![]).await, json!([0, [[-3, 0.6]], 0]));
+
+    b.click_at(pixel(&b, X0 + 0.0075, Y0 + 0.005).await).await;
+    wait_status(&b, "grid 002 selected", &format!("s.selected === '{G2}'")).await;
+    b.click(&b.find("#planner-linked").await).await;
+    b.click(&b.find("#planner-snap option[value='0']").await).await;
+    assert_eq!(b.eval("return document.getElementById('planner-warning').hidden", vec![]).await, json!(true));
+    b.drag(pixel(&b, X0 + 0.005, Y0).await, pixel(&b, X0 + 0.002, Y0 + 0.0003).await, 5).await;
+    let s = wait_status(&b, "the overlap flagged", "s.steps.length === 1 && !s.busy && s.warning !== null").await;
+    assert_eq!(s["warning"]["kinds"], json!(["overlap"]), "{s}");
+    let words = text_of(&b, "#planner-warning").await;
+    assert!(words.contains("重叠") && words.contains("撤销"), "{words}");
+    assert!(words.contains("南新社区第1网格与南新社区第2网格重叠"), "names the grids by name: {words}");
+    b.screenshot("web_planner_warning.png").await;
+
+    // The way back is beside the words.
+    b.click(&b.find("#planner-warning-undo").await).await;
+    let s = wait_status(&b, "undone from the warning", "s.steps.length === 0 && !s.busy && s.warning === null").await;
+    assert!(s["defects"].get("overlap").is_none(), "{s}");
+    assert_eq!(b.eval("return document.getElementById('planner-warning').hidden", vec![]).await, json!(true));
+}

@@ -154,6 +154,13 @@ impl Draft {
         let (lo, hi) = settings.target_households;
         let mut defects = Vec::new();
         let mut grids = Vec::new();
+        // Messages name a grid as people know it; the code only when it has no name.
+        let names: BTreeMap<&str, String> = self
+            .grids
+            .iter()
+            .map(|(id, g)| (id.as_str(), g.properties.get("name").and_then(Value::as_str).filter(|s| !s.trim().is_empty()).unwrap_or(id).to_string()))
+            .collect();
+        let named = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
         for (k, (id, g)) in self.grids.iter().enumerate() {
             let prop = |key: &str| g.properties.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(str::to_string);
             let (n, people) = per_grid[k];
@@ -178,15 +185,16 @@ impl Draft {
                 message,
                 geometry,
             };
+            let name = named(id);
             if parts.len() > 1 {
-                defects.push(here(Kind::GridNoncontiguous, format!("网格 {id} 由 {} 块互不相连的部分组成。", parts.len()), geometry_json(&Geometry::MultiPolygon(g.geometry.clone())), None));
+                defects.push(here(Kind::GridNoncontiguous, format!("{name}由 {} 块互不相连的部分组成。", parts.len()), geometry_json(&Geometry::MultiPolygon(g.geometry.clone())), None));
             }
             if prop("manager").is_none() {
-                defects.push(here(Kind::GridUnstaffed, format!("网格 {id} 没有网格员。"), Value::Null, None));
+                defects.push(here(Kind::GridUnstaffed, format!("{name}没有网格员。"), Value::Null, None));
             }
             if band != "within" {
                 let (kind, word) = if band == "over" { (Kind::GridOverloaded, "多于") } else { (Kind::GridUnderloaded, "少于") };
-                defects.push(here(kind, format!("网格 {id} 有 {n} 户,{word}目标 {lo}..{hi} 户。"), Value::Null, None));
+                defects.push(here(kind, format!("{name}有 {n} 户,{word}目标 {lo}..{hi} 户。"), Value::Null, None));
             }
         }
 
@@ -230,7 +238,7 @@ impl Draft {
                         codes: vec![(*id).clone()],
                         area_m2: Some(a),
                         width_m: None,
-                        message: format!("网格 {id} 有 {a:.1} 平方米位于社区之外。"),
+                        message: format!("{}有 {a:.1} 平方米位于社区之外。", named(id)),
                         geometry: geometry_json(&Geometry::MultiPolygon(out)),
                     });
                 }
@@ -251,7 +259,7 @@ impl Draft {
                     codes: vec![ids[o.a].clone(), ids[o.b].clone()],
                     area_m2: Some(a),
                     width_m: None,
-                    message: format!("网格 {} 与 {} 重叠 {a:.1} 平方米。", ids[o.a], ids[o.b]),
+                    message: format!("{}与{}重叠 {a:.1} 平方米。", named(&ids[o.a]), named(&ids[o.b])),
                     geometry: geometry_json(&Geometry::MultiPolygon(MultiPolygon(o.pieces))),
                 });
             }

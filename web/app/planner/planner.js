@@ -13,6 +13,7 @@
 //
 // Self-report for tests: <pre id="planner-status" hidden> (JSON), updated after every change.
 
+import { newProblems, warningText } from './warn.js';
 import { fetchLayer, getJSON, setCsrf } from '../shared/api.js';
 import { bboxOf } from '../shared/bbox.js';
 import { button, el, isPhone } from '../shared/dom.js';
@@ -210,6 +211,10 @@ export class PlannerView {
     this.undoButton = button('撤销', () => this.undo(), { id: 'planner-undo', title: '撤销 (Ctrl+Z)', disabled: true });
     this.redoButton = button('重做', () => this.redo(), { id: 'planner-redo', title: '重做 (Ctrl+Y)', disabled: true });
     this.error = el('p', { class: 'planner-error', id: 'planner-error', role: 'alert', hidden: true });
+    // What the last edit broke (warn.js), with the way back beside it.
+    this.warningText = el('span', { id: 'planner-warning-text' });
+    this.warning = el('div', { class: 'planner-warning', id: 'planner-warning', role: 'alert', hidden: true }, this.warningText,
+      button('撤销这一步', () => this.undo(), { id: 'planner-warning-undo' }));
     const legend = el('div', { class: 'planner-legend' });
     for (const b of Object.values(BANDS)) {
       const sw = el('i', { class: 'planner-swatch' });
@@ -239,6 +244,7 @@ export class PlannerView {
       this.tools.hint,
       this.tools.box,
       this.error,
+      this.warning,
       this.proposalBox,
       legend,
       this.statsBox,
@@ -508,8 +514,9 @@ export class PlannerView {
     this.report();
   }
 
-  /** Runs one change of the draft (an edit, undo or redo) and redraws from the answer. */
-  async change(call) {
+  /** Runs one change of the draft (an edit, undo or redo) and redraws from the answer; after an edit, says what
+   * it broke. */
+  async change(call, { check = false } = {}) {
     if (!this.plan) return false;
     if (this.busy) {
       this.flash('上一步还在处理,请稍候。');
@@ -519,9 +526,11 @@ export class PlannerView {
     this.busy = true;
     this.report();
     try {
+      const before = this.plan;
       const plan = await call();
       this.clearError();
       this.showPlan(plan);
+      this.warn(check ? newProblems(before, plan) : null);
       return true;
     } catch (err) {
       // 422: the edit cannot be done and the draft is unchanged; put terra-draw's features back as they were.
@@ -536,7 +545,16 @@ export class PlannerView {
   }
 
   edit(e) {
-    return this.change(() => plansApi.edit(this.plan.id, e));
+    return this.change(() => plansApi.edit(this.plan.id, e), { check: true });
+  }
+
+  /** Shows what an edit broke, or hides the last warning (`problems` null). */
+  warn(problems) {
+    this.lastWarning = problems ? { kinds: problems.defects.map((d) => d.kind), spikes: problems.spikes.length } : null;
+    this.warning.hidden = !problems;
+    if (!problems) return;
+    const name = (id) => this.plan?.grids.features.find((f) => String(f.id) === id)?.properties?.name || id;
+    this.warningText.textContent = warningText(problems, name);
   }
 
   undo() {
@@ -652,6 +670,7 @@ export class PlannerView {
       tool: this.tools?.tool ?? null,
       selected: this.selected,
       handles: this.editor?.handles() ?? 0,
+      warning: this.lastWarning ?? null,
       busy: this.busy,
       last_error: this.lastError,
       published_version: this.publishedVersion,
