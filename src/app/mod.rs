@@ -17,6 +17,8 @@ pub mod accounts;
 pub mod privacy;
 /// Sign-in throttling per username and client address.
 pub mod throttle;
+/// Group commit of the personal-read audit: concurrent reads share one durable commit.
+pub mod audit_batch;
 /// Consistent copies of the store while it is written, and restoring one.
 pub mod backup;
 /// Scheduled backups while serving: every period a copy into a directory, the last N kept, each audited.

@@ -25,6 +25,8 @@ struct Inner {
     atlas: RwLock<Arc<Atlas>>,
     throttle: super::throttle::Throttle,
     uploads: super::web_import::Uploads,
+    /// Started on first use, inside the server's runtime.
+    audit: std::sync::OnceLock<super::audit_batch::AuditWriter>,
 }
 
 impl AppState {
@@ -34,7 +36,7 @@ impl AppState {
         // The dummy hash unknown usernames are verified against, made now rather than in the first sign-in.
         crate::accounts::password::dummy_hash();
         let throttle = Default::default();
-        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas), throttle, uploads: Default::default() }), token: Default::default(), public: Default::default(), visit_far_m: super::visits::DEFAULT_FAR_M, tianditu: None }
+        Self { inner: Arc::new(Inner { store, atlas: RwLock::new(atlas), throttle, uploads: Default::default(), audit: Default::default() }), token: Default::default(), public: Default::default(), visit_far_m: super::visits::DEFAULT_FAR_M, tianditu: None }
     }
 
     /// Builds what requests derive from an atlas (the search directory, the coverage report, the crosswalk) on
@@ -115,6 +117,11 @@ impl AppState {
     /// Files uploaded for the web import, waiting for their commit.
     pub fn uploads(&self) -> &super::web_import::Uploads {
         &self.inner.uploads
+    }
+
+    /// The group-committing writer of personal-read audit entries ([`super::audit_batch`]).
+    pub fn audit_writer(&self) -> &super::audit_batch::AuditWriter {
+        self.inner.audit.get_or_init(|| super::audit_batch::AuditWriter::start(self.inner.store.clone()))
     }
 
     pub fn store(&self) -> &AnyStore {

@@ -130,6 +130,11 @@ impl CellIndex {
         CellIndex { origin, cell_m, inv, nx, ny, cells, offsets, lists }
     }
 
+    /// Bytes the index holds.
+    pub fn heap_bytes(&self) -> usize {
+        4 * (self.cells.capacity() + self.offsets.capacity() + self.lists.capacity())
+    }
+
     /// The side of a cell, metres.
     pub fn cell_m(&self) -> f64 {
         self.cell_m

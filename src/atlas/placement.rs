@@ -208,7 +208,11 @@ impl Atlas {
                     .enumerate()
                     .map(|(i, f)| if repaired.contains(&i) { as_multipolygon(&repair(&f.geometry)) } else { as_multipolygon(&f.geometry) })
                     .collect();
-                Some(Arc::new(Outlines::new(l.geoms_m.iter().map(as_multipolygon).collect(), lonlat)))
+                let t = std::time::Instant::now();
+                let o = Outlines::new(l.geoms_m.iter().map(as_multipolygon).collect(), lonlat);
+                let (cells, _, test) = o.cells.stats();
+                tracing::debug!(layer = layer.name(), cells, test, cell_m = o.cells.cell_m(), mb = o.cells.heap_bytes() / 1_000_000, ms = t.elapsed().as_millis(), "cell index built");
+                Some(Arc::new(o))
             })
     }
 

@@ -337,7 +337,7 @@ pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) 
     if !shown.is_empty() && response.status().is_success() {
         let mut record = principal.audit("read.personal", json!({ "method": method.as_str(), "route": path }));
         record.households = shown;
-        if let Err(e) = state.store().append_audit(&record).await {
+        if let Err(e) = state.audit_writer().append(record).await {
             // The response carried personal data that could not be audited: withhold it.
             tracing::error!(error = %e, "audit write failed");
             return Error::Internal(anyhow::anyhow!("audit write failed: {e}")).into_response();

@@ -66,6 +66,8 @@ pub trait AccountStore: Send + Sync {
     fn revoke_token_hash(&self, token_hash: &str, audit: &AuditRecord) -> impl Future<Output = Result<()>> + Send;
     /// Appends an entry to the audit log; returns its id.
     fn append_audit(&self, r: &AuditRecord) -> impl Future<Output = Result<i64>> + Send;
+    /// Appends entries to the audit log in one transaction, in order (all or none).
+    fn append_audits(&self, rs: &[AuditRecord]) -> impl Future<Output = Result<()>> + Send;
     /// Audit entries, newest first: at most `limit`, with ids below `before` when given.
     fn audit(&self, limit: i64, before: Option<i64>) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
     /// The audit log's last entry and its hash, and how many entries it holds, as stored (not verified).
@@ -533,6 +535,16 @@ macro_rules! account_queries {
                     let id = Self::audit_in(&mut tx, r).await?;
                     tx.commit().await?;
                     Ok(id)
+                }
+
+                /// Appends entries to the audit log in one transaction, in order.
+                async fn append_audits(&self, rs: &[AuditRecord]) -> Result<()> {
+                    let mut tx = self.pool().begin().await?;
+                    for r in rs {
+                        Self::audit_in(&mut tx, r).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
                 }
 
                 /// Audit entries, newest first: at most `limit`, with ids below `before` when given.

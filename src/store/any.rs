@@ -138,6 +138,9 @@ impl AccountStore for AnyStore {
     async fn append_audit(&self, r: &AuditRecord) -> Result<i64> {
         dispatch!(self, s => s.append_audit(r).await)
     }
+    async fn append_audits(&self, rs: &[AuditRecord]) -> Result<()> {
+        dispatch!(self, s => s.append_audits(rs).await)
+    }
     async fn audit(&self, limit: i64, before: Option<i64>) -> Result<Vec<AuditEntry>> {
         dispatch!(self, s => s.audit(limit, before).await)
     }

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use crate::common::{TestApp, spawn_app_postgis, spawn_app_seeded, write_mini};
 use gridmap::accounts::Role;
-use gridmap::store::Location;
+use gridmap::store::{AccountStore, Location};
 use serde_json::{Value, json};
 use sqlx::Connection;
 
@@ -93,16 +93,30 @@ async fn concurrent_writes(app: &TestApp) {
             assert_eq!(r.status(), 201);
         }));
     }
+    // Forty personal reads at once: their entries are committed together (app::audit_batch), each response
+    // only after its own entry.
+    let gm = TestApp::client_with(&app.token_for("gm1", Role::GridManager, "grids:610522001001001").await);
+    for _ in 0..40 {
+        let (c, url) = (gm.clone(), app.url("/api/v1/search?q=%E5%BC%A0%E4%B8%89"));
+        tasks.push(tokio::spawn(async move {
+            let r = c.get(url).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert!(r.text().await.unwrap().contains("张三"), "shown in full, so audited");
+        }));
+    }
     for t in tasks {
         t.await.unwrap();
     }
+    let reads = app.store().await.audit(10_000, None).await.unwrap();
+    let reads = reads.iter().filter(|e| e.action == "read.personal" && e.actor == "gm1").count();
+    assert_eq!(reads, 40, "every read was audited before it was answered");
 }
 
 async fn chain_detects_tampering(app: TestApp) {
     concurrent_writes(&app).await;
     let loc = app.location.clone();
     let all = ids(&loc).await;
-    assert!(all.len() >= 25, "every write was audited: {} entries", all.len());
+    assert!(all.len() >= 65, "every write was audited: {} entries", all.len());
 
     // Verifies, and prints the head hash the admin sees.
     let (code, out, err) = verify(&loc).await;
