@@ -259,7 +259,7 @@ impl Draft {
                     codes: vec![ids[o.a].clone(), ids[o.b].clone()],
                     area_m2: Some(a),
                     width_m: None,
-                    message: format!("{}与{}重叠 {a:.1} 平方米。", named(&ids[o.a]), named(&ids[o.b])),
+                    message: format!("{}与{}重叠 {a:.1} 平方米。", named(ids[o.a]), named(ids[o.b])),
                     geometry: geometry_json(&Geometry::MultiPolygon(MultiPolygon(o.pieces))),
                 });
             }
