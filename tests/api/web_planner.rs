@@ -304,6 +304,20 @@ async fn a_planner_compares_the_published_plan_with_a_draft_on_the_map() {
     assert_eq!(left, 0);
 }
 
+/// A new draft of community C named `name`, made through the API by planner.a and opened in the panel of a
+/// browser signed in as planner.a: the browser, planner.a's API client and the draft's id.
+async fn open_new_draft(app: &TestApp, name: &str) -> (Browser, reqwest::Client, Value) {
+    let pa = TestApp::client_with(&app.token_for("planner.a", Role::Planner, "county").await);
+    let r = pa.post(app.url("/api/v1/plans")).json(&json!({"community": C, "name": name})).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let plan = r.json::<Value>().await.unwrap()["id"].clone();
+    let b = Browser::start(DESKTOP).await;
+    b.sign_in(&app.base_url, "planner.a", "a-long-password-2026").await;
+    b.goto(&app.url(&format!("/?panel=planner&community={C}&plan={plan}"))).await;
+    wait_status(&b, "the draft drawn", &format!("s.plan === {plan} && !s.busy && s.rendered['planner-grid-fill'] > 0")).await;
+    (b, pa, plan)
+}
+
 /// Handles the zoom can show: grid 002's east edge is traced with 255 vertices (a zig-zag of a metre), as a
 /// surveyed outline is. At the community's zoom the selected grid shows a handful of handles, not 258; dragging
 /// its north-east corner moves that corner alone and the server's ring keeps every vertex that was hidden;
@@ -324,18 +338,7 @@ async fn a_traced_grid_shows_the_handles_its_zoom_can_hold_and_an_edit_keeps_the
     let seed = dir.path().join("ds");
     gridmap::model::geojson_io::write_dir(&seed, &ds).unwrap();
     let app = spawn_app_seeded(&seed).await;
-    let pa = TestApp::client_with(&app.token_for("planner.a", Role::Planner, "county").await);
-    let r = pa.post(app.url("/api/v1/plans")).json(&json!({"community": C, "name": "描边"})).send().await.unwrap();
-    assert_eq!(r.status(), 201);
-    let plan = r.json::<Value>().await.unwrap()["id"].clone();
-
-    let b = Browser::start(DESKTOP).await;
-    b.goto(&app.url("/")).await;
-    let login = "return fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'}, \
-                 body: JSON.stringify({username: 'planner.a', password: 'a-long-password-2026'})}).then(r => r.status)";
-    assert_eq!(b.eval(login, vec![]).await, 200);
-    b.goto(&app.url(&format!("/?panel=planner&community={C}&plan={plan}"))).await;
-    wait_status(&b, "the draft drawn", &format!("s.plan === {plan} && !s.busy && s.rendered['planner-grid-fill'] > 0")).await;
+    let (b, pa, plan) = open_new_draft(&app, "描边").await;
     b.click_at(pixel(&b, X0 + 0.0075, Y0 + 0.005).await).await;
     let s = wait_status(&b, "grid 002 selected with its handles", &format!("s.selected === '{G2}' && s.handles > 0")).await;
     let few = s["handles"].as_u64().unwrap();
@@ -370,17 +373,7 @@ async fn a_traced_grid_shows_the_handles_its_zoom_can_hold_and_an_edit_keeps_the
 async fn an_edit_that_makes_an_overlap_or_a_spike_is_flagged_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_app_seeded(&write_mini(dir.path())).await;
-    let pa = TestApp::client_with(&app.token_for("planner.a", Role::Planner, "county").await);
-    let r = pa.post(app.url("/api/v1/plans")).json(&json!({"community": C, "name": "重叠"})).send().await.unwrap();
-    assert_eq!(r.status(), 201);
-    let plan = r.json::<Value>().await.unwrap()["id"].clone();
-    let b = Browser::start(DESKTOP).await;
-    b.goto(&app.url("/")).await;
-    let login = "return fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'}, \
-                 body: JSON.stringify({username: 'planner.a', password: 'a-long-password-2026'})}).then(r => r.status)";
-    assert_eq!(b.eval(login, vec![]).await, 200);
-    b.goto(&app.url(&format!("/?panel=planner&community={C}&plan={plan}"))).await;
-    wait_status(&b, "the draft drawn", &format!("s.plan === {plan} && !s.busy && s.rendered['planner-grid-fill'] > 0")).await;
+    let (b, _, _) = open_new_draft(&app, "重叠").await;
 
     // The spike rule on the page's own module: a 5° tooth is a spike, a square's corners are not, and an old
     // vertex is not looked at.

@@ -118,8 +118,12 @@ export class PlanEditor {
       const p = this.map.project(c);
       return [p.x, p.y];
     };
+    // Grid `id` as terra-draw holds it: the vertices of its ring at `kept`, closed.
+    const item = (id, kept) => {
+      const ring = this.rings.get(id);
+      return { id, type: 'Feature', properties: { mode: 'polygon' }, geometry: { type: 'Polygon', coordinates: [[...kept.map((i) => round9(ring[i])), round9(ring[0])]] } };
+    };
     const items = [];
-    const whole = new Map();
     for (const f of features) {
       const part = largestPart(f.geometry);
       if (!part) continue;
@@ -127,17 +131,15 @@ export class PlanEditor {
       const ring = part[0];
       this.exact.set(id, new Map(ring.map((c) => [key9(c), c])));
       this.rings.set(id, ring);
-      const kept = thinIndices(ring, toPx);
-      this.kept.set(id, kept);
-      const item = (idx) => ({ id, type: 'Feature', properties: { mode: 'polygon' }, geometry: { type: 'Polygon', coordinates: [[...idx.map((i) => round9(ring[i])), round9(ring[0])]] } });
-      whole.set(id, item([...Array(ring.length - 1).keys()]));
-      items.push(item(kept));
+      this.kept.set(id, thinIndices(ring, toPx));
+      items.push(item(id, this.kept.get(id)));
     }
     let refused = this.draw.addFeatures(items).filter((r) => !r.valid);
     // A thinned outline terra-draw refuses (it crossed itself) is given whole.
     if (refused.length) {
-      for (const r of refused) this.kept.set(String(r.id), [...Array(this.rings.get(String(r.id)).length - 1).keys()]);
-      refused = this.draw.addFeatures(refused.map((r) => whole.get(String(r.id)))).filter((r) => !r.valid);
+      const whole = refused.map((r) => String(r.id));
+      for (const id of whole) this.kept.set(id, [...Array(this.rings.get(id).length - 1).keys()]);
+      refused = this.draw.addFeatures(whole.map((id) => item(id, this.kept.get(id)))).filter((r) => !r.valid);
     }
     if (keep && this.draw.hasFeature(keep) && this.mode === 'select') this.select(keep);
     else if (keep) this.handlers.onSelect?.(null);
